@@ -1,0 +1,308 @@
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import {
+  BatchWriteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import {
+  type ChunkResult,
+  ErrorType,
+  type RowError,
+  type TaskRecord,
+  type TaskStatus,
+  taskRecordSchema,
+} from '../model';
+import type { ChunkCounts, Page, TaskStore } from '../ports';
+
+/** Failed rows are stored in pages of this many errors, gzipped: one item per page, never one per row. */
+export const ERRORS_PER_PAGE = 1000;
+
+const LIST_PARTITION = 'IMPORTS';
+const taskPk = (importId: string) => `IMPORT#${importId}`;
+const TASK_SK = 'TASK';
+const chunkSk = (chunkIndex: number) => `CHUNK#${String(chunkIndex).padStart(6, '0')}`;
+const errorPageSk = (chunkIndex: number, page: number) =>
+  `ERRS#${String(chunkIndex).padStart(6, '0')}#${String(page).padStart(4, '0')}`;
+
+const ERROR_TYPES = Object.values(ErrorType);
+type PackedError = [number, number, string, string?];
+
+const packErrors = (errors: readonly RowError[]): Uint8Array =>
+  gzipSync(
+    JSON.stringify(
+      errors.map((error): PackedError => {
+        const packed: PackedError = [error.rowNumber, ERROR_TYPES.indexOf(error.errorType), error.message];
+        if (error.column) packed.push(error.column);
+        return packed;
+      }),
+    ),
+  );
+
+const unpackErrors = (blob: Uint8Array): RowError[] =>
+  (JSON.parse(gunzipSync(blob).toString('utf8')) as PackedError[]).map(
+    ([rowNumber, type, message, column]) => ({
+      rowNumber,
+      errorType: ERROR_TYPES[type] ?? ErrorType.SYSTEM,
+      message,
+      ...(column ? { column } : {}),
+    }),
+  );
+
+const isConditionFailure = (error: unknown): boolean =>
+  error instanceof ConditionalCheckFailedException ||
+  (error as { name?: string }).name === 'ConditionalCheckFailedException';
+
+const toTask = (item: Record<string, unknown>): TaskRecord => taskRecordSchema.parse(item);
+
+/** Builds `SET a = :a, …` for the given fields (undefined values are skipped). */
+const setExpression = (fields: Record<string, unknown>) => {
+  const names: Record<string, string> = {};
+  const values: Record<string, unknown> = {};
+  const parts: string[] = [];
+  for (const [index, [name, value]] of Object.entries(fields).entries()) {
+    if (value === undefined) continue;
+    names[`#f${index}`] = name;
+    values[`:f${index}`] = value;
+    parts.push(`#f${index} = :f${index}`);
+  }
+  return { expression: parts.join(', '), names, values };
+};
+
+/** TaskStore on the single state table (tasks, chunk outcomes, error pages). */
+export class DynamoTaskStore implements TaskStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  async create(task: TaskRecord): Promise<boolean> {
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: {
+            ...task,
+            pk: taskPk(task.importId),
+            sk: TASK_SK,
+            gsi1pk: LIST_PARTITION,
+            gsi1sk: `${task.createdAt}#${task.importId}`,
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  async get(importId: string): Promise<TaskRecord | undefined> {
+    const out = await this.db.send(
+      new GetCommand({
+        TableName: this.table,
+        Key: { pk: taskPk(importId), sk: TASK_SK },
+        ConsistentRead: true,
+      }),
+    );
+    return out.Item ? toTask(out.Item) : undefined;
+  }
+
+  async list(limit: number, after?: Record<string, unknown>): Promise<Page<TaskRecord>> {
+    const out = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        IndexName: 'byCreatedAt',
+        KeyConditionExpression: 'gsi1pk = :p',
+        ExpressionAttributeValues: { ':p': LIST_PARTITION },
+        ScanIndexForward: false,
+        Limit: limit,
+        ...(after ? { ExclusiveStartKey: after } : {}),
+      }),
+    );
+    return {
+      items: (out.Items ?? []).map(toTask),
+      ...(out.LastEvaluatedKey ? { next: out.LastEvaluatedKey } : {}),
+    };
+  }
+
+  async transition(
+    importId: string,
+    from: readonly TaskStatus[],
+    to: TaskStatus,
+    fields: Partial<TaskRecord> = {},
+  ): Promise<TaskRecord | undefined> {
+    const set = setExpression({ ...fields, status: to, updatedAt: new Date().toISOString() });
+    const fromValues = Object.fromEntries(from.map((status, index) => [`:from${index}`, status]));
+    try {
+      const out = await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: taskPk(importId), sk: TASK_SK },
+          UpdateExpression: `SET ${set.expression}`,
+          ConditionExpression: `#status IN (${Object.keys(fromValues).join(', ')})`,
+          ExpressionAttributeNames: { ...set.names, '#status': 'status' },
+          ExpressionAttributeValues: { ...set.values, ...fromValues },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return out.Attributes ? toTask(out.Attributes) : undefined;
+    } catch (error) {
+      if (isConditionFailure(error)) return undefined;
+      throw error;
+    }
+  }
+
+  async update(importId: string, fields: Partial<TaskRecord>): Promise<void> {
+    const set = setExpression({ ...fields, updatedAt: new Date().toISOString() });
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { pk: taskPk(importId), sk: TASK_SK },
+        UpdateExpression: `SET ${set.expression}`,
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeNames: set.names,
+        ExpressionAttributeValues: set.values,
+      }),
+    );
+  }
+
+  async countChunk(
+    importId: string,
+    chunkIndex: number,
+    counts: ChunkCounts,
+  ): Promise<{ counted: boolean; task: TaskRecord }> {
+    try {
+      const out = await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: taskPk(importId), sk: TASK_SK },
+          // The set of counted chunk indexes makes the counter update happen once per chunk, whatever
+          // the redeliveries: the local emulator has no transactions, so this one conditional write is it.
+          UpdateExpression:
+            'ADD processedRows :rows, successCount :ok, errorCount :bad, chunksDone :one, countedChunks :chunk SET updatedAt = :now',
+          ConditionExpression: 'attribute_exists(pk) AND NOT contains(countedChunks, :index)',
+          ExpressionAttributeValues: {
+            ':rows': counts.rows,
+            ':ok': counts.success,
+            ':bad': counts.errors,
+            ':one': 1,
+            ':chunk': new Set([chunkIndex]),
+            ':index': chunkIndex,
+            ':now': new Date().toISOString(),
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      if (!out.Attributes) throw new Error(`Task ${importId} vanished while counting chunk ${chunkIndex}`);
+      return { counted: true, task: toTask(out.Attributes) };
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      const task = await this.get(importId);
+      if (!task) throw new Error(`Task ${importId} does not exist`);
+      return { counted: false, task };
+    }
+  }
+
+  async putChunkResult(result: ChunkResult): Promise<void> {
+    const pk = taskPk(result.importId);
+    const pages: Record<string, unknown>[] = [];
+    for (let start = 0, page = 0; start < result.errors.length; start += ERRORS_PER_PAGE, page += 1) {
+      pages.push({
+        pk,
+        sk: errorPageSk(result.chunkIndex, page),
+        errors: packErrors(result.errors.slice(start, start + ERRORS_PER_PAGE)),
+      });
+    }
+    for (let start = 0; start < pages.length; start += 25) {
+      let requests = pages.slice(start, start + 25).map((Item) => ({ PutRequest: { Item } }));
+      for (let attempt = 0; requests.length > 0; attempt += 1) {
+        if (attempt > 8) throw new Error(`Could not store error pages of chunk ${result.chunkIndex}`);
+        const out = await this.db.send(new BatchWriteCommand({ RequestItems: { [this.table]: requests } }));
+        requests = (out.UnprocessedItems?.[this.table] ?? []) as typeof requests;
+        if (requests.length > 0) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
+      }
+    }
+    const { errors: _errors, ...summary } = result;
+    await this.db.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: { ...summary, pk, sk: chunkSk(result.chunkIndex), errorPages: pages.length },
+      }),
+    );
+  }
+
+  async getChunkResult(importId: string, chunkIndex: number): Promise<ChunkResult | undefined> {
+    const pk = taskPk(importId);
+    const out = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: { pk, sk: chunkSk(chunkIndex) }, ConsistentRead: true }),
+    );
+    if (!out.Item) return undefined;
+    const errors: RowError[] = [];
+    const prefix = `ERRS#${String(chunkIndex).padStart(6, '0')}#`;
+    let after: Record<string, unknown> | undefined;
+    do {
+      const pages = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+          ExpressionAttributeValues: { ':pk': pk, ':prefix': prefix },
+          ConsistentRead: true,
+          ...(after ? { ExclusiveStartKey: after } : {}),
+        }),
+      );
+      for (const item of pages.Items ?? []) errors.push(...unpackErrors(item.errors as Uint8Array));
+      after = pages.LastEvaluatedKey;
+    } while (after);
+    return {
+      importId,
+      chunkIndex,
+      firstRowNumber: Number(out.Item.firstRowNumber),
+      rowCount: Number(out.Item.rowCount),
+      successCount: Number(out.Item.successCount),
+      errorCount: Number(out.Item.errorCount),
+      errors,
+    };
+  }
+
+  async listRowErrors(
+    importId: string,
+    limit: number,
+    after?: Record<string, unknown>,
+  ): Promise<Page<RowError>> {
+    const fromSk = typeof after?.sk === 'string' ? after.sk : 'ERRS#';
+    let offset = typeof after?.offset === 'number' ? after.offset : 0;
+    const items: RowError[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const out = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+          ExpressionAttributeValues: { ':pk': taskPk(importId), ':from': fromSk, ':to': 'ERRS#~' },
+          Limit: 10,
+          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+        }),
+      );
+      for (const item of out.Items ?? []) {
+        const page = unpackErrors(item.errors as Uint8Array);
+        const take = page.slice(offset, offset + (limit - items.length));
+        items.push(...take);
+        const consumed = offset + take.length;
+        offset = 0;
+        if (items.length >= limit) {
+          const sk = String(item.sk);
+          return consumed < page.length
+            ? { items, next: { sk, offset: consumed } }
+            : { items, next: { sk: `${sk}~`, offset: 0 } };
+        }
+      }
+      startKey = out.LastEvaluatedKey;
+    } while (startKey);
+    return { items };
+  }
+}

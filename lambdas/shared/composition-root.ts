@@ -1,0 +1,71 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoRecordStore } from './adapters/dynamo-record-store';
+import { DynamoTaskStore } from './adapters/dynamo-task-store';
+import { S3ObjectStore } from './adapters/s3-object-store';
+import { SqsQueue } from './adapters/sqs-queue';
+import type { AwsSettings, QueueSettings, StorageSettings } from './config';
+import type { ChunkMessage, FinalizeMessage } from './model';
+import type { MessageQueue, ObjectStore, RecordStore, TaskStore } from './ports';
+
+/**
+ * The one place that builds AWS clients and adapters. Endpoint overrides (the local stack's emulators)
+ * are applied here and nowhere else; on AWS they are absent and the SDK defaults apply.
+ */
+
+export const createLogger = (settings: Pick<AwsSettings, 'LOG_LEVEL'>, serviceName: string): Logger =>
+  new Logger({ serviceName, logLevel: settings.LOG_LEVEL });
+
+export const createS3Client = (settings: AwsSettings): S3Client =>
+  new S3Client({
+    region: settings.AWS_REGION,
+    ...(settings.S3_ENDPOINT ? { endpoint: settings.S3_ENDPOINT, forcePathStyle: true } : {}),
+  });
+
+export const createSqsClient = (settings: AwsSettings): SQSClient =>
+  new SQSClient({
+    region: settings.AWS_REGION,
+    // Without this the client follows the queue URL's host, which the local emulator does not serve.
+    useQueueUrlAsEndpoint: false,
+    ...(settings.SQS_ENDPOINT ? { endpoint: settings.SQS_ENDPOINT } : {}),
+  });
+
+export const createDocumentClient = (settings: AwsSettings): DynamoDBDocumentClient =>
+  DynamoDBDocumentClient.from(
+    new DynamoDBClient({
+      region: settings.AWS_REGION,
+      ...(settings.DYNAMODB_ENDPOINT ? { endpoint: settings.DYNAMODB_ENDPOINT } : {}),
+    }),
+    { marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false } },
+  );
+
+export interface Stores {
+  objects: ObjectStore;
+  tasks: TaskStore;
+  records: RecordStore;
+}
+
+export const createStores = (settings: AwsSettings & StorageSettings): Stores => {
+  const db = createDocumentClient(settings);
+  return {
+    objects: new S3ObjectStore(createS3Client(settings), settings.BUCKET_NAME),
+    tasks: new DynamoTaskStore(db, settings.STATE_TABLE),
+    records: new DynamoRecordStore(db, settings.RECORDS_TABLE),
+  };
+};
+
+export interface Queues {
+  chunks: MessageQueue<ChunkMessage>;
+  finalize: MessageQueue<FinalizeMessage>;
+}
+
+export const createQueues = (settings: AwsSettings & QueueSettings): Queues => {
+  const sqs = createSqsClient(settings);
+  return {
+    chunks: new SqsQueue<ChunkMessage>(sqs, settings.CHUNKS_QUEUE_URL),
+    finalize: new SqsQueue<FinalizeMessage>(sqs, settings.FINALIZE_QUEUE_URL),
+  };
+};

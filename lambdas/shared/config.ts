@@ -1,0 +1,78 @@
+import { z } from 'zod';
+import { ConfigError } from './errors';
+
+/**
+ * Settings come from the environment, are parsed once at cold start and fail loudly when missing.
+ * Each stage composes the pieces it needs, so a function gets only its own settings.
+ */
+
+const url = z.url();
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+export const awsSettings = z.object({
+  AWS_REGION: z.string().min(1).default('us-east-1'),
+  /** Endpoint overrides: set only by the local stack; on AWS the SDK's defaults are used. */
+  S3_ENDPOINT: url.optional(),
+  SQS_ENDPOINT: url.optional(),
+  DYNAMODB_ENDPOINT: url.optional(),
+  SES_ENDPOINT: url.optional(),
+  LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
+});
+
+export const storageSettings = z.object({
+  BUCKET_NAME: z.string().min(3),
+  STATE_TABLE: z.string().min(3),
+  RECORDS_TABLE: z.string().min(3),
+});
+
+export const queueSettings = z.object({
+  CHUNKS_QUEUE_URL: url,
+  FINALIZE_QUEUE_URL: url,
+});
+
+export const chunkingSettings = z.object({
+  /** Upper bounds of one chunk; whichever is reached first closes it. */
+  CHUNK_MAX_ROWS: positiveInt(5000),
+  CHUNK_MAX_BYTES: positiveInt(4 * 1024 * 1024),
+  /** One record longer than this is a TOO_LONG row error, never loaded whole. */
+  MAX_RECORD_BYTES: positiveInt(1024 * 1024),
+  /** Conditional writes in flight at once in one chunk worker. */
+  WRITE_CONCURRENCY: positiveInt(32),
+});
+
+export const authSettings = z.object({
+  /** Token issuer: the Cognito user pool URL on AWS, the local stack's signer locally. */
+  AUTH_ISSUER: url,
+  /** App client ids whose access tokens are accepted (comma separated). */
+  AUTH_CLIENT_IDS: z
+    .string()
+    .min(1)
+    .transform((value) =>
+      value
+        .split(',')
+        .map((id) => id.trim())
+        .filter(Boolean),
+    ),
+  AUTH_ADMIN_GROUP: z.string().min(1).default('admins'),
+  /** HMAC key that signs paging cursors so they cannot be forged into other keys. */
+  CURSOR_SECRET: z.string().min(32),
+});
+
+/** Parses `env` against the merged settings schemas or throws a ConfigError that lists every problem. */
+export const loadConfig = <Shape extends z.ZodRawShape>(
+  schema: z.ZodObject<Shape>,
+  env: NodeJS.ProcessEnv = process.env,
+): z.infer<z.ZodObject<Shape>> => {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
+  }
+  return parsed.data;
+};
+
+export type AwsSettings = z.infer<typeof awsSettings>;
+export type StorageSettings = z.infer<typeof storageSettings>;
+export type QueueSettings = z.infer<typeof queueSettings>;
+export type ChunkingSettings = z.infer<typeof chunkingSettings>;
+export type AuthSettings = z.infer<typeof authSettings>;

@@ -1,0 +1,166 @@
+import { z } from 'zod';
+
+/** Task statuses exactly as DESIGN §3 pins them (API values). */
+export const TaskStatus = {
+  PENDING: 'PENDING',
+  VALIDATING: 'VALIDATING',
+  PROCESSING: 'PROCESSING',
+  COMPLETED: 'COMPLETED',
+  PARTIAL_SUCCESS: 'PARTIAL_SUCCESS',
+  FAILED: 'FAILED',
+  VALIDATION_FAILED: 'VALIDATION_FAILED',
+  NOTHING_TO_IMPORT: 'NOTHING_TO_IMPORT',
+} as const;
+export type TaskStatus = (typeof TaskStatus)[keyof typeof TaskStatus];
+
+export const taskStatusSchema = z.enum(Object.values(TaskStatus) as [TaskStatus, ...TaskStatus[]]);
+
+export const FINAL_STATUSES: ReadonlySet<TaskStatus> = new Set([
+  TaskStatus.COMPLETED,
+  TaskStatus.PARTIAL_SUCCESS,
+  TaskStatus.FAILED,
+  TaskStatus.VALIDATION_FAILED,
+  TaskStatus.NOTHING_TO_IMPORT,
+]);
+
+export const isFinalStatus = (status: TaskStatus): boolean => FINAL_STATUSES.has(status);
+
+/** Row error types exactly as DESIGN §4 pins them. */
+export const ErrorType = {
+  REQUIRED: 'REQUIRED',
+  INVALID_FORMAT: 'INVALID_FORMAT',
+  INVALID_VALUE: 'INVALID_VALUE',
+  TOO_LONG: 'TOO_LONG',
+  COLUMN_COUNT: 'COLUMN_COUNT',
+  DUPLICATE_IN_FILE: 'DUPLICATE_IN_FILE',
+  ALREADY_EXISTS: 'ALREADY_EXISTS',
+  SYSTEM: 'SYSTEM',
+} as const;
+export type ErrorType = (typeof ErrorType)[keyof typeof ErrorType];
+export const errorTypeSchema = z.enum(Object.values(ErrorType) as [ErrorType, ...ErrorType[]]);
+
+/** One problem with one row. A row with several problems has several of these. */
+export const rowErrorSchema = z.object({
+  rowNumber: z.number().int().min(2),
+  errorType: errorTypeSchema,
+  message: z.string(),
+  column: z.string().optional(),
+});
+export type RowError = z.infer<typeof rowErrorSchema>;
+
+export const TaskSource = { UPLOAD: 'upload', EMAIL: 'email' } as const;
+export type TaskSource = (typeof TaskSource)[keyof typeof TaskSource];
+
+/** Hard limit on one file, in bytes (200 MB as DESIGN §6 defines it: 209,715,200). */
+export const MAX_FILE_BYTES = 209_715_200;
+
+/** The public shape of an import task (DESIGN §6). */
+export const taskSchema = z.object({
+  importId: z.string(),
+  templateId: z.string(),
+  fileName: z.string(),
+  source: z.enum([TaskSource.UPLOAD, TaskSource.EMAIL]),
+  email: z.object({ from: z.string(), subject: z.string(), receivedAt: z.string() }).optional(),
+  status: taskStatusSchema,
+  statusReason: z.string().optional(),
+  warnings: z.array(z.string()).optional(),
+  createdBy: z.string(),
+  createdAt: z.string(),
+  startedAt: z.string().optional(),
+  endedAt: z.string().optional(),
+  fileSize: z.number().int().nonnegative().optional(),
+  totalRows: z.number().int().nonnegative().optional(),
+  processedRows: z.number().int().nonnegative(),
+  successCount: z.number().int().nonnegative(),
+  errorCount: z.number().int().nonnegative(),
+});
+export type Task = z.infer<typeof taskSchema>;
+
+/**
+ * What the pipeline keeps about a task beyond its public shape. Never returned by the API as is:
+ * `toPublicTask` strips it.
+ */
+export const taskRecordSchema = taskSchema.extend({
+  /** S3 key of the original file (`uploads/{importId}/{file}`). */
+  objectKey: z.string(),
+  /** Multipart upload id while the browser is uploading. */
+  uploadId: z.string().optional(),
+  /** S3 key the chunk workers read: the original, or its UTF-8 transcoding under `work/`. */
+  dataKey: z.string().optional(),
+  chunkCount: z.number().int().nonnegative().optional(),
+  chunksDone: z.number().int().nonnegative().optional(),
+  /** Set once every chunk message has been sent, so a redelivered validation does not resend them. */
+  chunksEnqueued: z.boolean().optional(),
+  /** Raw email object key (`inbound/{messageId}`) for email imports. */
+  emailKey: z.string().optional(),
+  /** Header of the file as written (for the exceptions report), and its delimiter. */
+  header: z.array(z.string()).optional(),
+  updatedAt: z.string().optional(),
+});
+export type TaskRecord = z.infer<typeof taskRecordSchema>;
+
+export const toPublicTask = (record: TaskRecord): Task => {
+  const {
+    objectKey: _objectKey,
+    uploadId: _uploadId,
+    dataKey: _dataKey,
+    chunkCount: _chunkCount,
+    chunksDone: _chunksDone,
+    chunksEnqueued: _chunksEnqueued,
+    emailKey: _emailKey,
+    header: _header,
+    updatedAt: _updatedAt,
+    ...task
+  } = record;
+  return taskSchema.parse(task);
+};
+
+/** Delimiters the importer recognises. */
+export const delimiterSchema = z.enum([',', ';', '\t']);
+export type Delimiter = z.infer<typeof delimiterSchema>;
+
+/** A byte range of records the chunk worker imports: one SQS message on the chunks queue. */
+export const chunkMessageSchema = z.object({
+  kind: z.literal('chunk'),
+  importId: z.string(),
+  templateId: z.string(),
+  chunkIndex: z.number().int().nonnegative(),
+  chunkCount: z.number().int().positive(),
+  /** S3 key to read (UTF-8 data). */
+  dataKey: z.string(),
+  /** Inclusive start and exclusive end byte offsets, always at record boundaries. */
+  start: z.number().int().nonnegative(),
+  end: z.number().int().positive(),
+  /** Spreadsheet row number of the first record in the range. */
+  firstRowNumber: z.number().int().min(2),
+  delimiter: delimiterSchema,
+  /** File's header, as written, and the template column each position maps to (null: ignored column). */
+  header: z.array(z.string()),
+  columnMap: z.array(z.string().nullable()),
+  /** Rows in this range whose key appeared on an earlier row of the file: row → first row with that key. */
+  duplicates: z.array(z.tuple([z.number().int(), z.number().int()])),
+  /** Records longer than the per-record cap: skipped by byte range and reported as TOO_LONG. */
+  oversized: z.array(
+    z.object({ rowNumber: z.number().int(), start: z.number().int(), end: z.number().int() }),
+  ),
+});
+export type ChunkMessage = z.infer<typeof chunkMessageSchema>;
+
+/** Sent once the last chunk is counted. */
+export const finalizeMessageSchema = z.object({
+  kind: z.literal('finalize'),
+  importId: z.string(),
+});
+export type FinalizeMessage = z.infer<typeof finalizeMessageSchema>;
+
+/** What one chunk produced, stored compactly in one item per chunk (not one per row). */
+export const chunkResultSchema = z.object({
+  importId: z.string(),
+  chunkIndex: z.number().int().nonnegative(),
+  firstRowNumber: z.number().int(),
+  rowCount: z.number().int().nonnegative(),
+  successCount: z.number().int().nonnegative(),
+  errorCount: z.number().int().nonnegative(),
+  errors: z.array(rowErrorSchema),
+});
+export type ChunkResult = z.infer<typeof chunkResultSchema>;

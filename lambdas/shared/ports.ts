@@ -1,0 +1,119 @@
+import type { Readable } from 'node:stream';
+import type { ChunkResult, RowError, TaskRecord, TaskStatus } from './model';
+
+/**
+ * The narrow interfaces the cores depend on. Real adapters live in `adapters/` and are built once in
+ * `composition-root.ts`; unit tests use the in-memory fakes in `test/helpers`.
+ */
+
+export interface ObjectHead {
+  size: number;
+  contentType?: string;
+}
+
+export interface CompletedPart {
+  partNumber: number;
+  etag: string;
+}
+
+export interface ObjectStore {
+  head(key: string): Promise<ObjectHead | undefined>;
+  /** Bytes [start, end) of an object; callers keep ranges bounded. */
+  getRange(key: string, start: number, end: number): Promise<Buffer>;
+  /** The object (or the bytes from `start`) as a stream, for one pass over a large file. */
+  getStream(key: string, start?: number): Promise<Readable>;
+  put(key: string, body: string | Buffer, contentType: string): Promise<void>;
+  /** Streams a body of unknown length into an object (multipart under the hood). */
+  upload(key: string, body: Readable, contentType: string): Promise<void>;
+  delete(key: string): Promise<void>;
+  createMultipartUpload(key: string, contentType: string): Promise<string>;
+  presignUploadPart(
+    key: string,
+    uploadId: string,
+    partNumber: number,
+    expiresInSeconds: number,
+  ): Promise<string>;
+  completeMultipartUpload(key: string, uploadId: string, parts: CompletedPart[]): Promise<void>;
+  abortMultipartUpload(key: string, uploadId: string): Promise<void>;
+  /** Presigned GET that downloads as `downloadName`. */
+  presignGet(key: string, expiresInSeconds: number, downloadName: string): Promise<string>;
+}
+
+export interface Page<T> {
+  items: T[];
+  /** Opaque store position to continue from; absent on the last page. */
+  next?: Record<string, unknown>;
+}
+
+export interface ChunkCounts {
+  rows: number;
+  success: number;
+  errors: number;
+}
+
+export interface TaskStore {
+  /** Creates a task; false when one with that id already exists. */
+  create(task: TaskRecord): Promise<boolean>;
+  get(importId: string): Promise<TaskRecord | undefined>;
+  /** Most recent first. */
+  list(limit: number, after?: Record<string, unknown>): Promise<Page<TaskRecord>>;
+  /**
+   * Moves a task to `to` and sets `fields`, only if its status is one of `from`.
+   * Returns the updated task, or undefined when the condition did not hold.
+   */
+  transition(
+    importId: string,
+    from: readonly TaskStatus[],
+    to: TaskStatus,
+    fields?: Partial<TaskRecord>,
+  ): Promise<TaskRecord | undefined>;
+  /** Sets fields without a status condition (only for fields no other step races on). */
+  update(importId: string, fields: Partial<TaskRecord>): Promise<void>;
+  /**
+   * Adds one chunk's counts to the task exactly once: a chunk already counted changes nothing.
+   * Returns whether this call counted it and the task as it now stands.
+   */
+  countChunk(
+    importId: string,
+    chunkIndex: number,
+    counts: ChunkCounts,
+  ): Promise<{ counted: boolean; task: TaskRecord }>;
+  /** Stores one chunk's outcome (summary and failed rows, compactly); overwriting is harmless. */
+  putChunkResult(result: ChunkResult): Promise<void>;
+  getChunkResult(importId: string, chunkIndex: number): Promise<ChunkResult | undefined>;
+  /** Row errors of an import in row order, paged. */
+  listRowErrors(importId: string, limit: number, after?: Record<string, unknown>): Promise<Page<RowError>>;
+}
+
+export interface RecordOrigin {
+  importId: string;
+  rowNumber: number;
+}
+
+/** How an insert-only write went: written now, written earlier by this same row (a retry), or taken. */
+export type InsertOutcome = 'inserted' | 'already-ours' | 'exists';
+
+export interface StoredRecord {
+  key: string;
+  data: Record<string, unknown>;
+  importId: string;
+  rowNumber: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface RecordStore {
+  insert(
+    templateId: string,
+    key: string,
+    data: Record<string, unknown>,
+    origin: RecordOrigin,
+  ): Promise<InsertOutcome>;
+  upsert(templateId: string, key: string, data: Record<string, unknown>, origin: RecordOrigin): Promise<void>;
+  list(templateId: string, limit: number, after?: Record<string, unknown>): Promise<Page<StoredRecord>>;
+}
+
+export interface MessageQueue<Message> {
+  /** Sends messages (batched as the queue allows); throws if any could not be sent. */
+  send(messages: readonly Message[]): Promise<void>;
+}

@@ -1,0 +1,75 @@
+/**
+ * One definition of every resource the code relies on. The CDK stack and the local provisioner both
+ * build tables, indexes and queues from these, so the two cannot drift apart.
+ */
+
+export interface TableDefinition {
+  /** Logical name; the physical name comes from configuration. */
+  id: 'state' | 'records';
+  partitionKey: string;
+  sortKey?: string;
+  indexes: readonly { name: string; partitionKey: string; sortKey: string }[];
+}
+
+/** Tasks, chunk outcomes, row-error pages and settings (single-table, keyed by `pk`/`sk`). */
+export const STATE_TABLE: TableDefinition = {
+  id: 'state',
+  partitionKey: 'pk',
+  sortKey: 'sk',
+  indexes: [{ name: 'byCreatedAt', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' }],
+};
+
+/** Imported records of every template, keyed by `{templateId}#{key}` so writes spread over partitions. */
+export const RECORDS_TABLE: TableDefinition = {
+  id: 'records',
+  partitionKey: 'pk',
+  indexes: [{ name: 'byTemplate', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' }],
+};
+
+/** The records index is sharded so one template's listing key never takes one hot partition. */
+export const RECORD_INDEX_SHARDS = 16;
+
+export interface QueueDefinition {
+  id: 'intake' | 'chunks' | 'finalize';
+  /** Seconds a received message stays hidden; at least 6× the consuming function's timeout on AWS. */
+  visibilityTimeoutSeconds: number;
+  /** Receives before a message moves to the dead-letter queue. */
+  maxReceiveCount: number;
+  /** Messages handed to one invocation. */
+  batchSize: number;
+  /** Function timeout of the consumer, seconds. */
+  functionTimeoutSeconds: number;
+}
+
+export const QUEUES: readonly QueueDefinition[] = [
+  {
+    id: 'intake',
+    visibilityTimeoutSeconds: 900 * 6,
+    maxReceiveCount: 3,
+    batchSize: 1,
+    functionTimeoutSeconds: 900,
+  },
+  {
+    id: 'chunks',
+    visibilityTimeoutSeconds: 120 * 6,
+    maxReceiveCount: 5,
+    batchSize: 1,
+    functionTimeoutSeconds: 120,
+  },
+  {
+    id: 'finalize',
+    visibilityTimeoutSeconds: 900 * 6,
+    maxReceiveCount: 3,
+    batchSize: 1,
+    functionTimeoutSeconds: 900,
+  },
+];
+
+export const queueDefinition = (id: QueueDefinition['id']): QueueDefinition => {
+  const found = QUEUES.find((queue) => queue.id === id);
+  if (!found) throw new Error(`Unknown queue ${id}`);
+  return found;
+};
+
+/** S3 notifications: objects created under this prefix start an import. */
+export const UPLOAD_NOTIFICATION_PREFIX = 'uploads/';

@@ -1,0 +1,35 @@
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { z } from 'zod';
+
+/**
+ * Wraps a per-message function as an SQS handler that reports partial batch failures: a message that
+ * throws is retried on its own (and reaches the dead-letter queue after the queue's max receives);
+ * the others in the batch are deleted. A body that is not valid JSON for `schema` fails the same way,
+ * so it is kept for an operator rather than dropped.
+ */
+export const createSqsHandler = <Message>(
+  schema: z.ZodType<Message>,
+  logger: Logger,
+  processMessage: (message: Message, record: SQSRecord) => Promise<void>,
+) => {
+  const processor = new BatchProcessor(EventType.SQS);
+  const processRecord = async (record: SQSRecord): Promise<void> => {
+    try {
+      await processMessage(schema.parse(JSON.parse(record.body)), record);
+    } catch (error) {
+      logger.error('Message failed; it will be retried', {
+        messageId: record.messageId,
+        receiveCount: record.attributes?.ApproximateReceiveCount,
+        error,
+      });
+      throw error;
+    }
+  };
+  return async (event: SQSEvent, context?: Context): Promise<SQSBatchResponse> =>
+    processPartialResponse(event, processRecord, processor, {
+      ...(context ? { context } : {}),
+      throwOnFullBatchFailure: false,
+    });
+};

@@ -1,0 +1,146 @@
+import type { z } from 'zod';
+import { ErrorType } from '../model';
+import { departmentsTemplate } from './departments';
+import type { ErrorTypeParams, TemplateDefinition, TemplateSummary } from './types';
+import { usersTemplate } from './users';
+
+export type { TemplateColumn, TemplateDefinition, TemplateSummary, WriteMode } from './types';
+
+const TEMPLATES: readonly TemplateDefinition[] = [usersTemplate, departmentsTemplate];
+const BY_ID = new Map(TEMPLATES.map((template) => [template.templateId, template]));
+
+/** Trailing columns of an exceptions report; a re-uploaded report carries them and they are ignored. */
+export const REPORT_COLUMNS = ['row_number', 'error_type', 'error_message'] as const;
+const REPORT_COLUMN_SET: ReadonlySet<string> = new Set(REPORT_COLUMNS);
+
+export const listTemplates = (): readonly TemplateDefinition[] => TEMPLATES;
+
+export const findTemplate = (templateId: string): TemplateDefinition | undefined => BY_ID.get(templateId);
+
+export const toTemplateSummary = (template: TemplateDefinition): TemplateSummary => ({
+  templateId: template.templateId,
+  name: template.name,
+  description: template.description,
+  mode: template.mode,
+  key: template.key,
+  columns: template.columns.map((column) => ({ ...column })),
+});
+
+/**
+ * Header cell → template column name: case, surrounding spaces and a BOM are ignored, and runs of
+ * spaces or hyphens count as one underscore (`First Name` → `first_name`).
+ */
+export const normalizeHeaderName = (cell: string): string =>
+  cell
+    .replace(/^\uFEFF/, '')
+    .trim()
+    .toLowerCase()
+    .replace(/[\s-]+/g, '_');
+
+export interface HeaderMatch {
+  /** For each position in the file's header, the template column it feeds, or null when ignored. */
+  columnMap: (string | null)[];
+  missingRequired: string[];
+  /** Template columns that appear more than once, with their 1-based positions. */
+  duplicated: { column: string; positions: number[] }[];
+  /** Header cells (as written) that match no template column. */
+  unknown: string[];
+}
+
+/** Matches a file's header against a template. */
+export const matchHeader = (template: TemplateDefinition, header: readonly string[]): HeaderMatch => {
+  const known = new Set(template.columns.map((column) => column.name));
+  const positions = new Map<string, number[]>();
+  const unknown: string[] = [];
+  const columnMap = header.map((cell, index) => {
+    const name = normalizeHeaderName(cell);
+    if (known.has(name)) {
+      positions.set(name, [...(positions.get(name) ?? []), index + 1]);
+      return name;
+    }
+    if (!REPORT_COLUMN_SET.has(name) && name !== '') unknown.push(cell.trim());
+    return null;
+  });
+  return {
+    columnMap,
+    missingRequired: template.columns
+      .filter((column) => column.required && !positions.has(column.name))
+      .map((column) => column.name),
+    duplicated: [...positions.entries()]
+      .filter(([, found]) => found.length > 1)
+      .map(([column, found]) => ({ column, positions: found })),
+    unknown,
+  };
+};
+
+export interface RowProblem {
+  errorType: ErrorType;
+  message: string;
+  column?: string;
+}
+
+export type RowOutcome =
+  | { ok: true; key: string; record: Record<string, unknown> }
+  | { ok: false; problems: RowProblem[] };
+
+const hasErrorType = (params: unknown): params is ErrorTypeParams =>
+  typeof params === 'object' && params !== null && 'errorType' in params;
+
+const problemFromIssue = (issue: z.core.$ZodIssue): RowProblem => {
+  // Parsed with reportInput, so `input` is the cell's value (undefined when absent or blank).
+  const column = typeof issue.path[0] === 'string' ? issue.path[0] : undefined;
+  const base = { message: issue.message, ...(column ? { column } : {}) };
+  if (issue.input === undefined && (issue.code === 'invalid_type' || issue.code === 'invalid_value')) {
+    return { ...base, errorType: ErrorType.REQUIRED };
+  }
+  switch (issue.code) {
+    case 'invalid_type':
+      return { ...base, errorType: ErrorType.INVALID_FORMAT };
+    case 'too_big':
+      return { ...base, errorType: ErrorType.TOO_LONG };
+    case 'too_small':
+      return { ...base, errorType: ErrorType.REQUIRED };
+    case 'invalid_format':
+      return { ...base, errorType: ErrorType.INVALID_FORMAT };
+    case 'invalid_value':
+      return { ...base, errorType: ErrorType.INVALID_VALUE };
+    case 'custom':
+      return {
+        ...base,
+        errorType: hasErrorType(issue.params) ? issue.params.errorType : ErrorType.INVALID_VALUE,
+      };
+    default:
+      return { ...base, errorType: ErrorType.INVALID_VALUE };
+  }
+};
+
+/**
+ * Validates one row (values keyed by template column, already trimmed) and returns the record to
+ * store with its normalised key, or every problem found.
+ */
+export const validateRow = (
+  template: TemplateDefinition,
+  values: Record<string, string | undefined>,
+): RowOutcome => {
+  const parsed = template.rowSchema.safeParse(values, { reportInput: true });
+  if (!parsed.success) return { ok: false, problems: parsed.error.issues.map(problemFromIssue) };
+  const record = parsed.data as Record<string, unknown>;
+  const keyValue = record[template.key];
+  if (typeof keyValue !== 'string' || keyValue === '') {
+    return {
+      ok: false,
+      problems: [
+        { errorType: ErrorType.REQUIRED, message: `${template.key} is required`, column: template.key },
+      ],
+    };
+  }
+  return { ok: true, key: template.normalizeKey(keyValue), record };
+};
+
+/** The sample CSV offered for download: the header and one example row. */
+export const sampleCsv = (template: TemplateDefinition): string => {
+  const quote = (value: string) => (/[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value);
+  const header = template.columns.map((column) => column.name).join(',');
+  const example = template.columns.map((column) => quote(column.example)).join(',');
+  return `${header}\r\n${example}\r\n`;
+};

@@ -1,0 +1,260 @@
+import { Readable } from 'node:stream';
+import type { ChunkResult, RowError, TaskRecord, TaskStatus } from '../../lambdas/shared/model';
+import type {
+  ChunkCounts,
+  CompletedPart,
+  InsertOutcome,
+  MessageQueue,
+  ObjectHead,
+  ObjectStore,
+  Page,
+  RecordOrigin,
+  RecordStore,
+  StoredRecord,
+  TaskStore,
+} from '../../lambdas/shared/ports';
+
+/** In-memory ObjectStore with the semantics the cores rely on. */
+export class FakeObjectStore implements ObjectStore {
+  readonly objects = new Map<string, { body: Buffer; contentType: string }>();
+  readonly uploads = new Map<string, { key: string; parts: Map<number, Buffer> }>();
+  private nextUploadId = 1;
+
+  text(key: string): string | undefined {
+    return this.objects.get(key)?.body.toString('utf8');
+  }
+
+  async head(key: string): Promise<ObjectHead | undefined> {
+    const object = this.objects.get(key);
+    return object ? { size: object.body.length, contentType: object.contentType } : undefined;
+  }
+
+  async getRange(key: string, start: number, end: number): Promise<Buffer> {
+    return Buffer.from(this.require(key).body.subarray(start, end));
+  }
+
+  async getStream(key: string, start = 0): Promise<Readable> {
+    const body = this.require(key).body.subarray(start);
+    // Small pieces, like a network stream, so boundary handling is exercised.
+    const pieces: Buffer[] = [];
+    for (let offset = 0; offset < body.length; offset += 7919)
+      pieces.push(body.subarray(offset, offset + 7919));
+    return Readable.from(pieces);
+  }
+
+  async put(key: string, body: string | Buffer, contentType: string): Promise<void> {
+    this.objects.set(key, {
+      body: Buffer.isBuffer(body) ? Buffer.from(body) : Buffer.from(body, 'utf8'),
+      contentType,
+    });
+  }
+
+  async upload(key: string, body: Readable, contentType: string): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of body)
+      chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string));
+    this.objects.set(key, { body: Buffer.concat(chunks), contentType });
+  }
+
+  async delete(key: string): Promise<void> {
+    this.objects.delete(key);
+  }
+
+  async createMultipartUpload(key: string): Promise<string> {
+    const uploadId = `upload-${this.nextUploadId++}`;
+    this.uploads.set(uploadId, { key, parts: new Map() });
+    return uploadId;
+  }
+
+  async presignUploadPart(
+    key: string,
+    uploadId: string,
+    partNumber: number,
+    expiresIn: number,
+  ): Promise<string> {
+    return `https://fake-s3.test/${key}?uploadId=${uploadId}&partNumber=${partNumber}&expires=${expiresIn}`;
+  }
+
+  /** What a browser PUT to a presigned part URL does. */
+  putPart(uploadId: string, partNumber: number, body: Buffer): string {
+    const upload = this.uploads.get(uploadId);
+    if (!upload) throw new Error(`NoSuchUpload ${uploadId}`);
+    upload.parts.set(partNumber, body);
+    return `"etag-${partNumber}"`;
+  }
+
+  async completeMultipartUpload(key: string, uploadId: string, parts: CompletedPart[]): Promise<void> {
+    const upload = this.uploads.get(uploadId);
+    if (!upload || upload.key !== key)
+      throw Object.assign(new Error('NoSuchUpload'), { name: 'NoSuchUpload' });
+    const body = Buffer.concat(
+      [...parts]
+        .sort((a, b) => a.partNumber - b.partNumber)
+        .map((part) => upload.parts.get(part.partNumber) ?? Buffer.alloc(0)),
+    );
+    this.objects.set(key, { body, contentType: 'text/csv' });
+    this.uploads.delete(uploadId);
+  }
+
+  async abortMultipartUpload(_key: string, uploadId: string): Promise<void> {
+    this.uploads.delete(uploadId);
+  }
+
+  async presignGet(key: string, expiresIn: number, downloadName: string): Promise<string> {
+    return `https://fake-s3.test/${key}?expires=${expiresIn}&name=${encodeURIComponent(downloadName)}`;
+  }
+
+  private require(key: string) {
+    const object = this.objects.get(key);
+    if (!object) throw Object.assign(new Error(`NoSuchKey ${key}`), { name: 'NoSuchKey' });
+    return object;
+  }
+}
+
+/** In-memory TaskStore mirroring the conditional semantics of the DynamoDB adapter. */
+export class FakeTaskStore implements TaskStore {
+  readonly tasks = new Map<string, TaskRecord>();
+  readonly counted = new Map<string, Set<number>>();
+  readonly chunkResults = new Map<string, ChunkResult>();
+
+  async create(task: TaskRecord): Promise<boolean> {
+    if (this.tasks.has(task.importId)) return false;
+    this.tasks.set(task.importId, structuredClone(task));
+    return true;
+  }
+
+  async get(importId: string): Promise<TaskRecord | undefined> {
+    const task = this.tasks.get(importId);
+    return task ? structuredClone(task) : undefined;
+  }
+
+  async list(limit: number, after?: Record<string, unknown>): Promise<Page<TaskRecord>> {
+    const sorted = [...this.tasks.values()].sort((a, b) =>
+      `${b.createdAt}#${b.importId}`.localeCompare(`${a.createdAt}#${a.importId}`),
+    );
+    const start = typeof after?.index === 'number' ? after.index : 0;
+    const items = sorted.slice(start, start + limit).map((task) => structuredClone(task));
+    return start + limit < sorted.length ? { items, next: { index: start + limit } } : { items };
+  }
+
+  async transition(
+    importId: string,
+    from: readonly TaskStatus[],
+    to: TaskStatus,
+    fields: Partial<TaskRecord> = {},
+  ): Promise<TaskRecord | undefined> {
+    const task = this.tasks.get(importId);
+    if (!task || !from.includes(task.status)) return undefined;
+    const next = { ...task, ...withoutUndefined(fields), status: to };
+    this.tasks.set(importId, next);
+    return structuredClone(next);
+  }
+
+  async update(importId: string, fields: Partial<TaskRecord>): Promise<void> {
+    const task = this.tasks.get(importId);
+    if (!task) throw new Error(`Task ${importId} does not exist`);
+    this.tasks.set(importId, { ...task, ...withoutUndefined(fields) });
+  }
+
+  async countChunk(importId: string, chunkIndex: number, counts: ChunkCounts) {
+    const task = this.tasks.get(importId);
+    if (!task) throw new Error(`Task ${importId} does not exist`);
+    const seen = this.counted.get(importId) ?? new Set<number>();
+    this.counted.set(importId, seen);
+    if (seen.has(chunkIndex)) return { counted: false, task: structuredClone(task) };
+    seen.add(chunkIndex);
+    const next: TaskRecord = {
+      ...task,
+      processedRows: task.processedRows + counts.rows,
+      successCount: task.successCount + counts.success,
+      errorCount: task.errorCount + counts.errors,
+      chunksDone: (task.chunksDone ?? 0) + 1,
+    };
+    this.tasks.set(importId, next);
+    return { counted: true, task: structuredClone(next) };
+  }
+
+  async putChunkResult(result: ChunkResult): Promise<void> {
+    this.chunkResults.set(`${result.importId}#${result.chunkIndex}`, structuredClone(result));
+  }
+
+  async getChunkResult(importId: string, chunkIndex: number): Promise<ChunkResult | undefined> {
+    const result = this.chunkResults.get(`${importId}#${chunkIndex}`);
+    return result ? structuredClone(result) : undefined;
+  }
+
+  async listRowErrors(
+    importId: string,
+    limit: number,
+    after?: Record<string, unknown>,
+  ): Promise<Page<RowError>> {
+    const all = [...this.chunkResults.values()]
+      .filter((result) => result.importId === importId)
+      .sort((a, b) => a.chunkIndex - b.chunkIndex)
+      .flatMap((result) => result.errors);
+    const start = typeof after?.index === 'number' ? after.index : 0;
+    const items = all.slice(start, start + limit);
+    return start + limit < all.length ? { items, next: { index: start + limit } } : { items };
+  }
+}
+
+const withoutUndefined = <T extends object>(fields: T): Partial<T> =>
+  Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)) as Partial<T>;
+
+/** In-memory RecordStore with insert-only and upsert semantics. */
+export class FakeRecordStore implements RecordStore {
+  readonly records = new Map<string, StoredRecord & { templateId: string }>();
+  /** Keys that make the next write fail, to simulate a store outage for one row. */
+  readonly failingKeys = new Set<string>();
+
+  async insert(
+    templateId: string,
+    key: string,
+    data: Record<string, unknown>,
+    origin: RecordOrigin,
+  ): Promise<InsertOutcome> {
+    if (this.failingKeys.has(key)) throw new Error(`store unavailable for ${key}`);
+    const id = `${templateId}#${key}`;
+    const existing = this.records.get(id);
+    if (existing) {
+      return existing.importId === origin.importId && existing.rowNumber === origin.rowNumber
+        ? 'already-ours'
+        : 'exists';
+    }
+    const now = new Date().toISOString();
+    this.records.set(id, { templateId, key, data, ...origin, createdAt: now, updatedAt: now });
+    return 'inserted';
+  }
+
+  async upsert(
+    templateId: string,
+    key: string,
+    data: Record<string, unknown>,
+    origin: RecordOrigin,
+  ): Promise<void> {
+    if (this.failingKeys.has(key)) throw new Error(`store unavailable for ${key}`);
+    const id = `${templateId}#${key}`;
+    const now = new Date().toISOString();
+    const createdAt = this.records.get(id)?.createdAt ?? now;
+    this.records.set(id, { templateId, key, data, ...origin, createdAt, updatedAt: now });
+  }
+
+  async list(
+    templateId: string,
+    limit: number,
+    after?: Record<string, unknown>,
+  ): Promise<Page<StoredRecord>> {
+    const all = [...this.records.values()].filter((record) => record.templateId === templateId);
+    const start = typeof after?.index === 'number' ? after.index : 0;
+    const items = all.slice(start, start + limit).map(({ templateId: _t, ...record }) => record);
+    return start + limit < all.length ? { items, next: { index: start + limit } } : { items };
+  }
+}
+
+/** Collects sent messages. */
+export class FakeQueue<Message> implements MessageQueue<Message> {
+  readonly sent: Message[] = [];
+  async send(messages: readonly Message[]): Promise<void> {
+    this.sent.push(...messages.map((message) => structuredClone(message)));
+  }
+}
