@@ -1,4 +1,7 @@
 /** Jest projects: unit tests run in seconds; integration tests start real local stacks. */
+// jose ships ESM only; jest runs tests as CommonJS, so it must be compiled like our own sources.
+const transformIgnorePatterns = ['/node_modules/(?!jose/)'];
+
 const transform = {
   '^.+\\.(t|j)s$': [
     '@swc/jest',
@@ -12,12 +15,14 @@ module.exports = {
       displayName: 'unit',
       testEnvironment: 'node',
       transform,
+      transformIgnorePatterns,
       testMatch: ['<rootDir>/test/unit/**/*.test.ts'],
     },
     {
       displayName: 'integration',
       testEnvironment: 'node',
       transform,
+      transformIgnorePatterns,
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
       slowTestThreshold: 60,
     },
