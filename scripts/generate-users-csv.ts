@@ -1,0 +1,82 @@
+/**
+ * Writes a deterministic `users` CSV for demos and measurements:
+ *   npx tsx scripts/generate-users-csv.ts <out.csv> <rows> [--invalid-every N] [--seed S]
+ * Every Nth row (default 50) is invalid in one of several ways; some valid rows carry quoted fields with
+ * commas and newlines. The same arguments always give the same bytes.
+ */
+
+import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
+import { z } from 'zod';
+
+const args = z
+  .object({
+    out: z.string().min(1),
+    rows: z.coerce.number().int().positive(),
+    invalidEvery: z.coerce.number().int().positive().default(50),
+    seed: z.coerce.number().int().default(42),
+  })
+  .parse({
+    out: process.argv[2],
+    rows: process.argv[3],
+    invalidEvery: flagValue('--invalid-every'),
+    seed: flagValue('--seed'),
+  });
+
+function flagValue(flag: string): string | undefined {
+  const index = process.argv.indexOf(flag);
+  return index > 0 ? process.argv[index + 1] : undefined;
+}
+
+/** mulberry32: a tiny deterministic PRNG, so files are reproducible byte for byte. */
+const random = (() => {
+  let state = args.seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+})();
+const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
+
+const FIRST = ['Ada', 'Grace', 'Alan', 'Edsger', 'Barbara', 'Donald', 'Frances', 'Ken', 'Radia', 'Linus'];
+const LAST = ['Lovelace', 'Hopper', 'Turing', 'Dijkstra', 'Liskov', 'Knuth', 'Allen', 'Thompson', 'Perlman'];
+const ROLES = ['admin', 'manager', 'member', 'Member', 'MANAGER'];
+const DEPARTMENTS = ['Engineering', 'Sales', '"Research, Europe"', '"Support\nTier 2"', 'Finance', ''];
+const BROKEN = [
+  (n: number) => `user${n}@example,First,Last,member,,,`,
+  (n: number) => `user${n}@example.com,,Last,member,,,`,
+  (n: number) => `user${n}@example.com,First,Last,owner,,,`,
+  (n: number) => `user${n}@example.com,First,Last,member,555-12,,`,
+  (n: number) => `user${n}@example.com,First,Last,member,,,2023-02-30`,
+  (n: number) => `user${n}@example.com,First,Last,member`,
+  (n: number) => `user${Math.max(1, n - 7)}@example.com,Dup,Licate,member,,,`,
+];
+
+const row = (n: number): string => {
+  if (n % args.invalidEvery === 0) return pick(BROKEN)(n);
+  const phone =
+    random() < 0.7
+      ? `+1 (555) ${String(n % 1000).padStart(3, '0')}-${String(n % 10000).padStart(4, '0')}`
+      : '';
+  const start =
+    random() < 0.5
+      ? `20${String(10 + Math.floor(random() * 15))}-0${1 + Math.floor(random() * 9)}-1${Math.floor(random() * 9)}`
+      : '';
+  return `user${n}@example.com,${pick(FIRST)},${pick(LAST)},${pick(ROLES)},${phone},${pick(DEPARTMENTS)},${start}`;
+};
+
+const main = async () => {
+  const out = createWriteStream(args.out);
+  out.write('email,first_name,last_name,role,phone,department,start_date\r\n');
+  for (let n = 1; n <= args.rows; n += 1) {
+    if (!out.write(`${row(n)}\r\n`)) await once(out, 'drain');
+  }
+  out.end();
+  await once(out, 'finish');
+  console.log(`Wrote ${args.rows} rows to ${args.out}`);
+};
+
+void main();
