@@ -1,12 +1,11 @@
-import { stringify } from 'csv-stringify/sync';
 import { neutralizeFormula } from './csv-cells';
 import type { RowError } from './model';
-import { REPORT_COLUMNS } from './templates';
+import { normalizeHeaderName, REPORT_COLUMNS } from './templates';
 
 /**
  * Lines of the two reports (DESIGN §5). Chunk workers write their rows as part files (complete CSV
  * lines, no header); finalize writes the header and concatenates the parts in chunk order.
- * Every cell goes through `neutralizeFormula`.
+ * Every cell is trimmed (the importer trims values too) and goes through `neutralizeFormula`.
  */
 
 export const RESULT_STATUS = { SUCCESS: 'SUCCESS', FAILED: 'FAILED' } as const;
@@ -15,33 +14,70 @@ export type ResultStatus = (typeof RESULT_STATUS)[keyof typeof RESULT_STATUS];
 /** UTF-8 byte order mark: spreadsheets open the reports as UTF-8 with it. */
 export const REPORT_BOM = '\uFEFF';
 
-const csvLine = (cells: readonly string[]): string =>
-  stringify([cells.map(neutralizeFormula)], {
-    eof: true,
-    record_delimiter: 'windows',
-    quoted_match: /^\s|\s$/,
-  });
+/** Content type both reports are stored with. */
+export const REPORT_CONTENT_TYPE = 'text/csv; charset=utf-8';
 
+// Semicolons and tabs are quoted too: spreadsheets in some locales split on them when opening a CSV.
+const NEEDS_QUOTES = /[",;\t\r\n]|^\s|\s$/;
+
+/**
+ * One cell as written to a report. Trimming first matters: a value such as "\t=1" is imported as "=1",
+ * so neutralising the untrimmed value would make the apostrophe undoable only before the trim.
+ */
+const reportCell = (value: string): string => {
+  const safe = neutralizeFormula(value.trim());
+  return NEEDS_QUOTES.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
+};
+
+// Hand-rolled rather than csv-stringify: this runs once per data row of every import (millions of
+// calls), and the quoting rule above is all a report needs.
+const csvLine = (cells: readonly string[]): string => `${cells.map(reportCell).join(',')}\r\n`;
+
+/**
+ * Positions of the file's header kept in an exceptions report. A re-uploaded exceptions report brings
+ * its own row_number, error_type and error_message columns; they describe the previous attempt, so the
+ * new report drops them and appends fresh ones instead of repeating them.
+ */
+const REPORT_COLUMN_NAMES: ReadonlySet<string> = new Set(REPORT_COLUMNS);
+// Chunk workers pass the same header array for every row of a chunk: match its names once.
+const keptPositionsCache = new WeakMap<readonly string[], readonly number[]>();
+const keptPositions = (fileHeader: readonly string[]): readonly number[] => {
+  const cached = keptPositionsCache.get(fileHeader);
+  if (cached) return cached;
+  const kept = fileHeader.flatMap((cell, index) =>
+    REPORT_COLUMN_NAMES.has(normalizeHeaderName(cell)) ? [] : [index],
+  );
+  keptPositionsCache.set(fileHeader, kept);
+  return kept;
+};
+
+/** Header line of the exceptions report: the file's own columns, then row_number, error_type, error_message. */
 export const exceptionsHeaderLine = (fileHeader: readonly string[]): string =>
-  csvLine([...fileHeader, ...REPORT_COLUMNS]);
+  csvLine([
+    ...keptPositions(fileHeader).map((index) => (fileHeader[index] ?? '').replace(/^\uFEFF/, '')),
+    ...REPORT_COLUMNS,
+  ]);
 
 /**
  * One failed row: the file's own cells in the file's order (padded or cut to the header's width),
  * then row_number, error_type and error_message. Several problems share one line, joined by "; ",
- * so the fixed file re-imports each row once.
+ * so the fixed file re-imports each row once. Throws when `errors` is empty: a line without a reason
+ * would be a failed row nobody can fix.
  */
 export const exceptionLine = (
   fileHeader: readonly string[],
   cells: readonly string[],
   errors: readonly RowError[],
 ): string => {
-  const rowNumber = errors[0]?.rowNumber ?? 0;
-  const values = fileHeader.map((_, index) => cells[index] ?? '');
+  const first = errors[0];
+  if (!first) throw new Error('An exceptions report line needs at least one row error');
+  const values = keptPositions(fileHeader).map((index) => cells[index] ?? '');
   const types = [...new Set(errors.map((error) => error.errorType))].join('; ');
   const messages = errors.map((error) => error.message).join('; ');
-  return csvLine([...values, String(rowNumber), types, messages]);
+  return csvLine([...values, String(first.rowNumber), types, messages]);
 };
 
+/** Header line of the Result Data report: row_number, status, reason, then the template's key column. */
 export const resultsHeaderLine = (keyColumn: string): string =>
   csvLine(['row_number', 'status', 'reason', keyColumn]);
 

@@ -1,0 +1,28 @@
+import { type TaskRecord, TaskStatus } from '../shared/model';
+
+export interface FinalOutcome {
+  status: typeof TaskStatus.COMPLETED | typeof TaskStatus.PARTIAL_SUCCESS | typeof TaskStatus.FAILED;
+  statusReason?: string;
+}
+
+const thousands = new Intl.NumberFormat('en-US');
+const SEE_REPORT = 'see the exceptions report';
+
+/**
+ * The final status of an import whose every chunk is counted (DESIGN §3): no failed row → COMPLETED,
+ * no imported row → FAILED, otherwise PARTIAL_SUCCESS, with a reason an admin can act on.
+ */
+export const finalOutcome = (counts: Pick<TaskRecord, 'successCount' | 'errorCount'>): FinalOutcome => {
+  const { successCount, errorCount } = counts;
+  if (errorCount === 0) return { status: TaskStatus.COMPLETED };
+  if (successCount === 0) {
+    const failed =
+      errorCount === 1 ? 'The only row failed' : `All ${thousands.format(errorCount)} rows failed`;
+    return { status: TaskStatus.FAILED, statusReason: `${failed}: ${SEE_REPORT}` };
+  }
+  const total = successCount + errorCount;
+  return {
+    status: TaskStatus.PARTIAL_SUCCESS,
+    statusReason: `${thousands.format(errorCount)} of ${thousands.format(total)} rows failed: ${SEE_REPORT}`,
+  };
+};

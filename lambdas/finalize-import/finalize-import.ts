@@ -1,0 +1,170 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { type FinalizeMessage, isFinalStatus, type TaskRecord, TaskStatus } from '../shared/model';
+import { chunkPartKey, exceptionsKey, manifestKey, resultsKey, utf8DataKey } from '../shared/object-keys';
+import type { ObjectStore, TaskStore } from '../shared/ports';
+import { exceptionsHeaderLine, REPORT_BOM, REPORT_CONTENT_TYPE, resultsHeaderLine } from '../shared/reports';
+import { findTemplate } from '../shared/templates';
+import { concatenateObjects } from './concatenate-objects';
+import { FinalizeError, FinalizeErrorCode } from './errors';
+import { finalOutcome } from './final-outcome';
+
+export type FinalizeLogger = Pick<Logger, 'info' | 'warn'>;
+
+/**
+ * Called once a task has reached its final status in this invocation: the place where follow-ups such
+ * as the reply email for email imports plug in. Listeners run at most once per task (a redelivered
+ * message finds the task final and stops before them); a listener's failure is logged and does not
+ * fail the message, since the status it reacts to is already written.
+ */
+export type FinalizedListener = (task: TaskRecord) => Promise<void>;
+
+export interface FinalizeDeps {
+  objects: ObjectStore;
+  tasks: TaskStore;
+  logger: FinalizeLogger;
+  onFinalized?: readonly FinalizedListener[];
+  /** Clock for `endedAt`; the system clock unless a test pins it. */
+  now?: () => Date;
+}
+
+/** Work objects removed at the end are deleted this many at a time. */
+const DELETE_CONCURRENCY = 16;
+
+interface ReadyTask {
+  task: TaskRecord;
+  chunkCount: number;
+  header: readonly string[];
+  keyColumn: string;
+}
+
+/** Checks that every chunk is counted and validation left what the reports need; throws otherwise. */
+const readyToFinalize = (task: TaskRecord): ReadyTask => {
+  const { importId, status, chunkCount, chunksDone = 0, header } = task;
+  if (status !== TaskStatus.PROCESSING) {
+    throw new FinalizeError(FinalizeErrorCode.NOT_READY, `Task ${importId} is ${status}, not PROCESSING`);
+  }
+  if (chunkCount === undefined || chunksDone < chunkCount) {
+    throw new FinalizeError(
+      FinalizeErrorCode.NOT_READY,
+      `Task ${importId} has ${chunksDone} of ${chunkCount ?? 'unknown'} chunks counted`,
+    );
+  }
+  const template = findTemplate(task.templateId);
+  if (!template || !header) {
+    throw new FinalizeError(
+      FinalizeErrorCode.INCONSISTENT_TASK,
+      template
+        ? `Task ${importId} has no stored header`
+        : `Task ${importId} names unknown template ${task.templateId}`,
+    );
+  }
+  return { task, chunkCount, header, keyColumn: template.key };
+};
+
+const partKeys = (importId: string, kind: 'exceptions' | 'results', chunkCount: number): string[] =>
+  Array.from({ length: chunkCount }, (_, index) => chunkPartKey(importId, kind, index));
+
+/** Both reports are always written, header only when nothing failed, so every download link works. */
+const writeReports = async (objects: ObjectStore, ready: ReadyTask): Promise<void> => {
+  const { importId } = ready.task;
+  await concatenateObjects(objects, {
+    key: exceptionsKey(importId),
+    contentType: REPORT_CONTENT_TYPE,
+    head: REPORT_BOM + exceptionsHeaderLine(ready.header),
+    partKeys: partKeys(importId, 'exceptions', ready.chunkCount),
+  });
+  await concatenateObjects(objects, {
+    key: resultsKey(importId),
+    contentType: REPORT_CONTENT_TYPE,
+    head: REPORT_BOM + resultsHeaderLine(ready.keyColumn),
+    partKeys: partKeys(importId, 'results', ready.chunkCount),
+  });
+};
+
+const notifyFinalized = async (deps: FinalizeDeps, task: TaskRecord): Promise<void> => {
+  for (const listener of deps.onFinalized ?? []) {
+    try {
+      await listener(task);
+    } catch (error) {
+      deps.logger.warn('A finalized-task listener failed', { importId: task.importId, error });
+    }
+  }
+};
+
+/**
+ * Removes the import's work objects (report parts, manifest, transcoded copy). Best effort: the reports
+ * and the final status are already stored, so a failure here is logged and the bucket's lifecycle rule
+ * on `work/` collects what is left.
+ */
+const removeWorkObjects = async (deps: FinalizeDeps, ready: ReadyTask): Promise<void> => {
+  const { importId, dataKey } = ready.task;
+  const keys = [
+    ...partKeys(importId, 'exceptions', ready.chunkCount),
+    ...partKeys(importId, 'results', ready.chunkCount),
+    manifestKey(importId),
+    ...(dataKey === utf8DataKey(importId) ? [dataKey] : []),
+  ];
+  const failed: string[] = [];
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    for (let key = keys[next++]; key !== undefined; key = keys[next++]) {
+      try {
+        await deps.objects.delete(key);
+      } catch (error) {
+        failed.push(key);
+        deps.logger.warn('Could not delete a work object', { importId, key, error });
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(DELETE_CONCURRENCY, keys.length) }, worker));
+  deps.logger.info('Work objects removed', { importId, removed: keys.length - failed.length, failed });
+};
+
+/**
+ * Ends an import once its last chunk is counted: writes the exceptions and Result Data reports from the
+ * chunks' parts, sets the final status, then removes the work objects. Safe to run twice or after a crash
+ * half-way: a task already final is left alone, reports are rewritten whole, and the status changes only
+ * from PROCESSING (a conditional write). Throws (so the message is retried) while the task is not ready.
+ *
+ * @returns the task as it stands at the end: finalized now or earlier.
+ */
+export const finalizeImport = async (deps: FinalizeDeps, message: FinalizeMessage): Promise<TaskRecord> => {
+  const { importId } = message;
+  const task = await deps.tasks.get(importId);
+  if (!task) throw new FinalizeError(FinalizeErrorCode.TASK_NOT_FOUND, `Task ${importId} does not exist`);
+  if (isFinalStatus(task.status)) {
+    deps.logger.info('Task already final; nothing to finalize', { importId, status: task.status });
+    return task;
+  }
+  const ready = readyToFinalize(task);
+  await writeReports(deps.objects, ready);
+
+  const outcome = finalOutcome(task);
+  const endedAt = (deps.now?.() ?? new Date()).toISOString();
+  const finalTask = await deps.tasks.transition(importId, [TaskStatus.PROCESSING], outcome.status, {
+    statusReason: outcome.statusReason,
+    endedAt,
+  });
+  if (!finalTask) {
+    // Another delivery of this message (or an operator) got there first.
+    const current = await deps.tasks.get(importId);
+    if (current && isFinalStatus(current.status)) {
+      deps.logger.info('Task was finalized concurrently', { importId, status: current.status });
+      return current;
+    }
+    throw new FinalizeError(
+      FinalizeErrorCode.NOT_READY,
+      `Task ${importId} left PROCESSING for ${current?.status ?? 'nowhere'} while finalizing`,
+    );
+  }
+  deps.logger.info('Import finalized', {
+    importId,
+    status: finalTask.status,
+    successCount: finalTask.successCount,
+    errorCount: finalTask.errorCount,
+  });
+
+  await notifyFinalized(deps, finalTask);
+  await removeWorkObjects(deps, ready);
+  return finalTask;
+};
