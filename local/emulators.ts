@@ -1,0 +1,49 @@
+import { mkdir } from 'node:fs/promises';
+import { closeServer, listen } from './servers';
+import type { DataPaths, Ports } from './settings';
+
+/**
+ * The AWS emulators of the local stack, state on disk under the data dir: fauxqs (S3 + SQS) in library
+ * mode, because only that honours its persistence options, and dynalite (DynamoDB) on LevelDB.
+ */
+
+export interface Emulators {
+  /** fauxqs endpoint (S3 and SQS wire protocols). */
+  fauxqsEndpoint: string;
+  dynamoEndpoint: string;
+  stop(): Promise<void>;
+}
+
+/** Starts both emulators; if the second fails to start, the first is stopped before the error surfaces. */
+export const startEmulators = async (ports: Ports, paths: DataPaths, region: string): Promise<Emulators> => {
+  await Promise.all([paths.sqs, paths.s3, paths.dynamo].map((dir) => mkdir(dir, { recursive: true })));
+
+  // fauxqs is ESM-only; a dynamic import keeps this CommonJS module loadable.
+  const { startFauxqs } = await import('fauxqs');
+  const fauxqs = await startFauxqs({
+    port: ports.fauxqs,
+    logger: false,
+    defaultRegion: region,
+    dataDir: paths.sqs,
+    // Objects as files: in SQLite the database grew to twice the size of the objects it held.
+    s3StorageDir: paths.s3,
+  });
+
+  try {
+    const { default: dynalite } = await import('dynalite');
+    const dynamo = dynalite({ path: paths.dynamo, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+    await listen(dynamo, ports.dynamo);
+    return {
+      fauxqsEndpoint: `http://127.0.0.1:${ports.fauxqs}`,
+      dynamoEndpoint: `http://127.0.0.1:${ports.dynamo}`,
+      stop: async () => {
+        const results = await Promise.allSettled([fauxqs.stop(), closeServer(dynamo)]);
+        const failed = results.find((result) => result.status === 'rejected');
+        if (failed) throw failed.reason;
+      },
+    };
+  } catch (error) {
+    await fauxqs.stop();
+    throw error;
+  }
+};

@@ -1,0 +1,106 @@
+import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+import type { QueueDefinition, TableDefinition } from '../lambdas/shared/resource-definitions';
+
+/**
+ * Physical names and emulator inputs of the local stack's resources, built from the same definitions as
+ * the CDK stack. Each stack runs its own emulators, so plain names cannot clash between stacks.
+ */
+
+export const LOCAL_BUCKET = 'bulk-imports-local';
+export const LOCAL_TABLES = { state: 'bulk-imports-state', records: 'bulk-imports-records' } as const;
+
+export const queueName = (id: QueueDefinition['id']): string => `bulk-imports-${id}`;
+export const deadLetterQueueName = (id: QueueDefinition['id']): string => `bulk-imports-${id}-dlq`;
+
+/** Dead-letter queues keep failed messages for the SQS maximum, 14 days, so an operator can look. */
+const DLQ_RETENTION_SECONDS = 14 * 24 * 3600;
+
+export const deadLetterQueueAttributes = (): Record<string, string> => ({
+  MessageRetentionPeriod: String(DLQ_RETENTION_SECONDS),
+});
+
+/**
+ * Attributes of a source queue. The visibility timeout is the local one (short, so a killed stack gets its
+ * in-flight messages back quickly); the redrive count is the deployed one, so poison messages behave alike.
+ */
+export const sourceQueueAttributes = (
+  definition: QueueDefinition,
+  deadLetterArn: string,
+  visibilityTimeoutSeconds: number,
+): Record<string, string> => ({
+  VisibilityTimeout: String(visibilityTimeoutSeconds),
+  RedrivePolicy: JSON.stringify({
+    deadLetterTargetArn: deadLetterArn,
+    maxReceiveCount: String(definition.maxReceiveCount),
+  }),
+});
+
+/** The CreateTable input of a table definition: on-demand, every key a string, every index projecting ALL. */
+export const createTableInput = (definition: TableDefinition, tableName: string): CreateTableCommandInput => {
+  const keyNames = [
+    definition.partitionKey,
+    ...(definition.sortKey ? [definition.sortKey] : []),
+    ...definition.indexes.flatMap((index) => [index.partitionKey, index.sortKey]),
+  ];
+  return {
+    TableName: tableName,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: [...new Set(keyNames)].map((name) => ({ AttributeName: name, AttributeType: 'S' })),
+    KeySchema: [
+      { AttributeName: definition.partitionKey, KeyType: 'HASH' },
+      ...(definition.sortKey ? [{ AttributeName: definition.sortKey, KeyType: 'RANGE' as const }] : []),
+    ],
+    ...(definition.indexes.length > 0
+      ? {
+          GlobalSecondaryIndexes: definition.indexes.map((index) => ({
+            IndexName: index.name,
+            KeySchema: [
+              { AttributeName: index.partitionKey, KeyType: 'HASH' as const },
+              { AttributeName: index.sortKey, KeyType: 'RANGE' as const },
+            ],
+            Projection: { ProjectionType: 'ALL' as const },
+          })),
+        }
+      : {}),
+  };
+};
+
+interface DescribedIndex {
+  IndexName?: string | undefined;
+  KeySchema?: { AttributeName?: string | undefined; KeyType?: string | undefined }[] | undefined;
+  Projection?: { ProjectionType?: string | undefined } | undefined;
+}
+
+interface DescribedTable {
+  KeySchema?: { AttributeName?: string | undefined; KeyType?: string | undefined }[] | undefined;
+  GlobalSecondaryIndexes?: DescribedIndex[] | undefined;
+}
+
+const keySignature = (schema: DescribedTable['KeySchema']): string =>
+  (schema ?? []).map((key) => `${key.AttributeName}:${key.KeyType}`).join(',');
+
+/**
+ * Differences between an existing table and its definition. A table made by an older version of the stack
+ * cannot be migrated in place by the emulator, so the caller reports these instead of carrying on.
+ */
+export const tableDrift = (definition: TableDefinition, existing: DescribedTable): string[] => {
+  const wanted = createTableInput(definition, 'unused');
+  const problems: string[] = [];
+  if (keySignature(existing.KeySchema) !== keySignature(wanted.KeySchema)) {
+    problems.push(
+      `key schema is ${keySignature(existing.KeySchema)}, expected ${keySignature(wanted.KeySchema)}`,
+    );
+  }
+  for (const index of wanted.GlobalSecondaryIndexes ?? []) {
+    const found = (existing.GlobalSecondaryIndexes ?? []).find((item) => item.IndexName === index.IndexName);
+    if (!found) {
+      problems.push(`index ${index.IndexName} is missing`);
+    } else if (
+      keySignature(found.KeySchema) !== keySignature(index.KeySchema) ||
+      found.Projection?.ProjectionType !== 'ALL'
+    ) {
+      problems.push(`index ${index.IndexName} differs from its definition`);
+    }
+  }
+  return problems;
+};

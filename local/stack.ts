@@ -1,0 +1,198 @@
+import { join, resolve } from 'node:path';
+import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { type QueueDefinition, queueDefinition } from '../lambdas/shared/resource-definitions';
+import { LOCAL_CLIENT_ID, loadOrCreateSecrets, localIssuer } from './auth';
+import { createStackClients } from './clients';
+import { consoleCorsRule } from './cors';
+import { startEmulators } from './emulators';
+import { handlerEnvironment } from './handler-env';
+import { startHttpServer } from './http-server';
+import { type FunctionInvoker, loadInProcessFunction } from './invoker';
+import { createLog, type Log } from './log';
+import { NotificationJournal, type ObjectProbe, replayJournal } from './notification-journal';
+import { QueuePoller, sqsPolledQueue } from './poller';
+import { provision } from './provision';
+import { s3EventNotification } from './s3-event';
+import { startS3Front } from './s3-front';
+import type { LocalSettings } from './settings';
+
+/**
+ * Assembles the local stack in dependency order: emulators, resources, secrets, handler environment,
+ * handlers, replay of journaled notifications, servers, then pollers. Stopping runs the reverse.
+ */
+
+export const REPO_ROOT = resolve(__dirname, '..');
+
+/** Which function consumes which queue, as the CDK stack's event source mappings wire them. */
+export const QUEUE_CONSUMERS: readonly { queue: QueueDefinition['id']; stage: string }[] = [
+  { queue: 'intake', stage: 'validate-file' },
+  { queue: 'chunks', stage: 'process-chunk' },
+  { queue: 'finalize', stage: 'finalize-import' },
+];
+
+/** API Gateway gives up on an integration after 29 seconds (and so does the API function's timeout). */
+const API_TIMEOUT_SECONDS = 29;
+
+export interface RunningStack {
+  urls: { console: string; api: string; s3: string; sqs: string; dynamodb: string; issuer: string };
+  /** Stage names whose handler module does not exist yet. */
+  missing: string[];
+  stop(): Promise<void>;
+}
+
+const probeFor =
+  (s3: S3Client): ObjectProbe =>
+  async (bucket, key) => {
+    try {
+      const out = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+      return { size: out.ContentLength ?? 0, eTag: out.ETag ?? '' };
+    } catch (error) {
+      if (error instanceof Error && (error.name === 'NotFound' || error.name === 'NoSuchKey'))
+        return undefined;
+      throw error;
+    }
+  };
+
+/** Runs `steps` in reverse, every one of them even if some fail, then reports the first failure. */
+const unwind = async (steps: (() => Promise<void>)[], log: Log): Promise<void> => {
+  let firstError: unknown;
+  for (const step of [...steps].reverse()) {
+    try {
+      await step();
+    } catch (error) {
+      log.error('stop step failed', error);
+      firstError ??= error;
+    }
+  }
+  if (firstError !== undefined) throw firstError;
+};
+
+export const startStack = async (settings: LocalSettings): Promise<RunningStack> => {
+  const log = createLog('stack');
+  const { ports, paths, region } = settings;
+  const stopSteps: (() => Promise<void>)[] = [];
+  try {
+    const emulators = await startEmulators(ports, paths, region);
+    stopSteps.push(() => emulators.stop());
+    log.info('emulators up', { fauxqs: emulators.fauxqsEndpoint, dynamodb: emulators.dynamoEndpoint });
+
+    const clients = createStackClients(emulators.fauxqsEndpoint, emulators.dynamoEndpoint, region);
+    const provisioned = await provision(clients, settings.visibilityTimeoutSeconds, createLog('provision'));
+    const { secrets, created } = await loadOrCreateSecrets(paths.secrets);
+    if (created) log.info('created local signing key and cursor secret', { dir: paths.secrets });
+
+    const issuer = localIssuer(ports.api, region);
+    const s3Url = `http://localhost:${ports.s3}`;
+    Object.assign(
+      process.env,
+      handlerEnvironment({
+        region,
+        provisioned,
+        s3Endpoint: s3Url,
+        sqsEndpoint: emulators.fauxqsEndpoint,
+        dynamoEndpoint: emulators.dynamoEndpoint,
+        authIssuer: issuer,
+        clientId: LOCAL_CLIENT_ID,
+        cursorSecret: secrets.cursorSecret,
+        logLevel: settings.logLevel,
+      }),
+    );
+
+    // Handlers parse their config when loaded, so they are imported only now that the environment is set.
+    const load = (stage: string, timeoutSeconds: number) =>
+      loadInProcessFunction({
+        name: stage,
+        modulePath: join(REPO_ROOT, 'lambdas', stage, 'handler'),
+        timeoutSeconds,
+        region,
+      });
+    const api = await load('api', API_TIMEOUT_SECONDS);
+    const consumers: { queue: QueueDefinition['id']; stage: string; invoker: FunctionInvoker | undefined }[] =
+      [];
+    for (const consumer of QUEUE_CONSUMERS) {
+      consumers.push({
+        ...consumer,
+        invoker: await load(consumer.stage, queueDefinition(consumer.queue).functionTimeoutSeconds),
+      });
+    }
+    const missing = [
+      ...(api ? [] : ['api']),
+      ...consumers.filter((consumer) => !consumer.invoker).map((consumer) => consumer.stage),
+    ];
+    for (const stage of missing) log.warn('handler not built yet; its part of the stack is idle', { stage });
+
+    const journal = new NotificationJournal(paths.notifications);
+    const probe = probeFor(clients.s3);
+    const notify = async (object: Parameters<typeof s3EventNotification>[0]) => {
+      await clients.sqs.send(
+        new SendMessageCommand({
+          QueueUrl: provisioned.queues.intake.url,
+          MessageBody: JSON.stringify(s3EventNotification(object)),
+        }),
+      );
+    };
+    // Before the S3 front accepts requests, so only entries of the previous run are replayed.
+    await replayJournal(journal, probe, notify, region, createLog('notifications'));
+
+    const s3Front = await startS3Front({
+      port: ports.s3,
+      upstreamPort: ports.fauxqs,
+      bucket: provisioned.bucket,
+      cors: consoleCorsRule(ports.api),
+      journal,
+      probe,
+      notify,
+      region,
+      log: createLog('s3'),
+    });
+    stopSteps.push(() => s3Front.close());
+
+    const http = await startHttpServer({
+      port: ports.api,
+      api,
+      consoleRoot: join(REPO_ROOT, 'frontend', 'dist'),
+      secrets,
+      issuer,
+      clientId: LOCAL_CLIENT_ID,
+      log: createLog('http'),
+    });
+    stopSteps.push(() => http.close());
+
+    for (const consumer of consumers) {
+      if (!consumer.invoker) continue;
+      const queue = provisioned.queues[consumer.queue];
+      const poller = new QueuePoller({
+        queueName: consumer.queue,
+        queueArn: queue.arn,
+        region,
+        batchSize: queue.definition.batchSize,
+        concurrency: settings.concurrency[consumer.queue],
+        visibilityTimeoutSeconds: settings.visibilityTimeoutSeconds,
+        queue: sqsPolledQueue(clients.sqs, queue.url),
+        invoker: consumer.invoker,
+        log: createLog(`poller:${consumer.queue}`),
+      });
+      poller.start();
+      // Pollers stop first (they are pushed last): in-flight batches finish while S3 and the API still answer.
+      stopSteps.push(() => poller.stop());
+    }
+
+    return {
+      urls: {
+        console: `http://localhost:${ports.api}`,
+        api: `http://localhost:${ports.api}/api`,
+        s3: s3Url,
+        sqs: emulators.fauxqsEndpoint,
+        dynamodb: emulators.dynamoEndpoint,
+        issuer,
+      },
+      missing,
+      stop: () => unwind(stopSteps, log),
+    };
+  } catch (error) {
+    // Each failed stop step is logged by unwind; the start failure is the error worth reporting.
+    await unwind(stopSteps, log).catch(() => undefined);
+    throw error;
+  }
+};

@@ -1,0 +1,458 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import {
+  DeleteMessageCommand,
+  GetQueueAttributesCommand,
+  GetQueueUrlCommand,
+  type Message,
+  ReceiveMessageCommand,
+  SendMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
+import { generateKeyPair, SignJWT } from 'jose';
+import { z } from 'zod';
+import { isFinalStatus, type Task, taskSchema } from '../../lambdas/shared/model';
+import type { QueueDefinition } from '../../lambdas/shared/resource-definitions';
+import {
+  type AccessTokenClaims,
+  accessTokenClaims,
+  LOCAL_CLIENT_ID,
+  type LocalUsername,
+  loadOrCreateSecrets,
+  localIssuer,
+  signAccessToken,
+} from '../../local/auth';
+import { LOCAL_CREDENTIALS } from '../../local/clients';
+import { deadLetterQueueName, queueName } from '../../local/resources';
+import { derivePorts, PORT_SPAN, type Ports } from '../../local/settings';
+
+/**
+ * Runs the real local stack (`npx tsx local/start.ts`) as a child process for integration tests: its own
+ * process group, a fresh data dir and free ports, and the calls a browser or an operator would make.
+ */
+
+const REPO_ROOT = resolve(__dirname, '..', '..');
+const START_TIMEOUT_MS = 60_000;
+const MAX_OUTPUT_CHARS = 2_000_000;
+const REGION = 'us-east-1';
+
+const isPortFree = (port: number, host: string): Promise<boolean> =>
+  new Promise((resolvePort) => {
+    const server = createServer();
+    server.once('error', () => resolvePort(false));
+    server.listen({ port, host, exclusive: true }, () => server.close(() => resolvePort(true)));
+  });
+
+/** A base port whose whole span is free on every interface the stack's servers use. */
+export const findFreePortBase = async (): Promise<number> => {
+  for (let attempt = 0; attempt < 50; attempt += 1) {
+    const base = 20_000 + PORT_SPAN * Math.floor(Math.random() * Math.floor(30_000 / PORT_SPAN));
+    const ports = Array.from({ length: PORT_SPAN }, (_, offset) => base + offset);
+    let free = true;
+    // One check at a time: binding 0.0.0.0 and 127.0.0.1 to one port at once would collide with itself.
+    for (const port of ports) {
+      free = (await isPortFree(port, '127.0.0.1')) && (await isPortFree(port, '0.0.0.0'));
+      if (!free) break;
+    }
+    if (free) return base;
+  }
+  throw new Error('No free port range found for a local stack');
+};
+
+const sleep = (ms: number) => new Promise((resolveSleep) => setTimeout(resolveSleep, ms));
+
+/** Groups of every stack this process started, killed if the test process exits without stopping them. */
+const liveGroups = new Set<number>();
+process.once('exit', () => {
+  for (const pid of liveGroups) {
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      // Already gone: nothing left to clean up.
+    }
+  }
+});
+
+const isGroupAlive = (pid: number): boolean => {
+  try {
+    process.kill(-pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+export interface ApiResult {
+  status: number;
+  headers: Headers;
+  /** Parsed JSON when the response is JSON, otherwise the text. */
+  body: unknown;
+  text: string;
+}
+
+export interface UploadOptions {
+  templateId: string;
+  fileName: string;
+  content: string | Buffer;
+  /** Declared size when it should differ from the content's. */
+  declaredSize?: number;
+}
+
+const createdImportSchema = z.object({
+  import: taskSchema,
+  upload: z.object({
+    partSize: z.number().int().positive(),
+    parts: z.array(z.object({ partNumber: z.number().int(), url: z.string() })),
+  }),
+});
+
+const linkSchema = z.object({ url: z.string(), expiresAt: z.string() });
+
+export interface StartOptions {
+  /** Extra environment of the stack (CHUNK_MAX_ROWS, IMPORTS_CHUNKS_CONCURRENCY…). */
+  env?: Record<string, string>;
+}
+
+export class LocalStack {
+  private child: ChildProcess | undefined;
+  private output = '';
+  private sqsClient: SQSClient | undefined;
+  readonly ports: Ports;
+
+  private constructor(
+    readonly dataDir: string,
+    portBase: number,
+    private env: Record<string, string>,
+  ) {
+    this.ports = derivePorts(portBase, portBase + PORT_SPAN + 1);
+  }
+
+  /** Starts a stack on a fresh data dir and free ports, and waits until its API answers. */
+  static async start(options: StartOptions = {}): Promise<LocalStack> {
+    const dataDir = await mkdtemp(join(tmpdir(), 'bulk-imports-it-'));
+    for (let attempt = 1; ; attempt += 1) {
+      const stack = new LocalStack(dataDir, await findFreePortBase(), options.env ?? {});
+      try {
+        await stack.launch();
+        return stack;
+      } catch (error) {
+        // Another process may take a port between the check and the start: try another range.
+        if (attempt >= 3 || !stack.output.includes('is in use')) throw error;
+      }
+    }
+  }
+
+  get baseUrl(): string {
+    return `http://localhost:${this.ports.api}`;
+  }
+
+  get consoleOrigin(): string {
+    return `http://localhost:${this.ports.api}`;
+  }
+
+  get s3Url(): string {
+    return `http://localhost:${this.ports.s3}`;
+  }
+
+  get issuer(): string {
+    return localIssuer(this.ports.api, REGION);
+  }
+
+  /** Everything the stack printed so far (for assertions and for debugging a failed test). */
+  logs(): string {
+    return this.output;
+  }
+
+  private async launch(): Promise<void> {
+    const child = spawn('npx', ['tsx', 'local/start.ts'], {
+      cwd: REPO_ROOT,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: {
+        ...process.env,
+        PATH: `${join(REPO_ROOT, 'node_modules', '.bin')}:${process.env.PATH ?? ''}`,
+        IMPORTS_PORT: String(this.ports.api),
+        IMPORTS_DATA_DIR: this.dataDir,
+        IMPORTS_SMTP_PORT: String(this.ports.smtp),
+        ...this.env,
+      },
+    });
+    this.child = child;
+    if (child.pid === undefined) throw new Error('Could not spawn the local stack');
+    liveGroups.add(child.pid);
+    const append = (chunk: Buffer) => {
+      this.output = (this.output + chunk.toString('utf8')).slice(-MAX_OUTPUT_CHARS);
+    };
+    child.stdout?.on('data', append);
+    child.stderr?.on('data', append);
+
+    const deadline = Date.now() + START_TIMEOUT_MS;
+    while (Date.now() < deadline) {
+      if (child.exitCode !== null || child.signalCode !== null) {
+        liveGroups.delete(child.pid);
+        throw new Error(`The local stack exited during start:\n${this.output.slice(-5000)}`);
+      }
+      try {
+        const response = await fetch(`${this.baseUrl}/api/health`);
+        if (response.ok) return;
+      } catch {
+        // Not listening yet.
+      }
+      await sleep(200);
+    }
+    await this.kill();
+    throw new Error(`The local stack did not answer /api/health within 60 s:\n${this.output.slice(-5000)}`);
+  }
+
+  private async waitForGroupExit(pid: number, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (isGroupAlive(pid)) {
+      if (Date.now() > deadline) throw new Error(`Process group ${pid} still alive after ${timeoutMs} ms`);
+      await sleep(50);
+    }
+    liveGroups.delete(pid);
+  }
+
+  /** `kill -9` on the whole stack (its process group), as a crash or a power cut would. */
+  async kill(): Promise<void> {
+    const pid = this.child?.pid;
+    if (pid === undefined || !isGroupAlive(pid)) return;
+    process.kill(-pid, 'SIGKILL');
+    await this.waitForGroupExit(pid, 10_000);
+  }
+
+  /** Ctrl-C: a clean stop. */
+  async stop(): Promise<void> {
+    const pid = this.child?.pid;
+    this.sqsClient?.destroy();
+    this.sqsClient = undefined;
+    if (pid === undefined || !isGroupAlive(pid)) return;
+    process.kill(-pid, 'SIGTERM');
+    await this.waitForGroupExit(pid, 30_000);
+  }
+
+  /** Starts the stack again on the same data dir and ports, optionally with a changed environment. */
+  async restart(env: Record<string, string> = this.env): Promise<void> {
+    await this.stop();
+    this.env = env;
+    this.output += '\n----- restart -----\n';
+    await this.launch();
+  }
+
+  /** Stops the stack and removes its data dir. */
+  async dispose(): Promise<void> {
+    await this.stop();
+    await rm(this.dataDir, { recursive: true, force: true });
+  }
+
+  // ----- auth
+
+  async token(username: string): Promise<string> {
+    const result = await this.post('/local/token', { username });
+    if (result.status !== 200) throw new Error(`token ${username}: ${result.status} ${result.text}`);
+    return z.object({ token: z.string() }).parse(result.body).token;
+  }
+
+  /** Claims of a genuine local access token, for tests that tamper with them. */
+  claims(username: LocalUsername, now = new Date()): AccessTokenClaims {
+    return accessTokenClaims(username, { issuer: this.issuer, clientId: LOCAL_CLIENT_ID, now });
+  }
+
+  /** Signs claims with the stack's own key (read from its data dir) or with a key the stack never saw. */
+  async signToken(claims: Record<string, unknown>, key: 'stack' | 'forged' = 'stack'): Promise<string> {
+    const { secrets } = await loadOrCreateSecrets(join(this.dataDir, 'secrets'));
+    if (key === 'stack') return signAccessToken(secrets, claims as AccessTokenClaims);
+    const { privateKey } = await generateKeyPair('RS256');
+    return new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: secrets.kid }).sign(privateKey);
+  }
+
+  // ----- HTTP
+
+  async request(
+    method: string,
+    path: string,
+    options: { token?: string; body?: unknown; headers?: Record<string, string> } = {},
+  ): Promise<ApiResult> {
+    const response = await fetch(`${this.baseUrl}${path}`, {
+      method,
+      headers: {
+        ...(options.body !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+        ...options.headers,
+      },
+      ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
+    });
+    const text = await response.text();
+    let body: unknown = text;
+    if (response.headers.get('content-type')?.includes('json') && text !== '') body = JSON.parse(text);
+    return { status: response.status, headers: response.headers, body, text };
+  }
+
+  get(path: string, token?: string): Promise<ApiResult> {
+    return this.request('GET', path, token ? { token } : {});
+  }
+
+  post(path: string, body: unknown, token?: string): Promise<ApiResult> {
+    return this.request('POST', path, { body, ...(token ? { token } : {}) });
+  }
+
+  // ----- imports, as the console does them
+
+  /** Creates the import, PUTs every part to its presigned URL (reading each ETag) and completes it. */
+  async upload(token: string, options: UploadOptions): Promise<string> {
+    const content = Buffer.isBuffer(options.content) ? options.content : Buffer.from(options.content, 'utf8');
+    const created = await this.post(
+      '/api/imports',
+      {
+        templateId: options.templateId,
+        fileName: options.fileName,
+        fileSize: options.declaredSize ?? content.length,
+      },
+      token,
+    );
+    if (created.status !== 201) throw new Error(`create import: ${created.status} ${created.text}`);
+    const { import: task, upload } = createdImportSchema.parse(created.body);
+    const parts: { partNumber: number; etag: string }[] = [];
+    for (const part of upload.parts) {
+      const start = (part.partNumber - 1) * upload.partSize;
+      const body = content.subarray(
+        Math.min(start, content.length),
+        Math.min(start + upload.partSize, content.length),
+      );
+      const response = await fetch(part.url, {
+        method: 'PUT',
+        headers: { origin: this.consoleOrigin },
+        body: new Uint8Array(body),
+      });
+      if (response.status !== 200)
+        throw new Error(`PUT part ${part.partNumber}: ${response.status} ${await response.text()}`);
+      const exposed = response.headers.get('access-control-expose-headers') ?? '';
+      if (!/\betag\b/i.test(exposed)) throw new Error('The S3 endpoint does not expose ETag to the console');
+      const etag = response.headers.get('etag');
+      if (!etag) throw new Error(`PUT part ${part.partNumber} returned no ETag`);
+      parts.push({ partNumber: part.partNumber, etag });
+    }
+    const completed = await this.post(`/api/imports/${task.importId}/upload/complete`, { parts }, token);
+    if (completed.status !== 200) throw new Error(`complete upload: ${completed.status} ${completed.text}`);
+    return task.importId;
+  }
+
+  async task(token: string, importId: string): Promise<Task> {
+    const result = await this.get(`/api/imports/${importId}`, token);
+    if (result.status !== 200) throw new Error(`get import: ${result.status} ${result.text}`);
+    return taskSchema.parse(result.body);
+  }
+
+  /** Polls the task until `done` holds (by default: a final status). */
+  async waitForTask(
+    token: string,
+    importId: string,
+    done: (task: Task) => boolean = (task) => isFinalStatus(task.status),
+    timeoutMs = 90_000,
+  ): Promise<Task> {
+    const deadline = Date.now() + timeoutMs;
+    let last: Task | undefined;
+    while (Date.now() < deadline) {
+      last = await this.task(token, importId);
+      if (done(last)) return last;
+      await sleep(150);
+    }
+    throw new Error(
+      `Import ${importId} did not get there in ${timeoutMs} ms; last seen ${JSON.stringify(last)}\n${this.output.slice(-4000)}`,
+    );
+  }
+
+  /** Uploads a file and waits for its final status. */
+  async importFile(token: string, options: UploadOptions): Promise<Task> {
+    return this.waitForTask(token, await this.upload(token, options));
+  }
+
+  /** Follows a download link and returns the file's text. */
+  async download(
+    token: string,
+    importId: string,
+    kind: 'original' | 'exceptions' | 'results',
+  ): Promise<string> {
+    const link = await this.get(`/api/imports/${importId}/links/${kind}`, token);
+    if (link.status !== 200) throw new Error(`link ${kind}: ${link.status} ${link.text}`);
+    const { url } = linkSchema.parse(link.body);
+    const response = await fetch(url);
+    if (response.status !== 200)
+      throw new Error(`download ${kind}: ${response.status} ${await response.text()}`);
+    return response.text();
+  }
+
+  // ----- queues, as an operator (or a misbehaving network) would touch them
+
+  private sqs(): SQSClient {
+    this.sqsClient ??= new SQSClient({
+      region: REGION,
+      endpoint: `http://127.0.0.1:${this.ports.fauxqs}`,
+      useQueueUrlAsEndpoint: false,
+      credentials: LOCAL_CREDENTIALS,
+    });
+    return this.sqsClient;
+  }
+
+  async queueUrl(id: QueueDefinition['id'], deadLetter = false): Promise<string> {
+    const name = deadLetter ? deadLetterQueueName(id) : queueName(id);
+    const out = await this.sqs().send(new GetQueueUrlCommand({ QueueName: name }));
+    if (!out.QueueUrl) throw new Error(`No queue ${name}`);
+    return out.QueueUrl;
+  }
+
+  async sendMessage(id: QueueDefinition['id'], body: string): Promise<void> {
+    await this.sqs().send(new SendMessageCommand({ QueueUrl: await this.queueUrl(id), MessageBody: body }));
+  }
+
+  /** Receives up to `count` messages (waiting up to `waitMs` for them); they stay in flight until deleted. */
+  async receiveMessages(id: QueueDefinition['id'], count: number, waitMs = 20_000): Promise<Message[]> {
+    const url = await this.queueUrl(id);
+    const messages: Message[] = [];
+    const deadline = Date.now() + waitMs;
+    while (messages.length < count && Date.now() < deadline) {
+      const out = await this.sqs().send(
+        new ReceiveMessageCommand({
+          QueueUrl: url,
+          MaxNumberOfMessages: Math.min(10, count - messages.length),
+          WaitTimeSeconds: 1,
+          VisibilityTimeout: 300,
+        }),
+      );
+      messages.push(...(out.Messages ?? []));
+    }
+    return messages;
+  }
+
+  async deleteMessage(id: QueueDefinition['id'], message: Message): Promise<void> {
+    await this.sqs().send(
+      new DeleteMessageCommand({ QueueUrl: await this.queueUrl(id), ReceiptHandle: message.ReceiptHandle }),
+    );
+  }
+
+  /** Visible plus in-flight messages of a queue (or its dead-letter queue). */
+  async messageCount(id: QueueDefinition['id'], deadLetter = false): Promise<number> {
+    const out = await this.sqs().send(
+      new GetQueueAttributesCommand({
+        QueueUrl: await this.queueUrl(id, deadLetter),
+        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+      }),
+    );
+    return (
+      Number(out.Attributes?.ApproximateNumberOfMessages ?? 0) +
+      Number(out.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0)
+    );
+  }
+
+  /** Reads a file the stack keeps in its data dir (journal entries, secrets). */
+  readDataFile(...segments: string[]): Promise<string> {
+    return readFile(join(this.dataDir, ...segments), 'utf8');
+  }
+}
+
+/** A unique suffix for keys (emails, codes) so tests sharing one stack never collide. */
+export const uniqueTag = (): string => randomUUID().slice(0, 8);
