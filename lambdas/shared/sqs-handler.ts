@@ -14,7 +14,6 @@ export const createSqsHandler = <Message>(
   logger: Logger,
   processMessage: (message: Message, record: SQSRecord) => Promise<void>,
 ) => {
-  const processor = new BatchProcessor(EventType.SQS);
   const processRecord = async (record: SQSRecord): Promise<void> => {
     try {
       await processMessage(schema.parse(JSON.parse(record.body)), record);
@@ -28,8 +27,11 @@ export const createSqsHandler = <Message>(
     }
   };
   return async (event: SQSEvent, context?: Context): Promise<SQSBatchResponse> =>
-    processPartialResponse(event, processRecord, processor, {
+    // A processor per invocation: it collects the batch's outcomes, and the local stack's pollers may
+    // run one handler on two batches at once, which would mix the failures of both in a shared one.
+    processPartialResponse(event, processRecord, new BatchProcessor(EventType.SQS), {
       ...(context ? { context } : {}),
+      // A batch where every message failed is reported message by message too, not thrown as a whole.
       throwOnFullBatchFailure: false,
     });
 };

@@ -2,6 +2,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   BatchWriteCommand,
+  type BatchWriteCommandInput,
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -25,8 +26,12 @@ const LIST_PARTITION = 'IMPORTS';
 const taskPk = (importId: string) => `IMPORT#${importId}`;
 const TASK_SK = 'TASK';
 const chunkSk = (chunkIndex: number) => `CHUNK#${String(chunkIndex).padStart(6, '0')}`;
+const errorPagePrefix = (chunkIndex: number) => `ERRS#${String(chunkIndex).padStart(6, '0')}#`;
 const errorPageSk = (chunkIndex: number, page: number) =>
-  `ERRS#${String(chunkIndex).padStart(6, '0')}#${String(page).padStart(4, '0')}`;
+  `${errorPagePrefix(chunkIndex)}${String(page).padStart(4, '0')}`;
+const pageNumber = (sk: string): number => Number(sk.slice(sk.lastIndexOf('#') + 1));
+
+type WriteRequest = NonNullable<BatchWriteCommandInput['RequestItems']>[string][number];
 
 const ERROR_TYPES = Object.values(ErrorType);
 type PackedError = [number, number, string, string?];
@@ -136,6 +141,7 @@ export class DynamoTaskStore implements TaskStore {
     to: TaskStatus,
     fields: Partial<TaskRecord> = {},
   ): Promise<TaskRecord | undefined> {
+    if (from.length === 0) throw new Error('transition needs at least one status to move from');
     const set = setExpression({ ...fields, status: to, updatedAt: new Date().toISOString() });
     const fromValues = Object.fromEntries(from.map((status, index) => [`:from${index}`, status]));
     try {
@@ -208,30 +214,68 @@ export class DynamoTaskStore implements TaskStore {
     }
   }
 
+  /** Writes requests 25 at a time (the BatchWrite limit), retrying the ones DynamoDB leaves unprocessed. */
+  private async batchWrite(requests: readonly WriteRequest[], what: string): Promise<void> {
+    for (let start = 0; start < requests.length; start += 25) {
+      let pending = requests.slice(start, start + 25);
+      for (let attempt = 0; pending.length > 0; attempt += 1) {
+        if (attempt > 8) throw new Error(`Could not write ${what}: DynamoDB kept requests unprocessed`);
+        const out = await this.db.send(new BatchWriteCommand({ RequestItems: { [this.table]: pending } }));
+        pending = out.UnprocessedItems?.[this.table] ?? [];
+        if (pending.length > 0) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
+      }
+    }
+  }
+
+  /** Sort keys of the error pages stored for one chunk, in page order. */
+  private async errorPageKeys(pk: string, chunkIndex: number): Promise<string[]> {
+    const keys: string[] = [];
+    let after: Record<string, unknown> | undefined;
+    do {
+      const out = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+          ExpressionAttributeValues: { ':pk': pk, ':prefix': errorPagePrefix(chunkIndex) },
+          ProjectionExpression: 'sk',
+          ConsistentRead: true,
+          ...(after ? { ExclusiveStartKey: after } : {}),
+        }),
+      );
+      for (const item of out.Items ?? []) keys.push(String(item.sk));
+      after = out.LastEvaluatedKey;
+    } while (after);
+    return keys;
+  }
+
   async putChunkResult(result: ChunkResult): Promise<void> {
-    const pk = taskPk(result.importId);
+    const { importId, chunkIndex } = result;
+    const pk = taskPk(importId);
     const pages: Record<string, unknown>[] = [];
     for (let start = 0, page = 0; start < result.errors.length; start += ERRORS_PER_PAGE, page += 1) {
       pages.push({
         pk,
-        sk: errorPageSk(result.chunkIndex, page),
+        sk: errorPageSk(chunkIndex, page),
         errors: packErrors(result.errors.slice(start, start + ERRORS_PER_PAGE)),
       });
     }
-    for (let start = 0; start < pages.length; start += 25) {
-      let requests = pages.slice(start, start + 25).map((Item) => ({ PutRequest: { Item } }));
-      for (let attempt = 0; requests.length > 0; attempt += 1) {
-        if (attempt > 8) throw new Error(`Could not store error pages of chunk ${result.chunkIndex}`);
-        const out = await this.db.send(new BatchWriteCommand({ RequestItems: { [this.table]: requests } }));
-        requests = (out.UnprocessedItems?.[this.table] ?? []) as typeof requests;
-        if (requests.length > 0) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
-      }
-    }
+    await this.batchWrite(
+      pages.map((Item) => ({ PutRequest: { Item } })),
+      `error pages of chunk ${chunkIndex}`,
+    );
+    // A rewrite with fewer failed rows (a retried chunk) must not leave an earlier attempt's last pages
+    // behind: listRowErrors reads every page under the chunk's prefix.
+    const firstStale = errorPageSk(chunkIndex, pages.length);
+    const stale = (await this.errorPageKeys(pk, chunkIndex)).filter((sk) => sk >= firstStale);
+    await this.batchWrite(
+      stale.map((sk) => ({ DeleteRequest: { Key: { pk, sk } } })),
+      `stale error pages of chunk ${chunkIndex}`,
+    );
     const { errors: _errors, ...summary } = result;
     await this.db.send(
       new PutCommand({
         TableName: this.table,
-        Item: { ...summary, pk, sk: chunkSk(result.chunkIndex), errorPages: pages.length },
+        Item: { ...summary, pk, sk: chunkSk(chunkIndex), errorPages: pages.length },
       }),
     );
   }
@@ -243,7 +287,10 @@ export class DynamoTaskStore implements TaskStore {
     );
     if (!out.Item) return undefined;
     const errors: RowError[] = [];
-    const prefix = `ERRS#${String(chunkIndex).padStart(6, '0')}#`;
+    const prefix = errorPagePrefix(chunkIndex);
+    // Pages past the summary's count belong to an earlier attempt whose clean-up did not finish.
+    const pageCount =
+      typeof out.Item.errorPages === 'number' ? out.Item.errorPages : Number.POSITIVE_INFINITY;
     let after: Record<string, unknown> | undefined;
     do {
       const pages = await this.db.send(
@@ -255,7 +302,9 @@ export class DynamoTaskStore implements TaskStore {
           ...(after ? { ExclusiveStartKey: after } : {}),
         }),
       );
-      for (const item of pages.Items ?? []) errors.push(...unpackErrors(item.errors as Uint8Array));
+      for (const item of pages.Items ?? []) {
+        if (pageNumber(String(item.sk)) < pageCount) errors.push(...unpackErrors(item.errors as Uint8Array));
+      }
       after = pages.LastEvaluatedKey;
     } while (after);
     return {

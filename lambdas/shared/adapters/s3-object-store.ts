@@ -1,4 +1,4 @@
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
@@ -23,6 +23,13 @@ const contentDisposition = (downloadName: string): string => {
   return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(downloadName)}`;
 };
 
+// HEAD responses have no body, so a missing key arrives as a bare 404: the SDK names it NotFound, and
+// some S3-compatible servers only give the status.
+const isNotFound = (error: unknown): boolean =>
+  error instanceof NotFound ||
+  (error as { name?: string }).name === 'NotFound' ||
+  (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404;
+
 /** ObjectStore on one S3 bucket. */
 export class S3ObjectStore implements ObjectStore {
   constructor(
@@ -35,7 +42,7 @@ export class S3ObjectStore implements ObjectStore {
       const out = await this.s3.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
       return { size: out.ContentLength ?? 0, ...(out.ContentType ? { contentType: out.ContentType } : {}) };
     } catch (error) {
-      if (error instanceof NotFound || (error as { name?: string }).name === 'NotFound') return undefined;
+      if (isNotFound(error)) return undefined;
       throw error;
     }
   }
@@ -57,8 +64,9 @@ export class S3ObjectStore implements ObjectStore {
         ...(start > 0 ? { Range: `bytes=${start}-` } : {}),
       }),
     );
-    if (!out.Body) throw new Error(`Object ${key} has no body`);
-    return out.Body as Readable;
+    // In Node the SDK returns a Readable (an IncomingMessage); anything else is a runtime we do not support.
+    if (!(out.Body instanceof Readable)) throw new Error(`Object ${key} did not come back as a Node stream`);
+    return out.Body;
   }
 
   async put(key: string, body: string | Buffer, contentType: string): Promise<void> {

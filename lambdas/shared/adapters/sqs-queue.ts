@@ -20,12 +20,14 @@ export class SqsQueue<Message> implements MessageQueue<Message> {
         const out = await this.sqs.send(
           new SendMessageBatchCommand({ QueueUrl: this.queueUrl, Entries: entries }),
         );
-        const failed = new Set((out.Failed ?? []).map((failure) => failure.Id));
-        if (failed.size === 0) break;
-        if (attempt >= 5) {
-          const reasons = (out.Failed ?? []).map((failure) => failure.Message).join('; ');
-          throw new Error(`Could not send ${failed.size} message(s) to ${this.queueUrl}: ${reasons}`);
+        const failures = out.Failed ?? [];
+        if (failures.length === 0) break;
+        // A sender fault (a body too large, an invalid character) fails the same way on every retry.
+        if (attempt >= 5 || failures.some((failure) => failure.SenderFault)) {
+          const reasons = failures.map((failure) => `${failure.Code}: ${failure.Message ?? ''}`).join('; ');
+          throw new Error(`Could not send ${failures.length} message(s) to ${this.queueUrl}: ${reasons}`);
         }
+        const failed = new Set(failures.map((failure) => failure.Id));
         entries = entries.filter((entry) => failed.has(entry.Id));
         await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** attempt));
       }

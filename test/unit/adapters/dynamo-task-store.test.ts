@@ -1,0 +1,354 @@
+import { gunzipSync } from 'node:zlib';
+import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  BatchWriteCommand,
+  type BatchWriteCommandInput,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  type QueryCommandInput,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import 'aws-sdk-client-mock-jest';
+import { DynamoTaskStore, ERRORS_PER_PAGE } from '../../../lambdas/shared/adapters/dynamo-task-store';
+import type { ChunkResult, RowError } from '../../../lambdas/shared/model';
+import { aTask } from '../../helpers/factories';
+
+const TABLE = 'imports-state';
+const IMPORT_ID = '3f2a9c1e-5b7d-4e8f-9a0b-1c2d3e4f5a6b';
+const PK = `IMPORT#${IMPORT_ID}`;
+
+const db = mockClient(DynamoDBDocumentClient);
+const store = () =>
+  new DynamoTaskStore(DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' })), TABLE);
+
+const conditionFailed = () =>
+  new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });
+
+const taskItem = (overrides: Record<string, unknown> = {}) => ({
+  ...aTask({ importId: IMPORT_ID }),
+  pk: PK,
+  sk: 'TASK',
+  gsi1pk: 'IMPORTS',
+  ...overrides,
+});
+
+const errorsFor = (chunkIndex: number, count: number): RowError[] =>
+  Array.from({ length: count }, (_, index) => ({
+    rowNumber: 2 + chunkIndex * 10_000 + index,
+    errorType: index % 2 === 0 ? 'REQUIRED' : 'ALREADY_EXISTS',
+    message: `problem ${chunkIndex}/${index}`,
+    ...(index % 3 === 0 ? { column: 'email' } : {}),
+  }));
+
+const chunkResult = (chunkIndex: number, errorCount: number): ChunkResult => ({
+  importId: IMPORT_ID,
+  chunkIndex,
+  firstRowNumber: 2 + chunkIndex * 10_000,
+  rowCount: errorCount + 5,
+  successCount: 5,
+  errorCount,
+  errors: errorsFor(chunkIndex, errorCount),
+});
+
+type Item = Record<string, unknown>;
+
+/**
+ * A small model of one partition of the state table that answers Query and BatchWrite the way DynamoDB
+ * does for the key conditions the store uses (BETWEEN, begins_with), including Limit and
+ * ExclusiveStartKey paging, so cursors are exercised against real paging behaviour.
+ */
+class TablePartition {
+  readonly items = new Map<string, Item>();
+
+  batchWrite(input: BatchWriteCommandInput) {
+    for (const request of input.RequestItems?.[TABLE] ?? []) {
+      if (request.PutRequest?.Item)
+        this.items.set(String(request.PutRequest.Item.sk), request.PutRequest.Item);
+      if (request.DeleteRequest?.Key) this.items.delete(String(request.DeleteRequest.Key.sk));
+    }
+    return { UnprocessedItems: {} };
+  }
+
+  query(input: QueryCommandInput) {
+    const values = input.ExpressionAttributeValues ?? {};
+    const condition = input.KeyConditionExpression ?? '';
+    const matches = (sk: string): boolean => {
+      if (condition.includes('BETWEEN')) return sk >= String(values[':from']) && sk <= String(values[':to']);
+      if (condition.includes('begins_with')) return sk.startsWith(String(values[':prefix']));
+      throw new Error(`unexpected key condition ${condition}`);
+    };
+    const after = input.ExclusiveStartKey ? String(input.ExclusiveStartKey.sk) : '';
+    const sorted = [...this.items.keys()].sort().filter((sk) => matches(sk) && sk > after);
+    const limit = input.Limit ?? Number.POSITIVE_INFINITY;
+    const page = sorted.slice(0, limit);
+    const last = page.at(-1);
+    return {
+      Items: page.map((sk) => this.items.get(sk)),
+      ...(page.length === limit && last !== undefined ? { LastEvaluatedKey: { pk: PK, sk: last } } : {}),
+    };
+  }
+}
+
+beforeEach(() => {
+  db.reset();
+});
+
+describe('DynamoTaskStore.transition', () => {
+  it('sends the status condition and returns the updated task', async () => {
+    // Prepare
+    db.on(UpdateCommand).resolves({ Attributes: taskItem({ status: 'VALIDATING' }) });
+
+    // Act
+    const task = await store().transition(IMPORT_ID, ['PENDING', 'VALIDATING'], 'VALIDATING', {
+      startedAt: '2026-11-22T10:01:00.000Z',
+    });
+
+    // Assess
+    expect(task?.status).toBe('VALIDATING');
+    expect(task).not.toHaveProperty('pk');
+    expect(db).toHaveReceivedCommandWith(UpdateCommand, {
+      TableName: TABLE,
+      Key: { pk: PK, sk: 'TASK' },
+      ConditionExpression: '#status IN (:from0, :from1)',
+      ExpressionAttributeNames: expect.objectContaining({ '#status': 'status' }),
+      ExpressionAttributeValues: expect.objectContaining({
+        ':from0': 'PENDING',
+        ':from1': 'VALIDATING',
+        ':f1': 'VALIDATING',
+        ':f0': '2026-11-22T10:01:00.000Z',
+      }),
+    });
+    const input = db.commandCalls(UpdateCommand)[0]?.args[0].input;
+    expect(input?.UpdateExpression).toMatch(/^SET #f0 = :f0, #f1 = :f1, #f2 = :f2$/);
+    expect(input?.ExpressionAttributeNames).toMatchObject({ '#f0': 'startedAt', '#f1': 'status' });
+  });
+
+  it('returns undefined when the status condition fails', async () => {
+    // Prepare
+    db.on(UpdateCommand).rejects(conditionFailed());
+
+    // Act
+    const task = await store().transition(IMPORT_ID, ['PROCESSING'], 'COMPLETED');
+
+    // Assess
+    expect(task).toBeUndefined();
+  });
+
+  it('lets any other error through', async () => {
+    // Prepare
+    db.on(UpdateCommand).rejects(new Error('ProvisionedThroughputExceededException'));
+
+    // Act / Assess
+    await expect(store().transition(IMPORT_ID, ['PROCESSING'], 'COMPLETED')).rejects.toThrow(
+      'ProvisionedThroughputExceededException',
+    );
+  });
+
+  it('refuses an empty list of statuses instead of sending an invalid condition', async () => {
+    // Act / Assess
+    await expect(store().transition(IMPORT_ID, [], 'COMPLETED')).rejects.toThrow(/at least one status/);
+    expect(db).toHaveReceivedCommandTimes(UpdateCommand, 0);
+  });
+});
+
+describe('DynamoTaskStore.countChunk', () => {
+  it('adds the counts under the not-yet-counted condition', async () => {
+    // Prepare
+    db.on(UpdateCommand).resolves({
+      Attributes: taskItem({ chunksDone: 4, countedChunks: new Set([0, 3]) }),
+    });
+
+    // Act
+    const outcome = await store().countChunk(IMPORT_ID, 3, { rows: 10, success: 8, errors: 2 });
+
+    // Assess
+    expect(outcome.counted).toBe(true);
+    expect(outcome.task.chunksDone).toBe(4);
+    expect(db).toHaveReceivedCommandWith(UpdateCommand, {
+      ConditionExpression: 'attribute_exists(pk) AND NOT contains(countedChunks, :index)',
+      ExpressionAttributeValues: expect.objectContaining({
+        ':index': 3,
+        ':chunk': new Set([3]),
+        ':rows': 10,
+        ':ok': 8,
+        ':bad': 2,
+        ':one': 1,
+      }),
+    });
+    expect(db.commandCalls(UpdateCommand)[0]?.args[0].input.UpdateExpression).toContain(
+      'ADD processedRows :rows, successCount :ok, errorCount :bad, chunksDone :one, countedChunks :chunk',
+    );
+  });
+
+  it('reports counted: false with the current task when the chunk was counted before', async () => {
+    // Prepare
+    db.on(UpdateCommand).rejects(conditionFailed());
+    db.on(GetCommand).resolves({ Item: taskItem({ chunksDone: 7, processedRows: 70 }) });
+
+    // Act
+    const outcome = await store().countChunk(IMPORT_ID, 3, { rows: 10, success: 10, errors: 0 });
+
+    // Assess
+    expect(outcome).toMatchObject({ counted: false, task: { chunksDone: 7, processedRows: 70 } });
+    expect(db).toHaveReceivedCommandWith(GetCommand, { Key: { pk: PK, sk: 'TASK' }, ConsistentRead: true });
+  });
+
+  it('throws when the task does not exist', async () => {
+    // Prepare
+    db.on(UpdateCommand).rejects(conditionFailed());
+    db.on(GetCommand).resolves({});
+
+    // Act / Assess
+    await expect(store().countChunk(IMPORT_ID, 0, { rows: 1, success: 1, errors: 0 })).rejects.toThrow(
+      /does not exist/,
+    );
+  });
+});
+
+describe('DynamoTaskStore chunk results', () => {
+  it('packs failed rows into gzipped pages of 1,000, not one item per row', async () => {
+    // Prepare
+    const partition = new TablePartition();
+    db.on(BatchWriteCommand).callsFake((input: BatchWriteCommandInput) => partition.batchWrite(input));
+    db.on(QueryCommand).callsFake((input: QueryCommandInput) => partition.query(input));
+    db.on(PutCommand).resolves({});
+    const result = chunkResult(4, 2500);
+
+    // Act
+    await store().putChunkResult(result);
+
+    // Assess
+    expect([...partition.items.keys()]).toEqual(['ERRS#000004#0000', 'ERRS#000004#0001', 'ERRS#000004#0002']);
+    const firstPage = partition.items.get('ERRS#000004#0000')?.errors;
+    if (!(firstPage instanceof Uint8Array)) throw new Error('error page is not binary');
+    expect(JSON.parse(gunzipSync(firstPage).toString('utf8'))).toHaveLength(ERRORS_PER_PAGE);
+    expect(db).toHaveReceivedCommandTimes(BatchWriteCommand, 1);
+    expect(db).toHaveReceivedCommandWith(PutCommand, {
+      Item: expect.objectContaining({ pk: PK, sk: 'CHUNK#000004', errorPages: 3, errorCount: 2500 }),
+    });
+    expect(db.commandCalls(PutCommand)[0]?.args[0].input.Item).not.toHaveProperty('errors');
+  });
+
+  it('reads a chunk result back with every error in order', async () => {
+    // Prepare
+    const partition = new TablePartition();
+    let summary: Item | undefined;
+    db.on(BatchWriteCommand).callsFake((input: BatchWriteCommandInput) => partition.batchWrite(input));
+    db.on(QueryCommand).callsFake((input: QueryCommandInput) =>
+      partition.query({ ...input, Limit: input.Limit ?? 2 }),
+    );
+    db.on(PutCommand).callsFake((input: { Item: Item }) => {
+      summary = input.Item;
+      return {};
+    });
+    db.on(GetCommand).callsFake(() => ({ Item: summary }));
+    const result = chunkResult(1, 4321);
+    await store().putChunkResult(result);
+
+    // Act
+    const read = await store().getChunkResult(IMPORT_ID, 1);
+
+    // Assess
+    expect(read).toEqual(result);
+  });
+
+  it('drops the extra pages of an earlier, larger attempt when a chunk is rewritten', async () => {
+    // Prepare: the first attempt failed 3,000 rows, the retry only 10.
+    const partition = new TablePartition();
+    let summary: Item | undefined;
+    db.on(BatchWriteCommand).callsFake((input: BatchWriteCommandInput) => partition.batchWrite(input));
+    db.on(QueryCommand).callsFake((input: QueryCommandInput) => partition.query(input));
+    db.on(PutCommand).callsFake((input: { Item: Item }) => {
+      summary = input.Item;
+      return {};
+    });
+    db.on(GetCommand).callsFake(() => ({ Item: summary }));
+    await store().putChunkResult(chunkResult(0, 3000));
+
+    // Act
+    await store().putChunkResult(chunkResult(0, 10));
+
+    // Assess
+    expect([...partition.items.keys()]).toEqual(['ERRS#000000#0000']);
+    expect((await store().getChunkResult(IMPORT_ID, 0))?.errors).toEqual(errorsFor(0, 10));
+    expect((await store().listRowErrors(IMPORT_ID, 100)).items).toEqual(errorsFor(0, 10));
+  });
+
+  it('retries the writes DynamoDB leaves unprocessed', async () => {
+    // Prepare
+    const partition = new TablePartition();
+    db.on(BatchWriteCommand)
+      .callsFakeOnce((input: BatchWriteCommandInput) => {
+        const [first, ...rest] = input.RequestItems?.[TABLE] ?? [];
+        partition.batchWrite({ RequestItems: { [TABLE]: first ? [first] : [] } });
+        return { UnprocessedItems: { [TABLE]: rest } };
+      })
+      .callsFake((input: BatchWriteCommandInput) => partition.batchWrite(input));
+    db.on(QueryCommand).callsFake((input: QueryCommandInput) => partition.query(input));
+    db.on(PutCommand).resolves({});
+
+    // Act
+    await store().putChunkResult(chunkResult(2, 2001));
+
+    // Assess
+    expect(partition.items.size).toBe(3);
+    expect(db).toHaveReceivedCommandTimes(BatchWriteCommand, 2);
+    expect(db.commandCalls(BatchWriteCommand)[1]?.args[0].input.RequestItems?.[TABLE]).toHaveLength(2);
+  });
+
+  it('returns undefined for a chunk without a stored result', async () => {
+    // Prepare
+    db.on(GetCommand).resolves({});
+
+    // Act / Assess
+    expect(await store().getChunkResult(IMPORT_ID, 9)).toBeUndefined();
+    expect(db).toHaveReceivedCommandTimes(QueryCommand, 0);
+  });
+});
+
+describe('DynamoTaskStore.listRowErrors', () => {
+  const seed = async (): Promise<RowError[]> => {
+    const partition = new TablePartition();
+    db.on(BatchWriteCommand).callsFake((input: BatchWriteCommandInput) => partition.batchWrite(input));
+    db.on(QueryCommand).callsFake((input: QueryCommandInput) => partition.query(input));
+    db.on(PutCommand).resolves({});
+    const results = [chunkResult(0, 1000), chunkResult(1, 0), chunkResult(2, 2300), chunkResult(3, 7)];
+    for (const result of results) await store().putChunkResult(result);
+    return results.flatMap((result) => result.errors);
+  };
+
+  it.each([333, 999, 1000, 1001, 5000])(
+    'pages through every error in row order, %i at a time',
+    async (limit) => {
+      // Prepare
+      const all = await seed();
+
+      // Act
+      const pages: RowError[][] = [];
+      let cursor: Record<string, unknown> | undefined;
+      do {
+        const page = await store().listRowErrors(IMPORT_ID, limit, cursor);
+        pages.push(page.items);
+        cursor = page.next;
+      } while (cursor && pages.length < 5000);
+
+      // Assess
+      expect(pages.flat()).toEqual(all);
+      for (const page of pages.slice(0, -1)) expect(page).toHaveLength(limit);
+    },
+  );
+
+  it('returns an empty page without a cursor when nothing failed', async () => {
+    // Prepare
+    db.on(QueryCommand).resolves({ Items: [] });
+
+    // Act
+    const page = await store().listRowErrors(IMPORT_ID, 50);
+
+    // Assess
+    expect(page).toEqual({ items: [] });
+  });
+});
