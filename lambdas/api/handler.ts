@@ -1,0 +1,32 @@
+import { randomUUID } from 'node:crypto';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { createRemoteJWKSet } from 'jose';
+import { createLogger, createStores } from '../shared/composition-root';
+import { authSettings, awsSettings, loadConfig, storageSettings } from '../shared/config';
+import { createCursorCodec } from './cursor-codec';
+import { toApiRequest, toStructuredResult } from './http-event';
+import { createApi } from './router';
+import { createTokenVerifier } from './token-verifier';
+
+// Cold start: a missing or malformed setting fails here, loudly, before any request is served.
+const config = loadConfig(awsSettings.merge(storageSettings).merge(authSettings));
+const issuer = config.AUTH_ISSUER.replace(/\/+$/, '');
+
+const api = createApi({
+  ...createStores(config),
+  verifyToken: createTokenVerifier({
+    issuer,
+    clientIds: config.AUTH_CLIENT_IDS,
+    adminGroup: config.AUTH_ADMIN_GROUP,
+    // Cognito publishes its keys here; the local stack serves the same path under its own issuer.
+    keys: createRemoteJWKSet(new URL(`${issuer}/.well-known/jwks.json`)),
+  }),
+  cursors: createCursorCodec(config.CURSOR_SECRET),
+  logger: createLogger(config, 'api'),
+  now: () => new Date(),
+  newId: randomUUID,
+});
+
+/** HTTP API (payload 2.0) entry point: every `/api/*` route. */
+export const handler = async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> =>
+  toStructuredResult(await api(toApiRequest(event)));

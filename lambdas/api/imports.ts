@@ -1,0 +1,375 @@
+import { z } from 'zod';
+import { BadRequestError, ConflictError, NotFoundError } from '../shared/errors';
+import {
+  isFinalStatus,
+  MAX_FILE_BYTES,
+  type RowError,
+  type Task,
+  type TaskRecord,
+  TaskSource,
+  TaskStatus,
+  toPublicTask,
+} from '../shared/model';
+import { exceptionsKey, resultsKey, uploadKey } from '../shared/object-keys';
+import type { CompletedPart, ObjectStore, TaskStore } from '../shared/ports';
+import { findTemplate, listTemplates } from '../shared/templates';
+import type { ApiDeps } from './api-types';
+import type { ListPage, PageQuery } from './paging';
+import type { Principal } from './token-verifier';
+
+/**
+ * Import tasks: creating one with its presigned multipart upload, completing that upload, listing,
+ * reading, row errors and download links. Pure over the ports; the router turns results into HTTP.
+ */
+
+export type ImportsDeps = Pick<ApiDeps, 'objects' | 'tasks' | 'cursors' | 'logger' | 'now' | 'newId'>;
+
+/** S3 wants parts of at least 5 MiB (but the last); the local emulator refuses bodies over 11 MiB. */
+export const UPLOAD_PART_BYTES = 8 * 1024 * 1024;
+/** Long enough for a 200 MB file on a slow line; the browser asks for a new import after that. */
+export const PART_URL_TTL_SECONDS = 60 * 60;
+/** DESIGN §5: download links expire within 15 minutes. */
+export const LINK_TTL_SECONDS = 15 * 60;
+
+const MIB = 1024 * 1024;
+const LIMIT_MB = MAX_FILE_BYTES / MIB;
+const bytes = (count: number): string => `${count.toLocaleString('en-US')} bytes`;
+
+/** Size in MB (MiB, as the 200 MB limit is), rounded up to a tenth so anything over the limit reads over it. */
+export const formatMegabytes = (size: number): string => {
+  const tenths = Math.ceil((size / MIB) * 10);
+  return `${tenths % 10 === 0 ? tenths / 10 : (tenths / 10).toFixed(1)} MB`;
+};
+
+const expected = (what: string) => ({
+  error: (issue: { input?: unknown }) => (issue.input === undefined ? 'is required' : `must be ${what}`),
+});
+
+const SIZE_RULE = `must be between 1 byte and ${LIMIT_MB} MB (${bytes(MAX_FILE_BYTES)})`;
+
+/** Body of `POST /api/imports`. */
+export const createImportBodySchema = z.object(
+  {
+    templateId: z.string(expected('a template id')).refine((id) => findTemplate(id) !== undefined, {
+      error: `is not a known template (known: ${listTemplates()
+        .map((template) => template.templateId)
+        .join(', ')})`,
+    }),
+    fileName: z
+      .string(expected('a file name'))
+      .trim()
+      .min(1, { error: 'is required' })
+      .max(255, { error: 'must be at most 255 characters' })
+      .refine((name) => /\.csv$/i.test(name), { error: 'must end in .csv' }),
+    fileSize: z
+      .number(expected('a number of bytes'))
+      .int({ error: 'must be a whole number of bytes' })
+      .min(1, { error: SIZE_RULE })
+      .max(MAX_FILE_BYTES, { error: SIZE_RULE }),
+  },
+  { error: 'expected a JSON object' },
+);
+export type CreateImportBody = z.output<typeof createImportBodySchema>;
+
+/** Body of `POST /api/imports/{importId}/upload/complete`: the ETag each part PUT returned. */
+export const completeUploadBodySchema = z.object(
+  {
+    parts: z
+      .array(
+        z.object({
+          partNumber: z
+            .number(expected('a whole number from 1 to 10000'))
+            .int({ error: 'must be a whole number from 1 to 10000' })
+            .min(1, { error: 'must be a whole number from 1 to 10000' })
+            .max(10_000, { error: 'must be a whole number from 1 to 10000' }),
+          etag: z
+            .string(expected('the ETag the part upload returned'))
+            .min(1, { error: 'is required' })
+            .max(1024, { error: 'is too long' }),
+        }),
+        expected('a list of {partNumber, etag}'),
+      )
+      .min(1, { error: 'must list at least one part' })
+      .max(10_000, { error: 'must list at most 10000 parts' })
+      .refine((parts) => new Set(parts.map((part) => part.partNumber)).size === parts.length, {
+        error: 'must not list a part number twice',
+      }),
+  },
+  { error: 'expected a JSON object' },
+);
+export type CompleteUploadBody = z.output<typeof completeUploadBodySchema>;
+
+export interface CreatedImport {
+  import: Task;
+  upload: {
+    partSize: number;
+    /** When the part URLs stop working. */
+    expiresAt: string;
+    parts: { partNumber: number; url: string }[];
+  };
+}
+
+const IMPORTS_SCOPE = 'imports';
+const errorsScope = (importId: string) => `errors:${importId}`;
+
+/** Import ids are UUIDs (or similar); anything else cannot exist, so it is a 404 without a lookup. */
+const IMPORT_ID = /^[A-Za-z0-9-]{1,64}$/;
+
+const requireTask = async (tasks: TaskStore, importId: string): Promise<TaskRecord> => {
+  const task = IMPORT_ID.test(importId) ? await tasks.get(importId) : undefined;
+  if (!task) throw new NotFoundError(`Import ${importId} does not exist.`);
+  return task;
+};
+
+/**
+ * Creates a PENDING task and its multipart upload, and returns presigned part URLs that together cover
+ * `fileSize` (one per `UPLOAD_PART_BYTES`). The browser PUTs the parts straight to S3.
+ */
+export const createImport = async (
+  deps: ImportsDeps,
+  principal: Principal,
+  body: CreateImportBody,
+): Promise<CreatedImport> => {
+  const importId = deps.newId();
+  const objectKey = uploadKey(importId, body.fileName);
+  const now = deps.now();
+  const uploadId = await deps.objects.createMultipartUpload(objectKey, 'text/csv');
+
+  const partCount = Math.ceil(body.fileSize / UPLOAD_PART_BYTES);
+  const parts = await Promise.all(
+    Array.from({ length: partCount }, async (_, index) => ({
+      partNumber: index + 1,
+      url: await deps.objects.presignUploadPart(objectKey, uploadId, index + 1, PART_URL_TTL_SECONDS),
+    })),
+  );
+
+  const record: TaskRecord = {
+    importId,
+    templateId: body.templateId,
+    fileName: body.fileName,
+    source: TaskSource.UPLOAD,
+    status: TaskStatus.PENDING,
+    createdBy: principal.username,
+    createdAt: now.toISOString(),
+    fileSize: body.fileSize,
+    processedRows: 0,
+    successCount: 0,
+    errorCount: 0,
+    objectKey,
+    uploadId,
+  };
+  let created: boolean;
+  try {
+    created = await deps.tasks.create(record);
+  } catch (error) {
+    await abandonUpload(deps, objectKey, uploadId);
+    throw error;
+  }
+  if (!created) {
+    await abandonUpload(deps, objectKey, uploadId);
+    throw new Error(`Import id ${importId} is already taken`);
+  }
+
+  return {
+    import: toPublicTask(record),
+    upload: {
+      partSize: UPLOAD_PART_BYTES,
+      expiresAt: new Date(now.getTime() + PART_URL_TTL_SECONDS * 1000).toISOString(),
+      parts,
+    },
+  };
+};
+
+/** Best effort: the bucket's lifecycle rule removes incomplete uploads that this misses. */
+const abandonUpload = async (deps: ImportsDeps, key: string, uploadId: string): Promise<void> => {
+  try {
+    await deps.objects.abortMultipartUpload(key, uploadId);
+  } catch (error) {
+    deps.logger.warn('Could not abort an unused multipart upload', { key, uploadId, error });
+  }
+};
+
+/** S3 errors that mean the caller sent parts that do not add up; anything else is ours. */
+const REJECTED_PARTS: ReadonlySet<string> = new Set(['InvalidPart', 'InvalidPartOrder', 'EntityTooSmall']);
+
+const errorName = (error: unknown): string | undefined => (error instanceof Error ? error.name : undefined);
+
+const finishMultipartUpload = async (
+  objects: ObjectStore,
+  task: TaskRecord & { uploadId: string },
+  parts: CompletedPart[],
+): Promise<void> => {
+  try {
+    await objects.completeMultipartUpload(task.objectKey, task.uploadId, parts);
+  } catch (error) {
+    const name = errorName(error);
+    // A retried call after a completion whose answer got lost: S3 has forgotten the upload, the object is there.
+    if (name === 'NoSuchUpload') {
+      if (await objects.head(task.objectKey)) return;
+      throw new ConflictError(
+        `The upload of import ${task.importId} is no longer open (it was aborted or expired); start a new import.`,
+      );
+    }
+    if (name && REJECTED_PARTS.has(name)) {
+      throw new BadRequestError(
+        `S3 refused the parts (${name}): upload every part, then send each part's number and the ETag its upload returned.`,
+        { cause: error },
+      );
+    }
+    throw error;
+  }
+};
+
+/** Why a stored file cannot be imported, judged on its size alone, or undefined when it can. */
+export const sizeRejection = (size: number, declared: number | undefined): string | undefined => {
+  if (size > MAX_FILE_BYTES) return `File is ${formatMegabytes(size)}; the limit is ${LIMIT_MB} MB`;
+  if (declared !== undefined && size !== declared) {
+    return `The uploaded file is ${bytes(size)} but ${bytes(declared)} were declared; upload it again`;
+  }
+  return undefined;
+};
+
+/**
+ * Completes the browser's multipart upload (S3 then starts the pipeline) and checks the stored size:
+ * over the limit, or not the declared size, ends the task VALIDATION_FAILED. Returns the task as it stands.
+ */
+export const completeUpload = async (
+  deps: ImportsDeps,
+  importId: string,
+  body: CompleteUploadBody,
+): Promise<Task> => {
+  const task = await requireTask(deps.tasks, importId);
+  if (task.status !== TaskStatus.PENDING) {
+    throw new ConflictError(`Import ${importId} is not waiting for its file: it is already ${task.status}.`);
+  }
+  const { uploadId } = task;
+  if (uploadId === undefined) {
+    throw new ConflictError(`Import ${importId} has no browser upload to complete.`);
+  }
+
+  await finishMultipartUpload(deps.objects, { ...task, uploadId }, body.parts);
+  const head = await deps.objects.head(task.objectKey);
+  if (!head) throw new Error(`Object ${task.objectKey} is missing right after its upload completed`);
+
+  const rejection = sizeRejection(head.size, task.fileSize);
+  if (rejection) {
+    // Conditional: if validate-file got there first, its verdict stands and this changes nothing.
+    await deps.tasks.transition(importId, [TaskStatus.PENDING], TaskStatus.VALIDATION_FAILED, {
+      statusReason: rejection,
+      endedAt: deps.now().toISOString(),
+    });
+  }
+  return toPublicTask(await requireTask(deps.tasks, importId));
+};
+
+/** Tasks, most recent first. */
+export const listImports = async (deps: ImportsDeps, query: PageQuery): Promise<ListPage<Task>> => {
+  const page = await deps.tasks.list(query.limit, deps.cursors.decode(IMPORTS_SCOPE, query.cursor));
+  return {
+    items: page.items.map(toPublicTask),
+    nextCursor: deps.cursors.encode(IMPORTS_SCOPE, page.next),
+  };
+};
+
+export const getImport = async (deps: ImportsDeps, importId: string): Promise<Task> =>
+  toPublicTask(await requireTask(deps.tasks, importId));
+
+/** Row errors of one import, in row order. */
+export const listImportErrors = async (
+  deps: ImportsDeps,
+  importId: string,
+  query: PageQuery,
+): Promise<ListPage<RowError>> => {
+  await requireTask(deps.tasks, importId);
+  const scope = errorsScope(importId);
+  const page = await deps.tasks.listRowErrors(
+    importId,
+    query.limit,
+    deps.cursors.decode(scope, query.cursor),
+  );
+  return {
+    items: page.items.map(({ rowNumber, errorType, message, column }) => ({
+      rowNumber,
+      errorType,
+      message,
+      ...(column ? { column } : {}),
+    })),
+    nextCursor: deps.cursors.encode(scope, page.next),
+  };
+};
+
+export const LINK_KINDS = ['original', 'exceptions', 'results', 'email'] as const;
+export type LinkKind = (typeof LINK_KINDS)[number];
+
+export const linkKindSchema = z.enum(LINK_KINDS);
+
+export interface DownloadLink {
+  url: string;
+  expiresAt: string;
+}
+
+const REPORT_LABELS = { exceptions: 'exceptions report', results: 'result data report' } as const;
+
+const baseName = (fileName: string): string => fileName.replace(/\.csv$/i, '') || 'import';
+
+/** Which object a link points at and the name it downloads as; 404 when it does not exist (yet). */
+const linkTarget = async (
+  objects: ObjectStore,
+  task: TaskRecord,
+  kind: LinkKind,
+): Promise<{ key: string; downloadName: string }> => {
+  const { importId } = task;
+  const mustExist = async (key: string, missing: string) => {
+    if (!(await objects.head(key))) throw new NotFoundError(missing);
+  };
+  switch (kind) {
+    case 'original': {
+      await mustExist(
+        task.objectKey,
+        task.status === TaskStatus.PENDING
+          ? `The file of import ${importId} has not finished uploading yet.`
+          : `Import ${importId} has no stored file.`,
+      );
+      return { key: task.objectKey, downloadName: task.fileName };
+    }
+    case 'email': {
+      if (task.source !== TaskSource.EMAIL || !task.emailKey) {
+        throw new NotFoundError(`Import ${importId} did not come from an email, so it has no source email.`);
+      }
+      await mustExist(task.emailKey, `The source email of import ${importId} is no longer stored.`);
+      return { key: task.emailKey, downloadName: 'email.eml' };
+    }
+    case 'exceptions':
+    case 'results': {
+      const label = REPORT_LABELS[kind];
+      if (task.status === TaskStatus.VALIDATION_FAILED) {
+        const reason = task.statusReason ? ` (${task.statusReason})` : '';
+        throw new NotFoundError(
+          `Import ${importId} did not pass validation${reason}, so it has no ${label}.`,
+        );
+      }
+      if (!isFinalStatus(task.status)) {
+        throw new NotFoundError(
+          `The ${label} of import ${importId} is not ready yet: the import is ${task.status}.`,
+        );
+      }
+      const key = kind === 'exceptions' ? exceptionsKey(importId) : resultsKey(importId);
+      await mustExist(key, `Import ${importId} has no ${label}.`);
+      return { key, downloadName: `${baseName(task.fileName)}-${kind}.csv` };
+    }
+  }
+};
+
+/** A presigned GET for the original file, a report or the source email, valid `LINK_TTL_SECONDS`. */
+export const createImportLink = async (
+  deps: ImportsDeps,
+  importId: string,
+  kind: LinkKind,
+): Promise<DownloadLink> => {
+  const task = await requireTask(deps.tasks, importId);
+  const target = await linkTarget(deps.objects, task, kind);
+  // Taken before signing, so the advertised expiry is never later than the real one.
+  const expiresAt = new Date(deps.now().getTime() + LINK_TTL_SECONDS * 1000).toISOString();
+  const url = await deps.objects.presignGet(target.key, LINK_TTL_SECONDS, target.downloadName);
+  return { url, expiresAt };
+};

@@ -1,0 +1,153 @@
+import { BadRequestError, NotFoundError } from '../shared/errors';
+import type { ApiDeps, ApiRequest, ApiResponse } from './api-types';
+import { csvResponse, jsonResponse, parseBody, parseQuery, toErrorResponse } from './http';
+import {
+  completeUpload,
+  completeUploadBodySchema,
+  createImport,
+  createImportBodySchema,
+  createImportLink,
+  getImport,
+  LINK_KINDS,
+  linkKindSchema,
+  listImportErrors,
+  listImports,
+} from './imports';
+import { pageQuerySchema } from './paging';
+import { listTemplateRecords, listTemplateSummaries, templateSample } from './templates';
+import type { Principal } from './token-verifier';
+
+/** `'/api/imports/{importId}/links/{kind}'` → `'importId' | 'kind'`. */
+type ParamNames<Pattern extends string> = Pattern extends `${string}{${infer Name}}${infer Rest}`
+  ? Name | ParamNames<Rest>
+  : never;
+type Params<Pattern extends string> = { readonly [Name in ParamNames<Pattern>]: string };
+
+interface RouteContext<P> {
+  request: ApiRequest;
+  params: P;
+  principal: Principal;
+}
+
+interface Route {
+  method: 'GET' | 'POST';
+  pattern: string;
+  /** Public routes skip the token check (only health). */
+  isPublic: boolean;
+  /** The path parameters when `path` matches, keyed by name. */
+  match(path: string): Record<string, string> | undefined;
+  handle(context: RouteContext<Record<string, string>>): Promise<ApiResponse>;
+}
+
+const compile = (pattern: string): ((path: string) => Record<string, string> | undefined) => {
+  const names: string[] = [];
+  const source = pattern.replace(/\{(\w+)\}/g, (_, name: string) => {
+    names.push(name);
+    return '([^/]+)';
+  });
+  const regex = new RegExp(`^${source}$`);
+  return (path) => {
+    const found = regex.exec(path);
+    if (!found) return undefined;
+    const params: Record<string, string> = {};
+    for (const [index, name] of names.entries()) {
+      try {
+        params[name] = decodeURIComponent(found[index + 1] ?? '');
+      } catch {
+        return undefined; // A malformed %-escape names nothing that exists.
+      }
+    }
+    return params;
+  };
+};
+
+const route = <Pattern extends string>(
+  method: Route['method'],
+  pattern: Pattern,
+  handle: (context: RouteContext<Params<Pattern>>) => Promise<ApiResponse>,
+  options: { isPublic?: boolean } = {},
+): Route => ({
+  method,
+  pattern,
+  isPublic: options.isPublic ?? false,
+  match: compile(pattern),
+  // `match` captured exactly the names in `Pattern`, which is what Params<Pattern> describes.
+  handle: (context) => handle(context as RouteContext<Params<Pattern>>),
+});
+
+const linkKind = (kind: string) => {
+  const parsed = linkKindSchema.safeParse(kind);
+  if (!parsed.success) {
+    throw new BadRequestError(`Unknown link kind "${kind}": expected one of ${LINK_KINDS.join(', ')}.`);
+  }
+  return parsed.data;
+};
+
+const importsPage = pageQuerySchema(25, 100);
+const errorsPage = pageQuerySchema(100, 1000);
+const recordsPage = pageQuerySchema(100, 1000);
+
+const buildRoutes = (deps: ApiDeps): Route[] => [
+  route('GET', '/api/health', async () => jsonResponse(200, { ok: true }), { isPublic: true }),
+
+  route('GET', '/api/templates', async () => jsonResponse(200, listTemplateSummaries())),
+  route('GET', '/api/templates/{templateId}/sample', async ({ params }) => {
+    const sample = templateSample(params.templateId);
+    return csvResponse(sample.fileName, sample.csv);
+  }),
+  route('GET', '/api/templates/{templateId}/records', async ({ request, params }) =>
+    jsonResponse(200, await listTemplateRecords(deps, params.templateId, parseQuery(request, recordsPage))),
+  ),
+
+  route('POST', '/api/imports', async ({ request, principal }) =>
+    jsonResponse(201, await createImport(deps, principal, parseBody(request, createImportBodySchema))),
+  ),
+  route('GET', '/api/imports', async ({ request }) =>
+    jsonResponse(200, await listImports(deps, parseQuery(request, importsPage))),
+  ),
+  route('GET', '/api/imports/{importId}', async ({ params }) =>
+    jsonResponse(200, await getImport(deps, params.importId)),
+  ),
+  route('POST', '/api/imports/{importId}/upload/complete', async ({ request, params }) =>
+    jsonResponse(
+      200,
+      await completeUpload(deps, params.importId, parseBody(request, completeUploadBodySchema)),
+    ),
+  ),
+  route('GET', '/api/imports/{importId}/errors', async ({ request, params }) =>
+    jsonResponse(200, await listImportErrors(deps, params.importId, parseQuery(request, errorsPage))),
+  ),
+  route('GET', '/api/imports/{importId}/links/{kind}', async ({ params }) =>
+    jsonResponse(200, await createImportLink(deps, params.importId, linkKind(params.kind))),
+  ),
+];
+
+/** Health needs no caller; it is the only route that answers without a principal. */
+const ANONYMOUS: Principal = { username: 'anonymous', groups: [] };
+
+/**
+ * The API as one function from a plain request to a plain response. The route is found first (an
+ * unknown one is a 404 for everyone), then the caller must be an admin, then the route runs; every
+ * error goes through the one mapper.
+ */
+export const createApi = (deps: ApiDeps): ((request: ApiRequest) => Promise<ApiResponse>) => {
+  const routes = buildRoutes(deps);
+  return async (request) => {
+    try {
+      const path = request.path.length > 1 ? request.path.replace(/\/+$/, '') : request.path;
+      const method = request.method.toUpperCase();
+      for (const candidate of routes) {
+        if (candidate.method !== method) continue;
+        const params = candidate.match(path);
+        if (!params) continue;
+        const principal = candidate.isPublic
+          ? ANONYMOUS
+          : await deps.verifyToken(request.headers.authorization);
+        return await candidate.handle({ request, params, principal });
+      }
+      throw new NotFoundError(`No route for ${method} ${path}.`);
+    } catch (error) {
+      return toErrorResponse(error, request, deps.logger);
+    }
+  };
+};
