@@ -178,7 +178,7 @@ export const startHttpServer = async (options: HttpServerOptions): Promise<Runni
         else send(response, integrationError());
       });
   });
-  await listen(server, options.port);
-  log.info('console and API listening', { url: `http://localhost:${options.port}` });
-  return { url: `http://localhost:${options.port}`, close: () => closeServer(server) };
+  const port = await listen(server, options.port);
+  log.info('console and API listening', { url: `http://localhost:${port}` });
+  return { url: `http://localhost:${port}`, close: () => closeServer(server) };
 };

@@ -229,11 +229,11 @@ export const startS3Front = async (options: S3FrontOptions): Promise<RunningServ
   });
   // Large parts from a slow browser must not hit Node's default 5-minute request timeout.
   server.requestTimeout = 30 * 60 * 1000;
-  await listen(server, options.port);
-  log.info('S3 endpoint listening', { url: `http://localhost:${options.port}` });
+  const port = await listen(server, options.port);
+  log.info('S3 endpoint listening', { url: `http://localhost:${port}` });
 
   return {
-    url: `http://localhost:${options.port}`,
+    url: `http://localhost:${port}`,
     close: async () => {
       await closeServer(server);
       await Promise.allSettled([...settling]);

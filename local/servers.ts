@@ -10,7 +10,8 @@ export interface RunningServer {
 /** The stack's servers listen on loopback only: a development stack is nothing to expose to a network. */
 export const LOOPBACK = '127.0.0.1';
 
-export const listen = (server: Server, port: number, host = LOOPBACK): Promise<void> =>
+/** Listens and resolves to the bound port (the one asked for, or the one the OS chose for port 0). */
+export const listen = (server: Server, port: number, host = LOOPBACK): Promise<number> =>
   new Promise((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException) =>
       reject(
@@ -23,7 +24,8 @@ export const listen = (server: Server, port: number, host = LOOPBACK): Promise<v
     server.once('error', onError);
     server.listen(port, host, () => {
       server.off('error', onError);
-      resolve();
+      const address = server.address();
+      resolve(typeof address === 'object' && address !== null ? address.port : port);
     });
   });
 

@@ -1,0 +1,68 @@
+import { queueDefinition, RECORDS_TABLE, STATE_TABLE } from '../../../lambdas/shared/resource-definitions';
+import { createTableInput, sourceQueueAttributes, tableDrift } from '../../../local/resources';
+
+describe('local resources from the shared definitions', () => {
+  it('creates the state table with its key, sort key and GSI projecting ALL', () => {
+    // Act
+    const input = createTableInput(STATE_TABLE, 'state');
+
+    // Assess
+    expect(input).toEqual({
+      TableName: 'state',
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [
+        { AttributeName: 'pk', AttributeType: 'S' },
+        { AttributeName: 'sk', AttributeType: 'S' },
+        { AttributeName: 'gsi1pk', AttributeType: 'S' },
+        { AttributeName: 'gsi1sk', AttributeType: 'S' },
+      ],
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: 'byCreatedAt',
+          KeySchema: [
+            { AttributeName: 'gsi1pk', KeyType: 'HASH' },
+            { AttributeName: 'gsi1sk', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        },
+      ],
+    });
+  });
+
+  it('creates the records table without a sort key', () => {
+    // Act
+    const input = createTableInput(RECORDS_TABLE, 'records');
+
+    // Assess
+    expect(input.KeySchema).toEqual([{ AttributeName: 'pk', KeyType: 'HASH' }]);
+    expect(input.GlobalSecondaryIndexes?.map((index) => index.IndexName)).toEqual(['byTemplate']);
+  });
+
+  it('finds no drift in a table made from the definition, and names a missing index', () => {
+    // Prepare
+    const made = createTableInput(STATE_TABLE, 'state');
+
+    // Act
+    const none = tableDrift(STATE_TABLE, made);
+    const missing = tableDrift(STATE_TABLE, { ...made, GlobalSecondaryIndexes: [] });
+
+    // Assess
+    expect(none).toEqual([]);
+    expect(missing).toEqual(['index byCreatedAt is missing']);
+  });
+
+  it('gives a source queue the local visibility timeout and the deployed redrive count', () => {
+    // Act
+    const attributes = sourceQueueAttributes(queueDefinition('chunks'), 'arn:dlq', 30);
+
+    // Assess
+    expect(attributes).toEqual({
+      VisibilityTimeout: '30',
+      RedrivePolicy: JSON.stringify({ deadLetterTargetArn: 'arn:dlq', maxReceiveCount: '5' }),
+    });
+  });
+});
