@@ -22,6 +22,9 @@ export const createLogger = (settings: Pick<AwsSettings, 'LOG_LEVEL'>, serviceNa
 export const createS3Client = (settings: AwsSettings): S3Client =>
   new S3Client({
     region: settings.AWS_REGION,
+    // By default the SDK signs a CRC32 of the (absent, so empty) body into presigned UploadPart URLs, and
+    // S3 then rejects every browser part upload with a checksum mismatch.
+    requestChecksumCalculation: 'WHEN_REQUIRED',
     ...(settings.S3_ENDPOINT ? { endpoint: settings.S3_ENDPOINT, forcePathStyle: true } : {}),
   });
 
