@@ -58,11 +58,20 @@ export const exceptionsHeaderLine = (fileHeader: readonly string[]): string =>
     ...REPORT_COLUMNS,
   ]);
 
+/** Surplus cells of a row longer than the header, without the trailing blanks that carry nothing. */
+const surplusCells = (cells: readonly string[], width: number): readonly string[] => {
+  let end = cells.length;
+  while (end > width && (cells[end - 1] ?? '').trim() === '') end -= 1;
+  return cells.slice(width, end);
+};
+
 /**
- * One failed row: the file's own cells in the file's order (padded or cut to the header's width),
- * then row_number, error_type and error_message. Several problems share one line, joined by "; ",
- * so the fixed file re-imports each row once. Throws when `errors` is empty: a line without a reason
- * would be a failed row nobody can fix.
+ * One failed row: the file's own cells in the file's order, then row_number, error_type and
+ * error_message. Several problems share one line, joined by "; ", so the fixed file re-imports each row
+ * once. A short row is padded to the header's width; a row with more values than the header keeps them
+ * (before the report columns): cutting them would drop data, and a re-upload that still has them fails
+ * with COLUMN_COUNT again rather than importing shifted values. Throws when `errors` is empty: a line
+ * without a reason would be a failed row nobody can fix.
  */
 export const exceptionLine = (
   fileHeader: readonly string[],
@@ -74,7 +83,13 @@ export const exceptionLine = (
   const values = keptPositions(fileHeader).map((index) => cells[index] ?? '');
   const types = [...new Set(errors.map((error) => error.errorType))].join('; ');
   const messages = errors.map((error) => error.message).join('; ');
-  return csvLine([...values, String(first.rowNumber), types, messages]);
+  return csvLine([
+    ...values,
+    ...surplusCells(cells, fileHeader.length),
+    String(first.rowNumber),
+    types,
+    messages,
+  ]);
 };
 
 /** Header line of the Result Data report: row_number, status, reason, then the template's key column. */

@@ -1,6 +1,6 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Logger } from '@aws-lambda-powertools/logger';
-import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { Context, SQSBatchItemFailure, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { z } from 'zod';
 
 /**
@@ -26,12 +26,20 @@ export const createSqsHandler = <Message>(
       throw error;
     }
   };
-  return async (event: SQSEvent, context?: Context): Promise<SQSBatchResponse> =>
+  return async (event: SQSEvent, context?: Context): Promise<SQSBatchResponse> => {
     // A processor per invocation: it collects the batch's outcomes, and the local stack's pollers may
     // run one handler on two batches at once, which would mix the failures of both in a shared one.
-    processPartialResponse(event, processRecord, new BatchProcessor(EventType.SQS), {
+    const response = await processPartialResponse(event, processRecord, new BatchProcessor(EventType.SQS), {
       ...(context ? { context } : {}),
       // A batch where every message failed is reported message by message too, not thrown as a whole.
       throwOnFullBatchFailure: false,
     });
+    // Records run in parallel and fail in completion order; report them in the batch's order instead,
+    // so the response does not depend on timing.
+    const position = new Map(event.Records.map((record, index) => [record.messageId, index]));
+    const byPosition = (failure: SQSBatchItemFailure) => position.get(failure.itemIdentifier) ?? -1;
+    return {
+      batchItemFailures: [...response.batchItemFailures].sort((a, b) => byPosition(a) - byPosition(b)),
+    };
+  };
 };

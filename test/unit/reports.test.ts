@@ -125,14 +125,36 @@ describe('exceptions report', () => {
     ]);
   });
 
-  it('pads short rows and cuts long ones to the header width', () => {
+  it('pads a short row to the header width', async () => {
     // Act
     const [short] = parseReport(exceptionLine(['a', 'b', 'c'], ['1'], [rowError(3)]));
-    const [long] = parseReport(exceptionLine(['a', 'b'], ['1', '2', '3', '4'], [rowError(4)]));
 
     // Assess
-    expect(short?.slice(0, 3)).toEqual(['1', '', '']);
-    expect(long?.slice(0, 3)).toEqual(['1', '2', '4']);
+    expect(short).toEqual(['1', '', '', '3', 'INVALID_VALUE', 'Role must be one of admin, manager, member']);
+  });
+
+  it('keeps the surplus values of a long row instead of dropping data, but not trailing blanks', async () => {
+    // Prepare: an unquoted "Smith, Jr" split one value in two; the file also has trailing commas.
+    const cells = ['ada@example.com', 'Ada', 'Smith', ' Jr', 'member', '', ' '];
+    const problem = rowError(4, {
+      errorType: 'COLUMN_COUNT',
+      message: 'Row has 5 values but the header has 4',
+    });
+
+    // Act
+    const [long] = parseReport(exceptionLine(HEADER.slice(0, 4), cells, [problem]));
+
+    // Assess
+    expect(long).toEqual([
+      'ada@example.com',
+      'Ada',
+      'Smith',
+      'Jr',
+      'member',
+      '4',
+      'COLUMN_COUNT',
+      'Row has 5 values but the header has 4',
+    ]);
   });
 
   it('drops the report columns of a re-uploaded exceptions file and appends fresh ones', () => {

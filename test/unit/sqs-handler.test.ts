@@ -97,6 +97,29 @@ describe('createSqsHandler', () => {
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'm-1' }, { itemIdentifier: 'm-2' }]);
   });
 
+  it('lists failures in the batch order, whatever order they failed in', async () => {
+    // Prepare: the first message fails last.
+    const { handler } = setup(async (message) => {
+      await new Promise((resolve) => setTimeout(resolve, message.id === 'slow' ? 20 : 1));
+      throw new Error('nope');
+    });
+    const event = eventOf(
+      sqsRecord('first', JSON.stringify({ kind: 'test', id: 'slow' })),
+      sqsRecord('second', JSON.stringify({ kind: 'test', id: 'fast' })),
+      sqsRecord('third', 'not json'),
+    );
+
+    // Act
+    const response = await handler(event);
+
+    // Assess
+    expect(response.batchItemFailures).toEqual([
+      { itemIdentifier: 'first' },
+      { itemIdentifier: 'second' },
+      { itemIdentifier: 'third' },
+    ]);
+  });
+
   it('keeps the failures of concurrent invocations apart', async () => {
     // Prepare: the local stack's pollers can invoke one handler for two batches at once.
     const { handler } = setup(async (message) => {
