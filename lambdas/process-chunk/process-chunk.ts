@@ -1,0 +1,153 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { ChunkingSettings } from '../shared/config';
+import { ConflictError, NotFoundError } from '../shared/errors';
+import {
+  type ChunkMessage,
+  type ChunkResult,
+  ErrorType,
+  type FinalizeMessage,
+  isFinalStatus,
+  TaskStatus,
+} from '../shared/model';
+import { chunkPartKey } from '../shared/object-keys';
+import type { MessageQueue, ObjectStore, RecordStore, TaskStore } from '../shared/ports';
+import { exceptionLine, RESULT_STATUS, resultLine } from '../shared/reports';
+import { findTemplate, type TemplateDefinition } from '../shared/templates';
+import { alreadyExistsMessage, type CheckedRow, checkRow, chunkContext } from './check-row';
+import { readChunkRows } from './read-rows';
+import { DEFAULT_RETRY, type RetryPolicy, type RowWrite, writeRecords } from './write-records';
+
+export interface ProcessChunkDeps {
+  objects: ObjectStore;
+  tasks: TaskStore;
+  records: RecordStore;
+  finalize: MessageQueue<FinalizeMessage>;
+  settings: ChunkingSettings;
+  logger: Pick<Logger, 'info' | 'warn'>;
+  /** How record writes are retried before the chunk is given back to SQS (tests shorten it). */
+  retry?: RetryPolicy;
+}
+
+export const ChunkOutcome = {
+  ALREADY_FINAL: 'already-final',
+  /** Rows read, checked, written and reported now. */
+  PROCESSED: 'processed',
+  /** The chunk's result already existed (a redelivery): only counting and finalize were redone. */
+  RECOUNTED: 'recounted',
+} as const;
+export type ChunkOutcome = (typeof ChunkOutcome)[keyof typeof ChunkOutcome];
+
+const PART_CONTENT_TYPE = 'text/csv; charset=utf-8';
+
+/**
+ * Imports one chunk: reads its byte range, checks every row, commits the valid ones, writes its report
+ * parts and result, then counts it on the task exactly once. All work is keyed on importId + chunkIndex,
+ * so a redelivered or duplicated message changes nothing twice. When the count shows every chunk done,
+ * a finalize message is sent (possibly more than once; finalize is idempotent).
+ */
+export const processChunk = async (deps: ProcessChunkDeps, message: ChunkMessage): Promise<ChunkOutcome> => {
+  const { tasks } = deps;
+  const { importId, chunkIndex } = message;
+  const task = await tasks.get(importId);
+  if (!task) throw new NotFoundError(`Import ${importId} does not exist`);
+  if (isFinalStatus(task.status)) return ChunkOutcome.ALREADY_FINAL;
+  if (task.status !== TaskStatus.PROCESSING) {
+    throw new ConflictError(
+      `Import ${importId} is ${task.status}, not PROCESSING yet; chunk ${chunkIndex} waits`,
+    );
+  }
+  const template = findTemplate(message.templateId);
+  if (!template)
+    throw new NotFoundError(`Template ${message.templateId} of import ${importId} does not exist`);
+
+  const existing = await tasks.getChunkResult(importId, chunkIndex);
+  const result = existing ?? (await importChunk(deps, template, message));
+  const { counted, task: now } = await tasks.countChunk(importId, chunkIndex, {
+    rows: result.rowCount,
+    success: result.successCount,
+    errors: result.errorCount,
+  });
+  deps.logger.info('Chunk counted', {
+    importId,
+    chunkIndex,
+    counted,
+    rows: result.rowCount,
+    errors: result.errorCount,
+    chunksDone: now.chunksDone,
+    chunkCount: now.chunkCount,
+  });
+  if (now.chunkCount !== undefined && now.chunksDone === now.chunkCount) {
+    await deps.finalize.send([{ kind: 'finalize', importId }]);
+  }
+  return existing ? ChunkOutcome.RECOUNTED : ChunkOutcome.PROCESSED;
+};
+
+const importChunk = async (
+  deps: ProcessChunkDeps,
+  template: TemplateDefinition,
+  message: ChunkMessage,
+): Promise<ChunkResult> => {
+  const { objects, settings } = deps;
+  const rows = await readChunkRows(objects, message, settings.MAX_RECORD_BYTES);
+  const context = chunkContext(template, message, settings.MAX_RECORD_BYTES);
+  const checked = rows.map((row) => checkRow(context, row));
+
+  const writes: { row: CheckedRow; write: RowWrite }[] = [];
+  for (const row of checked) {
+    if (row.write) writes.push({ row, write: { rowNumber: row.rowNumber, ...row.write } });
+  }
+  const outcomes = await writeRecords(
+    {
+      records: deps.records,
+      template,
+      importId: message.importId,
+      concurrency: settings.WRITE_CONCURRENCY,
+      retry: deps.retry ?? DEFAULT_RETRY,
+    },
+    writes.map((entry) => entry.write),
+  );
+  outcomes.forEach((outcome, index) => {
+    const row = writes[index]?.row;
+    if (outcome !== 'exists' || !row) return;
+    row.errors.push({
+      rowNumber: row.rowNumber,
+      errorType: ErrorType.ALREADY_EXISTS,
+      message: alreadyExistsMessage(template),
+      column: template.key,
+    });
+  });
+
+  let exceptions = '';
+  let results = '';
+  let successCount = 0;
+  for (const row of checked) {
+    if (row.errors.length === 0) {
+      successCount += 1;
+      results += resultLine(row.rowNumber, RESULT_STATUS.SUCCESS, '', row.rawKey);
+      continue;
+    }
+    exceptions += exceptionLine(message.header, row.cells, row.errors);
+    const reason = row.errors.map((error) => error.message).join('; ');
+    results += resultLine(row.rowNumber, RESULT_STATUS.FAILED, reason, row.rawKey);
+  }
+  // Parts before the result: a stored result means the chunk's reports are complete.
+  await Promise.all([
+    objects.put(
+      chunkPartKey(message.importId, 'exceptions', message.chunkIndex),
+      exceptions,
+      PART_CONTENT_TYPE,
+    ),
+    objects.put(chunkPartKey(message.importId, 'results', message.chunkIndex), results, PART_CONTENT_TYPE),
+  ]);
+  const result: ChunkResult = {
+    importId: message.importId,
+    chunkIndex: message.chunkIndex,
+    firstRowNumber: message.firstRowNumber,
+    rowCount: checked.length,
+    successCount,
+    errorCount: checked.length - successCount,
+    errors: checked.flatMap((row) => row.errors),
+  };
+  await deps.tasks.putChunkResult(result);
+  return result;
+};

@@ -1,0 +1,164 @@
+import { isUtf8 } from 'node:buffer';
+import iconv from 'iconv-lite';
+
+/**
+ * Encodings and file signatures. The pipeline works on UTF-8 only: anything else is transcoded once by
+ * validate-file (to `work/{importId}/utf8.csv`), and files that are not text get a reason that tells the
+ * admin what they uploaded and what to do instead.
+ */
+
+/** Encodings the importer reads. */
+export const TextEncoding = {
+  UTF8: 'utf-8',
+  UTF16LE: 'utf-16le',
+  UTF16BE: 'utf-16be',
+  WINDOWS_1252: 'windows-1252',
+} as const;
+export type TextEncoding = (typeof TextEncoding)[keyof typeof TextEncoding];
+
+/** Bytes `sniffEncoding` wants to see (fewer only when the file is shorter). */
+export const SNIFF_BYTES = 4096;
+
+export const NOT_CSV_REASONS = {
+  xlsx: "This is an Excel workbook (.xlsx) or another zip file, not CSV: save it as 'CSV UTF-8' and upload that",
+  xls: "This is a legacy Excel workbook (.xls), not CSV: save it as 'CSV UTF-8' and upload that",
+  pdf: 'This is a PDF document, not CSV: export the data as CSV and upload that',
+  binary:
+    "This is not a text file (it contains binary data), so it cannot be read as CSV: save it as 'CSV UTF-8' and upload that",
+} as const;
+
+export type EncodingSniff =
+  | { ok: true; encoding: TextEncoding; hasBom: boolean }
+  | { ok: false; reason: string };
+
+const startsWith = (bytes: Uint8Array, signature: readonly number[]): boolean =>
+  bytes.length >= signature.length && signature.every((byte, index) => bytes[index] === byte);
+
+const ZIP_SIGNATURES = [
+  [0x50, 0x4b, 0x03, 0x04],
+  // An empty zip archive starts with the end-of-central-directory record.
+  [0x50, 0x4b, 0x05, 0x06],
+];
+const OLE_SIGNATURE = [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1];
+const PDF_SIGNATURE = [0x25, 0x50, 0x44, 0x46];
+const UTF8_BOM = [0xef, 0xbb, 0xbf];
+const UTF16LE_BOM = [0xff, 0xfe];
+const UTF16BE_BOM = [0xfe, 0xff];
+
+/**
+ * UTF-16 without a byte order mark: CSV text is mostly ASCII (delimiters, digits, line breaks), so one
+ * byte of most pairs is NUL and always the same one. Anything else with NULs is binary.
+ */
+const guessUtf16 = (head: Uint8Array): TextEncoding | undefined => {
+  const pairs = Math.floor(head.length / 2);
+  let evenNuls = 0;
+  let oddNuls = 0;
+  for (let i = 0; i < pairs * 2; i += 2) {
+    if (head[i] === 0) evenNuls += 1;
+    if (head[i + 1] === 0) oddNuls += 1;
+  }
+  const looksLike = (mostly: number, rarely: number) => mostly >= pairs * 0.2 && rarely * 10 <= mostly;
+  if (looksLike(oddNuls, evenNuls)) return TextEncoding.UTF16LE;
+  if (looksLike(evenNuls, oddNuls)) return TextEncoding.UTF16BE;
+  return undefined;
+};
+
+/**
+ * Decides from the first bytes of a file (up to `SNIFF_BYTES`) how to read it. Plain UTF-8 is only a
+ * first guess: the pass validates it as it goes and restarts as Windows-1252 when it is not.
+ */
+export const sniffEncoding = (head: Uint8Array): EncodingSniff => {
+  if (ZIP_SIGNATURES.some((signature) => startsWith(head, signature)))
+    return { ok: false, reason: NOT_CSV_REASONS.xlsx };
+  if (startsWith(head, OLE_SIGNATURE)) return { ok: false, reason: NOT_CSV_REASONS.xls };
+  if (startsWith(head, PDF_SIGNATURE)) return { ok: false, reason: NOT_CSV_REASONS.pdf };
+  if (startsWith(head, UTF8_BOM)) return { ok: true, encoding: TextEncoding.UTF8, hasBom: true };
+  if (startsWith(head, UTF16LE_BOM)) return { ok: true, encoding: TextEncoding.UTF16LE, hasBom: true };
+  if (startsWith(head, UTF16BE_BOM)) return { ok: true, encoding: TextEncoding.UTF16BE, hasBom: true };
+  if (head.indexOf(0) === -1) return { ok: true, encoding: TextEncoding.UTF8, hasBom: false };
+  const utf16 = guessUtf16(head);
+  return utf16 ? { ok: true, encoding: utf16, hasBom: false } : { ok: false, reason: NOT_CSV_REASONS.binary };
+};
+
+/**
+ * Checks a stream of pieces for valid UTF-8 without decoding it. A character split across two pieces is
+ * held back (at most 3 bytes) and checked once complete.
+ */
+export class Utf8Validator {
+  private readonly pending = new Uint8Array(4);
+  private pendingLength = 0;
+  private pendingNeeded = 0;
+
+  /** False as soon as the bytes seen so far cannot be UTF-8. */
+  push(bytes: Uint8Array): boolean {
+    let from = 0;
+    if (this.pendingLength > 0) {
+      const take = Math.min(this.pendingNeeded - this.pendingLength, bytes.length);
+      this.pending.set(bytes.subarray(0, take), this.pendingLength);
+      this.pendingLength += take;
+      from = take;
+      if (this.pendingLength < this.pendingNeeded) return true;
+      if (!isUtf8(this.pending.subarray(0, this.pendingNeeded))) return false;
+      this.pendingLength = 0;
+    }
+    const cut = incompleteTailStart(bytes, from);
+    if (!isUtf8(bytes.subarray(from, cut))) return false;
+    if (cut < bytes.length) {
+      const lead = bytes[cut] ?? 0;
+      this.pending.set(bytes.subarray(cut), 0);
+      this.pendingLength = bytes.length - cut;
+      this.pendingNeeded = sequenceLength(lead);
+    }
+    return true;
+  }
+
+  /** False when the input ended in the middle of a character. */
+  finish(): boolean {
+    return this.pendingLength === 0;
+  }
+}
+
+const sequenceLength = (lead: number): number => {
+  if (lead >= 0xf0) return 4;
+  if (lead >= 0xe0) return 3;
+  if (lead >= 0xc0) return 2;
+  return 1;
+};
+
+/** Where a character that continues in the next piece starts, or `bytes.length` if none does. */
+const incompleteTailStart = (bytes: Uint8Array, from: number): number => {
+  for (let back = 1; back <= 3 && bytes.length - back >= from; back += 1) {
+    const byte = bytes[bytes.length - back] ?? 0;
+    // Continuation bytes (10xxxxxx) say nothing yet: keep looking for the lead byte.
+    if ((byte & 0xc0) === 0x80) continue;
+    return sequenceLength(byte) > back ? bytes.length - back : bytes.length;
+  }
+  return bytes.length;
+};
+
+const ICONV_NAMES = {
+  'utf-8': 'utf8',
+  'utf-16le': 'utf16le',
+  'utf-16be': 'utf16be',
+  'windows-1252': 'windows1252',
+} as const satisfies Record<TextEncoding, iconv.Encoding>;
+
+/**
+ * Turns pieces of a file in `encoding` into UTF-8 pieces, keeping characters split across pieces intact
+ * (iconv-lite's decoders are stateful). A byte order mark is dropped: the output is plain UTF-8.
+ */
+export class Utf8Transcoder {
+  private readonly decoder: iconv.DecoderStream;
+
+  constructor(readonly encoding: TextEncoding) {
+    this.decoder = iconv.getDecoder(ICONV_NAMES[encoding], { stripBOM: true });
+  }
+
+  write(bytes: Uint8Array): Buffer {
+    return Buffer.from(this.decoder.write(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length)), 'utf8');
+  }
+
+  end(): Buffer {
+    return Buffer.from(this.decoder.end() ?? '', 'utf8');
+  }
+}

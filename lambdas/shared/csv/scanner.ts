@@ -1,0 +1,275 @@
+import type { Delimiter } from '../model';
+
+/**
+ * The one quote-aware byte scanner both pipeline stages use, so validate-file's chunk boundaries and row
+ * numbers are exactly the ones process-chunk sees.
+ *
+ * Dialect: RFC 4180 with the leniency real files need. A quote at the start of a field opens a quoted
+ * section, `""` inside it is a literal quote and a line break inside it belongs to the value; a quote
+ * anywhere else is a literal character; a record ends at LF, CRLF or a lone CR. Input may arrive in
+ * pieces split at any byte (inside a UTF-8 character, between CR and LF): the scanner works on bytes and
+ * keeps its state between pieces. It never buffers a record; only the key field's bytes are copied, up to
+ * `MAX_KEY_BYTES`.
+ */
+
+const QUOTE = 0x22;
+const LF = 0x0a;
+const CR = 0x0d;
+const SPACE = 0x20;
+const TAB = 0x09;
+
+// Scanner states. Plain numbers rather than an object map: they are compared once per byte.
+const FIELD_START = 0;
+const UNQUOTED = 1;
+const QUOTED = 2;
+/** A quote seen inside a quoted section: the next byte says whether it was `""` or the closing quote. */
+const QUOTE_IN_QUOTED = 3;
+/** A CR ended the record; an LF right after it still belongs to that record. */
+const AFTER_CR = 4;
+
+/** Longest key value the scanner copies; a longer key is reported as undefined (not deduplicated). */
+export const MAX_KEY_BYTES = 16 * 1024;
+
+/**
+ * One record as the scanner saw it. The scanner reuses one object for every record: read it inside the
+ * callback, copy what you keep.
+ */
+export interface ScannedRecord {
+  /** 0-based position among the records this scanner has emitted. */
+  index: number;
+  /** Absolute byte offsets: `start` inclusive, `end` exclusive, the line break included. */
+  start: number;
+  end: number;
+  /** Physical line (1-based) the record starts on, and the line the next record starts on. */
+  line: number;
+  nextLine: number;
+  /** Every cell is empty or whitespace (`,,,` as Excel writes it counts as blank). */
+  blank: boolean;
+  fieldCount: number;
+}
+
+export interface ScannerOptions {
+  delimiter: Delimiter;
+  /** 0-based field whose unquoted value `keyText()` returns during the callback. */
+  keyField?: number;
+  /** Absolute offset of the first byte pushed (when scanning a range of a file). */
+  startOffset?: number;
+  /** Line number of the first byte pushed. */
+  startLine?: number;
+}
+
+/** How the input ended. */
+export interface ScanEnd {
+  /** Set when the input ended inside a quoted section: the line where that quote opened. */
+  unterminatedQuoteLine?: number;
+}
+
+export type RecordCallback = (record: ScannedRecord) => void;
+
+/**
+ * True when a parsed cell would have left its record blank in the scanner's eyes: only spaces, tabs and
+ * line breaks. Process-chunk relies on the scanner's verdict, so the two must accept the same bytes.
+ */
+export const isBlankCell = (cell: string): boolean => /^[ \t\r\n]*$/.test(cell);
+
+const DELIMITER_BYTE: Record<Delimiter, number> = { ',': 0x2c, ';': 0x3b, '\t': TAB };
+
+export class RecordScanner {
+  private readonly delimiterByte: number;
+  private readonly keyField: number;
+  private readonly keyBytes: Uint8Array;
+  private readonly record: ScannedRecord;
+
+  private state = FIELD_START;
+  private offset: number;
+  private line: number;
+  private recordStart: number;
+  private recordLine: number;
+  private recordIndex = 0;
+  private field = 0;
+  private nonBlank = false;
+  private lastWasCr = false;
+  private quoteLine = 0;
+  private keyLength = 0;
+  private keyOverflow = false;
+
+  constructor(
+    private readonly onRecord: RecordCallback,
+    options: ScannerOptions,
+  ) {
+    this.delimiterByte = DELIMITER_BYTE[options.delimiter];
+    this.keyField = options.keyField ?? -1;
+    this.keyBytes = new Uint8Array(this.keyField >= 0 ? MAX_KEY_BYTES : 0);
+    this.offset = options.startOffset ?? 0;
+    this.line = options.startLine ?? 1;
+    this.recordStart = this.offset;
+    this.recordLine = this.line;
+    this.record = { index: 0, start: 0, end: 0, line: 0, nextLine: 0, blank: true, fieldCount: 0 };
+  }
+
+  /** Absolute offset just past the last byte pushed (updated once per `push`, not inside callbacks). */
+  get position(): number {
+    return this.offset;
+  }
+
+  /** Bytes of the record being scanned so far (0 between records). */
+  get pendingRecordBytes(): number {
+    return this.offset - this.recordStart;
+  }
+
+  /** Whether the scanner is inside a quoted section (the line it opened on), for diagnostics. */
+  get openQuoteLine(): number | undefined {
+    return this.state === QUOTED ? this.quoteLine : undefined;
+  }
+
+  /**
+   * The key field of the record being reported: unquoted (`""` read as `"`), decoded as UTF-8, untrimmed.
+   * Only meaningful inside the callback; undefined when the record has no such field or it is too long.
+   */
+  keyText(): string | undefined {
+    if (this.keyField < 0 || this.keyOverflow || this.record.fieldCount <= this.keyField) return undefined;
+    return Buffer.from(this.keyBytes.buffer, this.keyBytes.byteOffset, this.keyLength).toString('utf8');
+  }
+
+  /** Scans the next piece of input. */
+  push(bytes: Uint8Array): void {
+    // Hot loop: state lives in locals and is written back before every callback and at the end.
+    const base = this.offset;
+    const delimiter = this.delimiterByte;
+    const keyField = this.keyField;
+    const keyBytes = this.keyBytes;
+    let state = this.state;
+    let line = this.line;
+    let field = this.field;
+    let nonBlank = this.nonBlank;
+    let lastWasCr = this.lastWasCr;
+    let keyLength = this.keyLength;
+
+    const length = bytes.length;
+    for (let i = 0; i < length; i += 1) {
+      const byte = bytes[i] ?? 0;
+
+      if (state === AFTER_CR) {
+        const end = byte === LF ? base + i + 1 : base + i;
+        this.line = line;
+        this.keyLength = keyLength;
+        this.emit(end, field, nonBlank);
+        state = FIELD_START;
+        field = 0;
+        nonBlank = false;
+        keyLength = 0;
+        if (byte === LF) continue;
+      }
+
+      if (state === QUOTED) {
+        if (byte === QUOTE) {
+          state = QUOTE_IN_QUOTED;
+          continue;
+        }
+        if (byte === LF) {
+          if (!lastWasCr) line += 1;
+          lastWasCr = false;
+        } else if (byte === CR) {
+          line += 1;
+          lastWasCr = true;
+        } else {
+          lastWasCr = false;
+          if (byte !== SPACE && byte !== TAB) nonBlank = true;
+        }
+        if (field === keyField) keyLength = this.appendKey(keyBytes, keyLength, byte);
+        continue;
+      }
+
+      if (state === QUOTE_IN_QUOTED) {
+        if (byte === QUOTE) {
+          // `""` inside quotes: one literal quote, and the section goes on.
+          state = QUOTED;
+          nonBlank = true;
+          lastWasCr = false;
+          if (field === keyField) keyLength = this.appendKey(keyBytes, keyLength, QUOTE);
+          continue;
+        }
+        // The quote closed the section; whatever follows is read as unquoted text.
+        state = UNQUOTED;
+      }
+
+      if (state === FIELD_START) {
+        if (byte === QUOTE) {
+          state = QUOTED;
+          this.quoteLine = line;
+          lastWasCr = false;
+          continue;
+        }
+        state = UNQUOTED;
+      }
+
+      if (byte === delimiter) {
+        field += 1;
+        state = FIELD_START;
+      } else if (byte === LF) {
+        line += 1;
+        this.line = line;
+        this.keyLength = keyLength;
+        this.emit(base + i + 1, field, nonBlank);
+        state = FIELD_START;
+        field = 0;
+        nonBlank = false;
+        keyLength = 0;
+      } else if (byte === CR) {
+        line += 1;
+        state = AFTER_CR;
+      } else {
+        if (byte !== SPACE && byte !== TAB) nonBlank = true;
+        if (field === keyField) keyLength = this.appendKey(keyBytes, keyLength, byte);
+      }
+    }
+
+    this.offset = base + length;
+    this.state = state;
+    this.line = line;
+    this.field = field;
+    this.nonBlank = nonBlank;
+    this.lastWasCr = lastWasCr;
+    this.keyLength = keyLength;
+  }
+
+  /** Ends the input: reports the last record (one without a line break) or an unterminated quote. */
+  finish(): ScanEnd {
+    if (this.state === QUOTED) return { unterminatedQuoteLine: this.quoteLine };
+    if (this.state === AFTER_CR || this.offset > this.recordStart) {
+      this.emit(this.offset, this.field, this.nonBlank);
+      this.state = FIELD_START;
+      this.field = 0;
+      this.nonBlank = false;
+      this.keyLength = 0;
+    }
+    return {};
+  }
+
+  private appendKey(keyBytes: Uint8Array, keyLength: number, byte: number): number {
+    if (keyLength >= keyBytes.length) {
+      this.keyOverflow = true;
+      return keyLength;
+    }
+    keyBytes[keyLength] = byte;
+    return keyLength + 1;
+  }
+
+  private emit(end: number, field: number, nonBlank: boolean): void {
+    const record = this.record;
+    record.index = this.recordIndex;
+    record.start = this.recordStart;
+    record.end = end;
+    record.line = this.recordLine;
+    record.nextLine = this.line;
+    record.blank = !nonBlank;
+    record.fieldCount = field + 1;
+    this.recordIndex += 1;
+    this.recordStart = end;
+    // `this.line` already counts the record's line break, so it is where the next record starts.
+    this.recordLine = this.line;
+    this.onRecord(record);
+    this.keyLength = 0;
+    this.keyOverflow = false;
+  }
+}

@@ -1,0 +1,375 @@
+import type { Readable } from 'node:stream';
+import {
+  formatSize,
+  isBlankCell,
+  NOT_CSV_REASONS,
+  parseHeaderCells,
+  RecordScanner,
+  type ScannedRecord,
+  SNIFF_BYTES,
+  sniffEncoding,
+  sniffHeader,
+  TextEncoding,
+  Utf8Transcoder,
+  Utf8Validator,
+} from '../shared/csv';
+import { cellValue } from '../shared/csv-cells';
+import { FileRejectedError } from '../shared/errors';
+import type { Delimiter } from '../shared/model';
+import type { ObjectStore } from '../shared/ports';
+import { type HeaderMatch, matchHeader, type TemplateDefinition } from '../shared/templates';
+import { ChunkPlanner, type PlannedChunk } from './chunk-plan';
+import { KeyIndex } from './duplicate-keys';
+import { UploadSink } from './upload-sink';
+
+/**
+ * validate-file's one streaming pass over an upload: encoding, delimiter, header, record boundaries,
+ * row count, chunk plan and in-file duplicate keys. Never holds the file: only the header (at most one
+ * record) is buffered. File-level problems throw `FileRejectedError` with the reason an admin reads.
+ */
+
+export interface ScanLimits {
+  maxRecordBytes: number;
+  chunkMaxRows: number;
+  chunkMaxBytes: number;
+}
+
+export interface ScanInput {
+  objects: ObjectStore;
+  /** The upload as stored. */
+  sourceKey: string;
+  /** Where a transcoding to UTF-8 goes when the upload is not UTF-8 already. */
+  utf8Key: string;
+  template: TemplateDefinition;
+  limits: ScanLimits;
+}
+
+export interface FileScan {
+  encoding: TextEncoding;
+  /** The key chunk workers read: the upload itself, or its UTF-8 transcoding. */
+  dataKey: string;
+  delimiter: Delimiter;
+  /** The header as written (a byte order mark removed). */
+  header: string[];
+  columnMap: (string | null)[];
+  warnings: string[];
+  /** Non-blank records after the header. */
+  dataRows: number;
+  chunks: PlannedChunk[];
+}
+
+/** Unknown columns listed one by one before the rest are summed up. */
+const MAX_UNKNOWN_COLUMN_WARNINGS = 10;
+
+export const EMPTY_FILE_REASON = 'The file is empty';
+
+/** Raised inside a pass that assumed UTF-8 when the bytes are not; the pass restarts as Windows-1252. */
+class NotUtf8Error extends Error {
+  constructor() {
+    super('The file is not valid UTF-8');
+    this.name = 'NotUtf8Error';
+  }
+}
+
+/** Runs the pass, restarting once as Windows-1252 when a file that looked like UTF-8 is not. */
+export const scanFile = async (input: ScanInput): Promise<FileScan> => {
+  const source = await input.objects.getStream(input.sourceKey);
+  try {
+    const pieces = source[Symbol.asyncIterator]();
+    const head = await readHead(pieces, SNIFF_BYTES);
+    const sniff = sniffEncoding(Buffer.concat(head.pieces));
+    if (!sniff.ok) throw new FileRejectedError(sniff.reason);
+    const all = replay(head, pieces);
+    if (sniff.encoding !== TextEncoding.UTF8) return await runPass(input, all, sniff.encoding);
+    try {
+      return await runPass(input, all, TextEncoding.UTF8);
+    } catch (error) {
+      if (!(error instanceof NotUtf8Error)) throw error;
+    }
+  } finally {
+    source.destroy();
+  }
+  const again = await input.objects.getStream(input.sourceKey);
+  try {
+    return await runPass(input, again, TextEncoding.WINDOWS_1252);
+  } finally {
+    again.destroy();
+  }
+};
+
+interface Head {
+  pieces: Buffer[];
+  done: boolean;
+}
+
+const asBuffer = (piece: unknown): Buffer => {
+  if (Buffer.isBuffer(piece)) return piece;
+  if (piece instanceof Uint8Array) return Buffer.from(piece.buffer, piece.byteOffset, piece.length);
+  if (typeof piece === 'string') return Buffer.from(piece, 'utf8');
+  throw new TypeError('The object stream yielded something other than bytes');
+};
+
+const readHead = async (pieces: AsyncIterator<unknown>, bytes: number): Promise<Head> => {
+  const head: Buffer[] = [];
+  let length = 0;
+  while (length < bytes) {
+    const next = await pieces.next();
+    if (next.done) return { pieces: head, done: true };
+    const piece = asBuffer(next.value);
+    head.push(piece);
+    length += piece.length;
+  }
+  return { pieces: head, done: false };
+};
+
+async function* replay(head: Head, rest: AsyncIterator<unknown>): AsyncGenerator<Buffer> {
+  yield* head.pieces;
+  if (head.done) return;
+  for (;;) {
+    const next = await rest.next();
+    if (next.done) return;
+    yield asBuffer(next.value);
+  }
+}
+
+const runPass = async (
+  input: ScanInput,
+  source: AsyncIterable<unknown> | Readable,
+  encoding: TextEncoding,
+): Promise<FileScan> => {
+  const validator = encoding === TextEncoding.UTF8 ? new Utf8Validator() : undefined;
+  const transcoder = encoding === TextEncoding.UTF8 ? undefined : new Utf8Transcoder(encoding);
+  const sink = transcoder
+    ? new UploadSink(input.objects, input.utf8Key, 'text/csv; charset=utf-8')
+    : undefined;
+  const reader = new CsvFileReader(input.template, input.limits);
+  try {
+    const feed = async (data: Buffer) => {
+      if (data.length === 0) return;
+      if (data.indexOf(0) !== -1) throw new FileRejectedError(NOT_CSV_REASONS.binary);
+      if (sink) await sink.write(data);
+      reader.push(data);
+    };
+    for await (const piece of source) {
+      const raw = asBuffer(piece);
+      if (validator && !validator.push(raw)) throw new NotUtf8Error();
+      await feed(transcoder ? transcoder.write(raw) : raw);
+    }
+    if (validator && !validator.finish()) throw new NotUtf8Error();
+    if (transcoder) await feed(transcoder.end());
+    const result = reader.finish();
+    if (sink) await sink.end();
+    return {
+      ...result,
+      encoding,
+      dataKey: transcoder ? input.utf8Key : input.sourceKey,
+    };
+  } catch (error) {
+    await sink?.abort();
+    throw error;
+  }
+};
+
+type ReaderResult = Omit<FileScan, 'encoding' | 'dataKey'>;
+
+interface HeaderState {
+  delimiter: Delimiter;
+  cells: string[];
+  match: HeaderMatch;
+  keyField: number;
+  blank: boolean;
+  warnings: string[];
+}
+
+/**
+ * Consumes the UTF-8 bytes of a file in pieces. First it collects the first record to pick the delimiter
+ * and read the header; then one `RecordScanner` runs over the rest, feeding the chunk planner and the
+ * duplicate-key index.
+ */
+class CsvFileReader {
+  private readonly planner: ChunkPlanner;
+  private readonly keys = new KeyIndex();
+  /** Bytes from the start of the file, kept until the header record is complete (at most one record). */
+  private retained: Buffer[] = [];
+  private retainedBytes = 0;
+  private retaining = true;
+  private delimiter: Delimiter = ',';
+  private headerScanner: RecordScanner | undefined;
+  private headerEnd: { end: number; nextLine: number } | undefined;
+  private header: HeaderState | undefined;
+  private dataScanner: RecordScanner | undefined;
+  private dataRows = 0;
+
+  constructor(
+    private readonly template: TemplateDefinition,
+    private readonly limits: ScanLimits,
+  ) {
+    this.planner = new ChunkPlanner({ maxRows: limits.chunkMaxRows, maxBytes: limits.chunkMaxBytes });
+  }
+
+  push(data: Buffer): void {
+    if (this.dataScanner) {
+      this.dataScanner.push(data);
+      return;
+    }
+    if (this.retaining) {
+      this.retained.push(data);
+      this.retainedBytes += data.length;
+    }
+    if (!this.headerScanner) {
+      const sofar = Buffer.concat(this.retained);
+      // Wait for the whole first line before picking the delimiter, unless it is already too long.
+      if (!sniffHeader(sofar).complete && this.retainedBytes <= this.limits.maxRecordBytes) return;
+      this.startHeader(sofar);
+      return;
+    }
+    this.headerScanner.push(data);
+    this.afterHeaderPush();
+  }
+
+  finish(): ReaderResult {
+    if (!this.headerScanner) this.startHeader(Buffer.concat(this.retained));
+    if (!this.dataScanner) {
+      const end = this.headerScanner?.finish() ?? {};
+      if (end.unterminatedQuoteLine !== undefined) throw unterminated(end.unterminatedQuoteLine);
+      this.afterHeaderPush();
+    }
+    const header = this.header;
+    if (!this.dataScanner || !header || header.blank) throw new FileRejectedError(EMPTY_FILE_REASON);
+    const end = this.dataScanner.finish();
+    if (end.unterminatedQuoteLine !== undefined) throw unterminated(end.unterminatedQuoteLine);
+    return {
+      delimiter: header.delimiter,
+      header: header.cells,
+      columnMap: header.match.columnMap,
+      warnings: header.warnings,
+      dataRows: this.dataRows,
+      chunks: this.planner.finish(),
+    };
+  }
+
+  private startHeader(sofar: Buffer): void {
+    const { delimiter } = sniffHeader(sofar);
+    this.delimiter = delimiter;
+    this.headerScanner = new RecordScanner(
+      (record) => {
+        if (record.index === 0) this.headerEnd = { end: record.end, nextLine: record.nextLine };
+      },
+      { delimiter },
+    );
+    this.headerScanner.push(sofar);
+    this.afterHeaderPush();
+  }
+
+  /** Once the header record is complete: reads it and starts the data scanner on the bytes after it. */
+  private afterHeaderPush(): void {
+    const headerEnd = this.headerEnd;
+    if (this.dataScanner) return;
+    if (!headerEnd) {
+      // Still inside the header and already past the record limit: stop keeping its bytes.
+      if (this.retainedBytes > this.limits.maxRecordBytes) {
+        this.retaining = false;
+        this.retained = [];
+      }
+      return;
+    }
+    if (!this.retaining || headerEnd.end > this.limits.maxRecordBytes) {
+      throw new FileRejectedError(
+        `Row 1 (the header) is longer than ${formatSize(this.limits.maxRecordBytes)}, the limit for one row`,
+      );
+    }
+    const bytes = Buffer.concat(this.retained);
+    this.retained = [];
+    this.retaining = false;
+    this.header = this.readHeader(bytes.subarray(0, headerEnd.end), this.delimiter);
+    this.dataScanner = new RecordScanner((record) => this.onDataRecord(record), {
+      delimiter: this.delimiter,
+      keyField: this.header.keyField,
+      startOffset: headerEnd.end,
+      startLine: headerEnd.nextLine,
+    });
+    this.dataScanner.push(bytes.subarray(headerEnd.end));
+  }
+
+  private readHeader(bytes: Buffer, delimiter: Delimiter): HeaderState {
+    const cells = parseHeaderCells(bytes, delimiter);
+    const match = matchHeader(this.template, cells);
+    const blank = cells.every(isBlankCell);
+    if (!blank) {
+      const problem = headerProblem(match);
+      if (problem) throw new FileRejectedError(problem);
+    }
+    return {
+      delimiter,
+      cells,
+      match,
+      keyField: match.columnMap.indexOf(this.template.key),
+      blank,
+      warnings: unknownColumnWarnings(match.unknown),
+    };
+  }
+
+  private onDataRecord(record: ScannedRecord): void {
+    const header = this.header;
+    if (!header) return;
+    if (header.blank) {
+      if (record.blank) return;
+      throw new FileRejectedError(
+        `Row 1 (the header) is blank: put the column names on the first row (data starts on line ${record.line})`,
+      );
+    }
+    const rowNumber = record.index + 2;
+    const oversized = record.end - record.start > this.limits.maxRecordBytes;
+    let duplicateOf: number | undefined;
+    if (!record.blank) {
+      this.dataRows += 1;
+      if (!oversized) duplicateOf = this.firstRowWithSameKey(rowNumber);
+    }
+    this.planner.add({
+      start: record.start,
+      end: record.end,
+      rowNumber,
+      blank: record.blank,
+      oversized,
+      duplicateOf,
+    });
+  }
+
+  private firstRowWithSameKey(rowNumber: number): number | undefined {
+    const raw = this.dataScanner?.keyText();
+    if (raw === undefined) return undefined;
+    const trimmed = cellValue(raw);
+    if (trimmed === '') return undefined;
+    return this.keys.firstRowOf(this.template.normalizeKey(trimmed), rowNumber);
+  }
+}
+
+const unterminated = (line: number) => new FileRejectedError(`Line ${line}: unterminated quoted field`);
+
+/** Why a header cannot be imported, or undefined when it can. */
+const headerProblem = (match: HeaderMatch): string | undefined => {
+  if (match.missingRequired.length === 1) return `Missing required column: ${match.missingRequired[0]}`;
+  if (match.missingRequired.length > 1)
+    return `Missing required columns: ${match.missingRequired.join(', ')}`;
+  if (match.duplicated.length > 0) {
+    return match.duplicated
+      .map(
+        ({ column, positions }) => `Column ${column} appears more than once (columns ${listed(positions)})`,
+      )
+      .join('; ');
+  }
+  return undefined;
+};
+
+const listed = (positions: readonly number[]): string =>
+  positions.length <= 2
+    ? positions.join(' and ')
+    : `${positions.slice(0, -1).join(', ')} and ${positions[positions.length - 1]}`;
+
+const unknownColumnWarnings = (unknown: readonly string[]): string[] => {
+  const shown = unknown
+    .slice(0, MAX_UNKNOWN_COLUMN_WARNINGS)
+    .map((name) => `Unknown column ignored: ${name}`);
+  const more = unknown.length - shown.length;
+  return more > 0 ? [...shown, `… and ${more} more`] : shown;
+};

@@ -1,0 +1,224 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { ChunkingSettings } from '../shared/config';
+import { formatSize } from '../shared/csv';
+import { FileRejectedError, NotFoundError } from '../shared/errors';
+import {
+  type ChunkMessage,
+  isFinalStatus,
+  MAX_FILE_BYTES,
+  type TaskRecord,
+  TaskStatus,
+} from '../shared/model';
+import { importIdFromUploadKey, utf8DataKey } from '../shared/object-keys';
+import type { MessageQueue, ObjectStore, TaskStore } from '../shared/ports';
+import { findTemplate } from '../shared/templates';
+import { readManifest, writeManifest } from './manifest';
+import { type FileScan, scanFile } from './scan-file';
+
+export interface ValidateFileDeps {
+  objects: ObjectStore;
+  tasks: TaskStore;
+  chunks: MessageQueue<ChunkMessage>;
+  settings: ChunkingSettings;
+  logger: Pick<Logger, 'info' | 'warn'>;
+}
+
+/** What one call did; the handler logs it and tests assert it. */
+export const ValidateOutcome = {
+  /** The key is not an upload of a task (or not this task's file). */
+  IGNORED: 'ignored',
+  ALREADY_FINAL: 'already-final',
+  ALREADY_ENQUEUED: 'already-enqueued',
+  /** PROCESSING without `chunksEnqueued`: the manifest's messages were sent again. */
+  RESENT: 'resent',
+  /** Another delivery moved the task on while this one worked; it finishes the job. */
+  SUPERSEDED: 'superseded',
+  VALIDATION_FAILED: 'validation-failed',
+  NOTHING_TO_IMPORT: 'nothing-to-import',
+  ENQUEUED: 'enqueued',
+} as const;
+export type ValidateOutcome = (typeof ValidateOutcome)[keyof typeof ValidateOutcome];
+
+/** Messages per `send` call: small groups keep only a few materialised messages in memory. */
+const SEND_GROUP = 10;
+
+/**
+ * Validates one uploaded file and plans its import: VALIDATING → PROCESSING with its chunk messages
+ * sent, or a final status (VALIDATION_FAILED, NOTHING_TO_IMPORT) with a reason. Idempotent under
+ * duplicate S3 events and redelivery. Throws only for transient faults (and for a task that does not
+ * exist yet), so the message is retried.
+ */
+export const validateFile = async (deps: ValidateFileDeps, objectKey: string): Promise<ValidateOutcome> => {
+  const { tasks, logger } = deps;
+  const importId = importIdFromUploadKey(objectKey);
+  if (!importId) {
+    logger.info('Object is not an import upload; ignored', { objectKey });
+    return ValidateOutcome.IGNORED;
+  }
+  const task = await tasks.get(importId);
+  if (!task) throw new NotFoundError(`Import ${importId} does not exist (yet); the event will be retried`);
+  if (task.objectKey !== objectKey) {
+    logger.warn('Object is not the file of its import; ignored', { objectKey, expected: task.objectKey });
+    return ValidateOutcome.IGNORED;
+  }
+  if (isFinalStatus(task.status)) return ValidateOutcome.ALREADY_FINAL;
+  if (task.status === TaskStatus.PROCESSING) {
+    return task.chunksEnqueued ? ValidateOutcome.ALREADY_ENQUEUED : resendChunks(deps, task);
+  }
+
+  const started = await tasks.transition(
+    importId,
+    [TaskStatus.PENDING, TaskStatus.VALIDATING],
+    TaskStatus.VALIDATING,
+    { startedAt: task.startedAt ?? new Date().toISOString() },
+  );
+  if (!started) return ValidateOutcome.SUPERSEDED;
+
+  try {
+    return await validateAndPlan(deps, started);
+  } catch (error) {
+    if (!(error instanceof FileRejectedError)) throw error;
+    return reject(deps, importId, error.reason);
+  }
+};
+
+const validateAndPlan = async (deps: ValidateFileDeps, task: TaskRecord): Promise<ValidateOutcome> => {
+  const { objects, tasks, settings, logger } = deps;
+  const template = findTemplate(task.templateId);
+  if (!template) throw new FileRejectedError(`Unknown template: ${task.templateId}`);
+
+  const head = await objects.head(task.objectKey);
+  if (!head) throw new FileRejectedError('The uploaded file was not found: upload it again');
+  if (head.size === 0) throw new FileRejectedError('The file is empty');
+  if (head.size > MAX_FILE_BYTES) {
+    throw new FileRejectedError(
+      `File is ${formatSize(head.size)}; the limit is ${formatSize(MAX_FILE_BYTES)}`,
+    );
+  }
+  if (task.fileSize !== undefined && head.size !== task.fileSize) {
+    throw new FileRejectedError(
+      `The stored file is ${head.size.toLocaleString('en-US')} bytes but ${task.fileSize.toLocaleString('en-US')} bytes were declared: upload it again`,
+    );
+  }
+
+  const scan = await scanFile({
+    objects,
+    sourceKey: task.objectKey,
+    utf8Key: utf8DataKey(task.importId),
+    template,
+    limits: {
+      maxRecordBytes: settings.MAX_RECORD_BYTES,
+      chunkMaxRows: settings.CHUNK_MAX_ROWS,
+      chunkMaxBytes: settings.CHUNK_MAX_BYTES,
+    },
+  });
+  logger.info('File scanned', {
+    importId: task.importId,
+    encoding: scan.encoding,
+    delimiter: scan.delimiter,
+    dataRows: scan.dataRows,
+    chunks: scan.chunks.length,
+  });
+  const planned = {
+    dataKey: scan.dataKey,
+    header: scan.header,
+    warnings: scan.warnings,
+    fileSize: head.size,
+  };
+
+  if (scan.dataRows === 0) {
+    const ended = await tasks.transition(
+      task.importId,
+      [TaskStatus.VALIDATING],
+      TaskStatus.NOTHING_TO_IMPORT,
+      {
+        ...planned,
+        totalRows: 0,
+        statusReason: 'The file has a header but no data rows',
+        endedAt: new Date().toISOString(),
+      },
+    );
+    return ended ? ValidateOutcome.NOTHING_TO_IMPORT : ValidateOutcome.SUPERSEDED;
+  }
+
+  const chunkCount = scan.chunks.length;
+  const messageAt = (index: number) => chunkMessage(task, scan, index, chunkCount);
+  await writeManifest(objects, task.importId, chunkCount, messageAt);
+  const processing = await tasks.transition(task.importId, [TaskStatus.VALIDATING], TaskStatus.PROCESSING, {
+    ...planned,
+    totalRows: scan.dataRows,
+    chunkCount,
+    chunksDone: 0,
+  });
+  // Another delivery got there first: it sends the chunks (or its redelivery re-sends them).
+  if (!processing) return ValidateOutcome.SUPERSEDED;
+  await sendInGroups(deps.chunks, chunkCount, messageAt);
+  await tasks.update(task.importId, { chunksEnqueued: true });
+  return ValidateOutcome.ENQUEUED;
+};
+
+const chunkMessage = (task: TaskRecord, scan: FileScan, index: number, chunkCount: number): ChunkMessage => {
+  const chunk = scan.chunks[index];
+  if (!chunk) throw new RangeError(`No chunk ${index} in a plan of ${chunkCount}`);
+  const duplicates: [number, number][] = [];
+  for (let at = 0; at + 1 < chunk.duplicates.length; at += 2) {
+    duplicates.push([chunk.duplicates[at] ?? 0, chunk.duplicates[at + 1] ?? 0]);
+  }
+  return {
+    kind: 'chunk',
+    importId: task.importId,
+    templateId: task.templateId,
+    chunkIndex: index,
+    chunkCount,
+    dataKey: scan.dataKey,
+    start: chunk.start,
+    end: chunk.end,
+    firstRowNumber: chunk.firstRowNumber,
+    delimiter: scan.delimiter,
+    header: scan.header,
+    columnMap: scan.columnMap,
+    duplicates,
+    oversized: chunk.oversized,
+  };
+};
+
+const sendInGroups = async (
+  queue: MessageQueue<ChunkMessage>,
+  count: number,
+  messageAt: (index: number) => ChunkMessage,
+): Promise<void> => {
+  for (let start = 0; start < count; start += SEND_GROUP) {
+    const group: ChunkMessage[] = [];
+    for (let index = start; index < Math.min(count, start + SEND_GROUP); index += 1)
+      group.push(messageAt(index));
+    await queue.send(group);
+  }
+};
+
+const resendChunks = async (deps: ValidateFileDeps, task: TaskRecord): Promise<ValidateOutcome> => {
+  const manifest = await readManifest(deps.objects, task.importId);
+  if (!manifest) {
+    // The manifest is written before the task can reach PROCESSING, so this is not a state we make.
+    throw new Error(`Import ${task.importId} is PROCESSING but has no chunk manifest`);
+  }
+  deps.logger.warn('Chunk messages were not all sent; sending them again', {
+    importId: task.importId,
+    chunks: manifest.chunks.length,
+  });
+  await sendInGroups(deps.chunks, manifest.chunks.length, (index) => {
+    const message = manifest.chunks[index];
+    if (!message) throw new RangeError(`No chunk ${index} in the manifest`);
+    return message;
+  });
+  await deps.tasks.update(task.importId, { chunksEnqueued: true });
+  return ValidateOutcome.RESENT;
+};
+
+const reject = async (deps: ValidateFileDeps, importId: string, reason: string): Promise<ValidateOutcome> => {
+  deps.logger.info('File rejected', { importId, reason });
+  const ended = await deps.tasks.transition(importId, [TaskStatus.VALIDATING], TaskStatus.VALIDATION_FAILED, {
+    statusReason: reason,
+    endedAt: new Date().toISOString(),
+  });
+  return ended ? ValidateOutcome.VALIDATION_FAILED : ValidateOutcome.SUPERSEDED;
+};

@@ -1,0 +1,76 @@
+import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { validateFile } from '../../../lambdas/validate-file/validate-file';
+import { userRow, usersCsv } from '../../helpers/factories';
+import { createHarness, givenUpload, storedTask } from '../validate-file/harness';
+
+const mockHarness = createHarness();
+
+jest.mock('../../../lambdas/shared/composition-root', () => {
+  const { Logger } = jest.requireActual('@aws-lambda-powertools/logger');
+  return {
+    createLogger: () => new Logger({ logLevel: 'SILENT' }),
+    createStores: () => ({
+      objects: mockHarness.objects,
+      tasks: mockHarness.tasks,
+      records: mockHarness.records,
+    }),
+    createQueues: () => ({ chunks: mockHarness.chunks, finalize: mockHarness.finalize }),
+  };
+});
+
+const sqsRecord = (messageId: string, body: string): SQSRecord => ({
+  messageId,
+  receiptHandle: messageId,
+  body,
+  attributes: {
+    ApproximateReceiveCount: '1',
+    SentTimestamp: '0',
+    SenderId: 'validate-file',
+    ApproximateFirstReceiveTimestamp: '0',
+  },
+  messageAttributes: {},
+  md5OfBody: '',
+  eventSource: 'aws:sqs',
+  eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:chunks',
+  awsRegion: 'us-east-1',
+});
+
+describe('process-chunk handler', () => {
+  let handler: (event: SQSEvent) => Promise<SQSBatchResponse>;
+
+  beforeAll(async () => {
+    Object.assign(process.env, {
+      BUCKET_NAME: 'imports',
+      STATE_TABLE: 'imports-state',
+      RECORDS_TABLE: 'imports-records',
+      CHUNKS_QUEUE_URL: 'http://localhost:4566/000000000000/chunks',
+      FINALIZE_QUEUE_URL: 'http://localhost:4566/000000000000/finalize',
+    });
+    ({ handler } = await import('../../../lambdas/process-chunk/handler'));
+  });
+
+  it('processes chunk messages and reports the ones that fail as batch item failures', async () => {
+    // Prepare
+    const task = await givenUpload(mockHarness, usersCsv([userRow(1), userRow(2)]));
+    await validateFile(mockHarness.validateDeps, task.objectKey);
+    const [message] = mockHarness.chunks.sent;
+    const event: SQSEvent = {
+      Records: [
+        sqsRecord('chunk', JSON.stringify(message)),
+        sqsRecord('orphan', JSON.stringify({ ...message, importId: 'no-such-import' })),
+        sqsRecord('not-a-chunk', JSON.stringify({ kind: 'finalize', importId: task.importId })),
+      ],
+    };
+
+    // Act
+    const response = await handler(event);
+
+    // Assess
+    expect(response.batchItemFailures.map((failure) => failure.itemIdentifier).sort()).toEqual([
+      'not-a-chunk',
+      'orphan',
+    ]);
+    expect(await storedTask(mockHarness, task.importId)).toMatchObject({ processedRows: 2, successCount: 2 });
+    expect(mockHarness.finalize.sent).toEqual([{ kind: 'finalize', importId: task.importId }]);
+  });
+});

@@ -1,0 +1,75 @@
+import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { userRow, usersCsv } from '../../helpers/factories';
+import { createHarness, givenUpload, storedTask } from './harness';
+
+const mockHarness = createHarness();
+
+jest.mock('../../../lambdas/shared/composition-root', () => {
+  const { Logger } = jest.requireActual('@aws-lambda-powertools/logger');
+  return {
+    createLogger: () => new Logger({ logLevel: 'SILENT' }),
+    createStores: () => ({
+      objects: mockHarness.objects,
+      tasks: mockHarness.tasks,
+      records: mockHarness.records,
+    }),
+    createQueues: () => ({ chunks: mockHarness.chunks, finalize: mockHarness.finalize }),
+  };
+});
+
+const sqsRecord = (messageId: string, body: string): SQSRecord => ({
+  messageId,
+  receiptHandle: messageId,
+  body,
+  attributes: {
+    ApproximateReceiveCount: '1',
+    SentTimestamp: '0',
+    SenderId: 's3',
+    ApproximateFirstReceiveTimestamp: '0',
+  },
+  messageAttributes: {},
+  md5OfBody: '',
+  eventSource: 'aws:sqs',
+  eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:intake',
+  awsRegion: 'us-east-1',
+});
+
+describe('validate-file handler', () => {
+  let handler: (event: SQSEvent) => Promise<SQSBatchResponse>;
+
+  beforeAll(async () => {
+    Object.assign(process.env, {
+      BUCKET_NAME: 'imports',
+      STATE_TABLE: 'imports-state',
+      RECORDS_TABLE: 'imports-records',
+      CHUNKS_QUEUE_URL: 'http://localhost:4566/000000000000/chunks',
+      FINALIZE_QUEUE_URL: 'http://localhost:4566/000000000000/finalize',
+    });
+    ({ handler } = await import('../../../lambdas/validate-file/handler'));
+  });
+
+  it('validates uploads named by S3 notifications, acks test events and reports bad bodies as failures', async () => {
+    // Prepare
+    const task = await givenUpload(mockHarness, usersCsv([userRow(1), userRow(2)]));
+    const event: SQSEvent = {
+      Records: [
+        sqsRecord('test', JSON.stringify({ Service: 'Amazon S3', Event: 's3:TestEvent' })),
+        sqsRecord(
+          'upload',
+          JSON.stringify({
+            Records: [{ eventName: 'ObjectCreated:Put', s3: { object: { key: task.objectKey } } }],
+          }),
+        ),
+        sqsRecord('garbage', 'not json'),
+      ],
+    };
+
+    // Act
+    const response = await handler(event);
+
+    // Assess
+    expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: 'garbage' }] });
+    expect((await storedTask(mockHarness, task.importId)).status).toBe('PROCESSING');
+    expect(mockHarness.chunks.sent).toHaveLength(1);
+  });
+});

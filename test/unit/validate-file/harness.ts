@@ -1,0 +1,74 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { ProcessChunkDeps } from '../../../lambdas/process-chunk/process-chunk';
+import type { ChunkingSettings } from '../../../lambdas/shared/config';
+import type { ChunkMessage, FinalizeMessage, TaskRecord } from '../../../lambdas/shared/model';
+import type { ValidateFileDeps } from '../../../lambdas/validate-file/validate-file';
+import { aTask } from '../../helpers/factories';
+import { FakeObjectStore, FakeQueue, FakeRecordStore, FakeTaskStore } from '../../helpers/fakes';
+
+/** Stores, queues and deps for both CSV stages, wired to the in-memory fakes. */
+export interface Harness {
+  objects: FakeObjectStore;
+  tasks: FakeTaskStore;
+  records: FakeRecordStore;
+  chunks: FakeQueue<ChunkMessage>;
+  finalize: FakeQueue<FinalizeMessage>;
+  validateDeps: ValidateFileDeps;
+  processDeps: ProcessChunkDeps;
+}
+
+export const SETTINGS: ChunkingSettings = {
+  CHUNK_MAX_ROWS: 5000,
+  CHUNK_MAX_BYTES: 4 * 1024 * 1024,
+  MAX_RECORD_BYTES: 1024 * 1024,
+  WRITE_CONCURRENCY: 8,
+};
+
+export const createHarness = (settings: Partial<ChunkingSettings> = {}): Harness => {
+  const objects = new FakeObjectStore();
+  const tasks = new FakeTaskStore();
+  const records = new FakeRecordStore();
+  const chunks = new FakeQueue<ChunkMessage>();
+  const finalize = new FakeQueue<FinalizeMessage>();
+  const logger = new Logger({ logLevel: 'SILENT' });
+  const merged = { ...SETTINGS, ...settings };
+  return {
+    objects,
+    tasks,
+    records,
+    chunks,
+    finalize,
+    validateDeps: { objects, tasks, chunks, settings: merged, logger },
+    processDeps: {
+      objects,
+      tasks,
+      records,
+      finalize,
+      settings: merged,
+      logger,
+      retry: { attempts: 2, baseDelayMs: 1 },
+    },
+  };
+};
+
+/** Stores a task as the API creates it and its uploaded file (declared size = stored size). */
+export const givenUpload = async (
+  harness: Harness,
+  body: string | Buffer,
+  overrides: Partial<TaskRecord> = {},
+): Promise<TaskRecord> => {
+  const bytes = Buffer.isBuffer(body) ? body : Buffer.from(body, 'utf8');
+  const task = aTask({ fileSize: bytes.length, ...overrides });
+  await harness.tasks.create(task);
+  await harness.objects.put(task.objectKey, bytes, 'text/csv');
+  return task;
+};
+
+export const USERS_HEADER = 'email,first_name,last_name,role,phone,department,start_date';
+
+/** The task as stored now; fails the test if it vanished. */
+export const storedTask = async (harness: Harness, importId: string): Promise<TaskRecord> => {
+  const task = await harness.tasks.get(importId);
+  if (!task) throw new Error(`task ${importId} missing`);
+  return task;
+};
