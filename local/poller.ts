@@ -175,6 +175,8 @@ export class QueuePoller {
     };
     if (outcome.kind === 'batch-failure') {
       log.warn(`batch failed: ${outcome.reason}`, fields);
+    } else if (outcome.retried.length > 0) {
+      log.warn('batch partly failed: reported failures are retried', fields);
     } else {
       log.info('batch done', fields);
     }
