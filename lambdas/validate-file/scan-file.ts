@@ -12,6 +12,7 @@ import {
   TextEncoding,
   Utf8Transcoder,
   Utf8Validator,
+  utf8BomLength,
 } from '../shared/csv';
 import { cellValue } from '../shared/csv-cells';
 import { FileRejectedError } from '../shared/errors';
@@ -251,13 +252,15 @@ class CsvFileReader {
   private startHeader(sofar: Buffer): void {
     const { delimiter } = sniffHeader(sofar);
     this.delimiter = delimiter;
+    // The byte order mark is not part of the first cell: a quote right after it opens a quoted section.
+    const bom = utf8BomLength(sofar);
     this.headerScanner = new RecordScanner(
       (record) => {
         if (record.index === 0) this.headerEnd = { end: record.end, nextLine: record.nextLine };
       },
-      { delimiter },
+      { delimiter, startOffset: bom },
     );
-    this.headerScanner.push(sofar);
+    this.headerScanner.push(sofar.subarray(bom));
     this.afterHeaderPush();
   }
 

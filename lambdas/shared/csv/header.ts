@@ -29,7 +29,7 @@ export const sniffHeader = (bytes: Uint8Array): HeaderSniff => {
   let quoteSeen = false;
   let fieldStart = true;
   let complete = false;
-  for (let i = 0; i < bytes.length && !complete; i += 1) {
+  for (let i = utf8BomLength(bytes); i < bytes.length && !complete; i += 1) {
     const byte = bytes[i] ?? 0;
     if (inQuotes) {
       if (byte === QUOTE) quoteSeen = !quoteSeen;
@@ -58,7 +58,9 @@ export const sniffHeader = (bytes: Uint8Array): HeaderSniff => {
   return { delimiter: CANDIDATES[best]?.delimiter ?? ',', complete };
 };
 
-const BOM = /^\uFEFF/;
+/** 3 when `bytes` starts with a UTF-8 byte order mark, else 0. */
+export const utf8BomLength = (bytes: Uint8Array): number =>
+  bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
 
 /**
  * Cells of one record (the header) as written, with a UTF-8 byte order mark removed. Lenient about
@@ -66,11 +68,11 @@ const BOM = /^\uFEFF/;
  */
 export const parseHeaderCells = (bytes: Uint8Array, delimiter: Delimiter): string[] => {
   const rows = parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length), {
+    bom: true,
     delimiter,
     record_delimiter: ['\r\n', '\n', '\r'],
     relax_column_count: true,
     relax_quotes: true,
   });
-  const cells = rows[0] ?? [];
-  return cells.map((cell, index) => (index === 0 ? cell.replace(BOM, '') : cell));
+  return rows[0] ?? [];
 };

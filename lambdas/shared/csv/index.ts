@@ -10,7 +10,7 @@ export {
   Utf8Validator,
 } from './encoding';
 export type { HeaderSniff } from './header';
-export { parseHeaderCells, sniffHeader } from './header';
+export { parseHeaderCells, sniffHeader, utf8BomLength } from './header';
 export type { RecordCallback, ScanEnd, ScannedRecord, ScannerOptions } from './scanner';
 export { isBlankCell, MAX_KEY_BYTES, RecordScanner } from './scanner';
 export { formatSize } from './sizes';

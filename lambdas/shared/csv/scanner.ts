@@ -77,7 +77,7 @@ const DELIMITER_BYTE: Record<Delimiter, number> = { ',': 0x2c, ';': 0x3b, '\t': 
 export class RecordScanner {
   private readonly delimiterByte: number;
   private readonly keyField: number;
-  private readonly keyBytes: Uint8Array;
+  private readonly keyBytes: Buffer;
   private readonly record: ScannedRecord;
 
   private state = FIELD_START;
@@ -99,7 +99,7 @@ export class RecordScanner {
   ) {
     this.delimiterByte = DELIMITER_BYTE[options.delimiter];
     this.keyField = options.keyField ?? -1;
-    this.keyBytes = new Uint8Array(this.keyField >= 0 ? MAX_KEY_BYTES : 0);
+    this.keyBytes = Buffer.alloc(this.keyField >= 0 ? MAX_KEY_BYTES : 0);
     this.offset = options.startOffset ?? 0;
     this.line = options.startLine ?? 1;
     this.recordStart = this.offset;
@@ -128,7 +128,7 @@ export class RecordScanner {
    */
   keyText(): string | undefined {
     if (this.keyField < 0 || this.keyOverflow || this.record.fieldCount <= this.keyField) return undefined;
-    return Buffer.from(this.keyBytes.buffer, this.keyBytes.byteOffset, this.keyLength).toString('utf8');
+    return this.keyBytes.toString('utf8', 0, this.keyLength);
   }
 
   /** Scans the next piece of input. */
@@ -173,8 +173,19 @@ export class RecordScanner {
           line += 1;
           lastWasCr = true;
         } else {
+          // Plain quoted text: run through it to the next quote or line break in one go.
           lastWasCr = false;
-          if (byte !== SPACE && byte !== TAB) nonBlank = true;
+          const inKey = field === keyField;
+          let next = byte;
+          do {
+            if (!nonBlank && next !== SPACE && next !== TAB) nonBlank = true;
+            if (inKey) keyLength = this.appendKey(keyBytes, keyLength, next);
+            i += 1;
+            next = i < length ? (bytes[i] ?? 0) : QUOTE;
+          } while (next !== QUOTE && next !== LF && next !== CR);
+          // Step back: the loop's increment lands on the byte that stopped the run.
+          i -= 1;
+          continue;
         }
         if (field === keyField) keyLength = this.appendKey(keyBytes, keyLength, byte);
         continue;
@@ -219,8 +230,16 @@ export class RecordScanner {
         line += 1;
         state = AFTER_CR;
       } else {
-        if (byte !== SPACE && byte !== TAB) nonBlank = true;
-        if (field === keyField) keyLength = this.appendKey(keyBytes, keyLength, byte);
+        // Plain unquoted text: run through it to the next delimiter or line break in one go.
+        const inKey = field === keyField;
+        let next = byte;
+        do {
+          if (!nonBlank && next !== SPACE && next !== TAB) nonBlank = true;
+          if (inKey) keyLength = this.appendKey(keyBytes, keyLength, next);
+          i += 1;
+          next = i < length ? (bytes[i] ?? 0) : LF;
+        } while (next !== delimiter && next !== LF && next !== CR);
+        i -= 1;
       }
     }
 

@@ -16,6 +16,10 @@ describe('sniffHeader', () => {
     expect(sniffHeader(Buffer.from(line))).toEqual({ delimiter, complete: true });
   });
 
+  it('reads a quote right after a UTF-8 byte order mark as opening the first cell', () => {
+    expect(sniffHeader(Buffer.from('\uFEFF"a,b,c";x;y\n'))).toEqual({ delimiter: ';', complete: true });
+  });
+
   it('says when the first line has not ended yet', () => {
     expect(sniffHeader(Buffer.from('email;first_na'))).toEqual({ delimiter: ';', complete: false });
     expect(sniffHeader(Buffer.from('"multi\nline";x'))).toEqual({ delimiter: ';', complete: false });
@@ -28,6 +32,13 @@ describe('parseHeaderCells', () => {
       'Email',
       ' "First Name" ',
       'x"y',
+    ]);
+  });
+
+  it('unquotes a first cell that follows the BOM', () => {
+    expect(parseHeaderCells(Buffer.from('\uFEFF"email","first, name"\n'), ',')).toEqual([
+      'email',
+      'first, name',
     ]);
   });
 });

@@ -213,6 +213,25 @@ describe('validateFile', () => {
       expect(harness.objects.objects.has(utf8DataKey(task.importId))).toBe(false);
     });
 
+    it('reads a quoted header right after a UTF-8 BOM', async () => {
+      // Prepare
+      const harness = createHarness();
+      const quoted = USERS_HEADER.split(',')
+        .map((name) => `"${name}"`)
+        .join(',');
+      const task = await givenUpload(harness, `\uFEFF${quoted}\r\n${userRow(1)}\r\n`);
+
+      // Act
+      await validateFile(harness.validateDeps, task.objectKey);
+
+      // Assess
+      expect(await storedTask(harness, task.importId)).toMatchObject({
+        status: 'PROCESSING',
+        header: USERS_HEADER.split(','),
+        totalRows: 1,
+      });
+    });
+
     it.each([
       ['UTF-16 LE with a BOM', iconv.encode(TEXT, 'utf16le', { addBOM: true })],
       ['UTF-16 BE with a BOM', Buffer.concat([Buffer.from([0xfe, 0xff]), iconv.encode(TEXT, 'utf16be')])],
