@@ -107,21 +107,6 @@ export class RecordScanner {
     this.record = { index: 0, start: 0, end: 0, line: 0, nextLine: 0, blank: true, fieldCount: 0 };
   }
 
-  /** Absolute offset just past the last byte pushed (updated once per `push`, not inside callbacks). */
-  get position(): number {
-    return this.offset;
-  }
-
-  /** Bytes of the record being scanned so far (0 between records). */
-  get pendingRecordBytes(): number {
-    return this.offset - this.recordStart;
-  }
-
-  /** Whether the scanner is inside a quoted section (the line it opened on), for diagnostics. */
-  get openQuoteLine(): number | undefined {
-    return this.state === QUOTED ? this.quoteLine : undefined;
-  }
-
   /**
    * The key field of the record being reported: unquoted (`""` read as `"`), decoded as UTF-8, untrimmed.
    * Only meaningful inside the callback; undefined when the record has no such field or it is too long.
