@@ -240,6 +240,8 @@ export const completeUpload = async (
 ): Promise<Task> => {
   const task = await requireTask(deps.tasks, importId);
   if (task.status !== TaskStatus.PENDING) {
+    // A retried call whose first answer was lost: the file is stored and the pipeline has moved on.
+    if (task.source === 'upload' && (await deps.objects.head(task.objectKey))) return toPublicTask(task);
     throw new ConflictError(`Import ${importId} is not waiting for its file: it is already ${task.status}.`);
   }
   const { uploadId } = task;

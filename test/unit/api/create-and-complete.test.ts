@@ -300,6 +300,23 @@ describe('POST /api/imports/{importId}/upload/complete', () => {
     expectError(result, 409, 'CONFLICT', 'PROCESSING');
   });
 
+  it('answers 200 with the task when a completion is retried after the pipeline started', async () => {
+    // Prepare
+    const harness = await createHarness();
+    const created = await createImport(harness, 5);
+    const { importId } = created.import;
+    const parts = uploadParts(harness, importId, Buffer.from('a,b\r\n'));
+    await harness.call('POST', `/api/imports/${importId}/upload/complete`, { body: { parts } });
+    await harness.tasks.transition(importId, ['PENDING'], 'PROCESSING');
+
+    // Act
+    const retried = await harness.call('POST', `/api/imports/${importId}/upload/complete`, { body: { parts } });
+
+    // Assess
+    expect(retried.status).toBe(200);
+    expect(retried.body).toMatchObject({ importId, status: 'PROCESSING' });
+  });
+
   it('answers 409 for a task that has no browser upload (an email import)', async () => {
     const harness = await createHarness();
     const task = aTask({ source: 'email', emailKey: 'inbound/m-1' });
