@@ -5,6 +5,7 @@ import { type QueueDefinition, queueDefinition } from '../lambdas/shared/resourc
 import { LOCAL_CLIENT_ID, loadOrCreateSecrets, localIssuer } from './auth';
 import { createStackClients } from './clients';
 import { consoleCorsRule } from './cors';
+import { lockDataDir } from './data-dir-lock';
 import { startEmulators } from './emulators';
 import { handlerEnvironment } from './handler-env';
 import { startHttpServer } from './http-server';
@@ -55,13 +56,15 @@ const probeFor =
   };
 
 /** Runs `steps` in reverse, every one of them even if some fail, then reports the first failure. */
-const unwind = async (steps: (() => Promise<void>)[], log: Log): Promise<void> => {
+const unwind = async (steps: { name: string; run: () => Promise<void> }[], log: Log): Promise<void> => {
   let firstError: unknown;
   for (const step of [...steps].reverse()) {
+    const started = Date.now();
     try {
-      await step();
+      await step.run();
+      log.info(`stopped ${step.name}`, { ms: Date.now() - started });
     } catch (error) {
-      log.error('stop step failed', error);
+      log.error(`stopping ${step.name} failed`, error);
       firstError ??= error;
     }
   }
@@ -71,10 +74,13 @@ const unwind = async (steps: (() => Promise<void>)[], log: Log): Promise<void> =
 export const startStack = async (settings: LocalSettings): Promise<RunningStack> => {
   const log = createLog('stack');
   const { ports, paths, region } = settings;
-  const stopSteps: (() => Promise<void>)[] = [];
+  const stopSteps: { name: string; run: () => Promise<void> }[] = [];
   try {
+    const lock = await lockDataDir(paths.root, ports.api);
+    stopSteps.push({ name: 'data dir lock', run: () => lock.release() });
+
     const emulators = await startEmulators(ports, paths, region);
-    stopSteps.push(() => emulators.stop());
+    stopSteps.push({ name: 'emulators', run: () => emulators.stop() });
     log.info('emulators up', { fauxqs: emulators.fauxqsEndpoint, dynamodb: emulators.dynamoEndpoint });
 
     const clients = createStackClients(emulators.fauxqsEndpoint, emulators.dynamoEndpoint, region);
@@ -146,7 +152,7 @@ export const startStack = async (settings: LocalSettings): Promise<RunningStack>
       region,
       log: createLog('s3'),
     });
-    stopSteps.push(() => s3Front.close());
+    stopSteps.push({ name: 'S3 endpoint', run: () => s3Front.close() });
 
     const http = await startHttpServer({
       port: ports.api,
@@ -157,8 +163,14 @@ export const startStack = async (settings: LocalSettings): Promise<RunningStack>
       clientId: LOCAL_CLIENT_ID,
       log: createLog('http'),
     });
-    stopSteps.push(() => http.close());
+    stopSteps.push({ name: 'console and API', run: () => http.close() });
 
+    const pollers: QueuePoller[] = [];
+    // Pollers stop first (pushed last), all at once: in-flight batches finish while S3 and the API still answer.
+    stopSteps.push({
+      name: 'pollers',
+      run: async () => void (await Promise.all(pollers.map((poller) => poller.stop()))),
+    });
     for (const consumer of consumers) {
       if (!consumer.invoker) continue;
       const queue = provisioned.queues[consumer.queue];
@@ -174,8 +186,7 @@ export const startStack = async (settings: LocalSettings): Promise<RunningStack>
         log: createLog(`poller:${consumer.queue}`),
       });
       poller.start();
-      // Pollers stop first (they are pushed last): in-flight batches finish while S3 and the API still answer.
-      stopSteps.push(() => poller.stop());
+      pollers.push(poller);
     }
 
     return {

@@ -1,4 +1,5 @@
 import { banner } from './banner';
+import { DataDirInUseError } from './data-dir-lock';
 import { createLog } from './log';
 import { LocalSettingsError, loadLocalSettings } from './settings';
 import { type RunningStack, startStack } from './stack';
@@ -10,19 +11,25 @@ import { type RunningStack, startStack } from './stack';
  */
 
 const STOP_LIMIT_MS = 60_000;
+/**
+ * Ctrl-C reaches every process of the terminal's group, and npm and tsx also relay it to this one, so
+ * one key press arrives as several signals within milliseconds: only a later one means "stop now".
+ */
+const REPEAT_WINDOW_MS = 1000;
 const log = createLog('start');
 
 const main = async (): Promise<void> => {
   const settings = loadLocalSettings(process.env, process.cwd());
   let stack: RunningStack | undefined;
-  let stopping = false;
+  let stoppingSince: number | undefined;
 
   const stop = (signal: NodeJS.Signals) => {
-    if (stopping) {
+    if (stoppingSince !== undefined) {
+      if (Date.now() - stoppingSince < REPEAT_WINDOW_MS) return;
       log.warn(`second ${signal}: exiting without waiting`);
       process.exit(1);
     }
-    stopping = true;
+    stoppingSince = Date.now();
     log.info(`${signal} received: stopping (pollers finish their batches first)`);
     setTimeout(() => {
       log.error(`stop took longer than ${STOP_LIMIT_MS / 1000} s: exiting anyway`);
@@ -52,7 +59,7 @@ const main = async (): Promise<void> => {
 };
 
 main().catch((error: unknown) => {
-  if (error instanceof LocalSettingsError) {
+  if (error instanceof LocalSettingsError || error instanceof DataDirInUseError) {
     process.stderr.write(`${error.message}\n`);
   } else {
     log.error('the local stack could not start', error);
