@@ -1,0 +1,205 @@
+import { type Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Architecture, type IFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import type {
+  authSettings,
+  awsSettings,
+  chunkingSettings,
+  queueSettings,
+  storageSettings,
+} from '../../lambdas/shared/config';
+import { nagResourceName } from '../nag-findings';
+
+/**
+ * The one place Lambda defaults live (STYLE §7): runtime, architecture, tracing, log retention and bundling
+ * are fixed here; memory and timeout are chosen per function. Permissions are granted together with the
+ * environment variable that names the resource, so a function never gets a name without the access, or
+ * access without knowing the name.
+ */
+
+/** Environment variable names the handlers parse (`lambdas/shared/config.ts`); a typo does not compile. */
+export type SettingName =
+  | keyof typeof awsSettings.shape
+  | keyof typeof storageSettings.shape
+  | keyof typeof queueSettings.shape
+  | keyof typeof chunkingSettings.shape
+  | keyof typeof authSettings.shape;
+
+/** Object operations a function may perform under one key prefix of the data bucket. */
+export type ObjectAccess = 'read' | 'write' | 'delete';
+
+const OBJECT_ACTIONS: Record<ObjectAccess, readonly string[]> = {
+  // GetObject also covers HeadObject and ranged GETs.
+  read: ['s3:GetObject'],
+  // PutObject covers the multipart calls (create, upload part, complete); aborting is its own action.
+  write: ['s3:PutObject', 's3:AbortMultipartUpload'],
+  delete: ['s3:DeleteObject'],
+};
+
+export interface BucketUse {
+  /** Key prefixes (`uploads/`, `work/`, …) and what the function does under each. */
+  prefixes: Readonly<Record<string, readonly ObjectAccess[]>>;
+  /**
+   * Grants `s3:ListBucket` so a HEAD of a missing key answers 404 rather than 403: the object store treats
+   * 404 as "not there yet" and anything else as a failure.
+   */
+  headsMissingKeys?: boolean;
+}
+
+/** DynamoDB actions a function may call on a table (and the named indexes for Query). */
+export type TableAction =
+  | 'dynamodb:GetItem'
+  | 'dynamodb:PutItem'
+  | 'dynamodb:UpdateItem'
+  | 'dynamodb:DeleteItem'
+  | 'dynamodb:Query'
+  | 'dynamodb:BatchWriteItem'
+  | 'dynamodb:BatchGetItem';
+
+export interface TableUse {
+  actions: readonly TableAction[];
+  /** Global secondary indexes the function queries; only these index ARNs are granted. */
+  indexes?: readonly string[];
+}
+
+export interface ImportFunctionProps {
+  /** Absolute path of the handler module (`lambdas/<stage>/handler.ts`, exporting `handler`). */
+  entry: string;
+  /** Repository root: where `package-lock.json` and `tsconfig.json` are. */
+  projectRoot: string;
+  description: string;
+  /** MB; CPU share grows with memory, so CPU-bound stages get more than they need in RAM. */
+  memorySize: number;
+  timeout: Duration;
+  logRetention: RetentionDays;
+  /** Logger level (`LOG_LEVEL`). */
+  logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+}
+
+/** A Node.js handler of this project with the project's Lambda defaults and its own least-privilege role. */
+export class ImportFunction extends Construct {
+  readonly function: NodejsFunction;
+  readonly role: Role;
+  readonly logGroup: LogGroup;
+
+  constructor(scope: Construct, id: string, props: ImportFunctionProps) {
+    super(scope, id);
+
+    this.logGroup = new LogGroup(this, 'Logs', {
+      retention: props.logRetention,
+      // Logs describe past imports; they follow their retention rather than the stack's lifetime.
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    // An explicit role instead of the default one: the default attaches the AWS managed basic-execution
+    // policy, which may write to every log group in the account; this one writes to its own group only.
+    this.role = new Role(this, 'Role', {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: `Runs ${props.description}`,
+    });
+    this.logGroup.grantWrite(this.role);
+
+    this.function = new NodejsFunction(this, 'Function', {
+      entry: props.entry,
+      handler: 'handler',
+      projectRoot: props.projectRoot,
+      depsLockFilePath: `${props.projectRoot}/package-lock.json`,
+      description: props.description,
+      runtime: Runtime.NODEJS_24_X,
+      architecture: Architecture.ARM_64,
+      memorySize: props.memorySize,
+      timeout: props.timeout,
+      tracing: Tracing.ACTIVE,
+      logGroup: this.logGroup,
+      role: this.role,
+      environment: {
+        LOG_LEVEL: props.logLevel ?? 'INFO',
+        NODE_OPTIONS: '--enable-source-maps',
+      },
+      bundling: {
+        // The project's own esbuild (a devDependency) bundles locally: no Docker, no network at synth.
+        forceDockerBundling: false,
+        format: OutputFormat.CJS,
+        target: 'node24',
+        minify: true,
+        sourceMap: true,
+        sourcesContent: false,
+        // Bundle the AWS SDK too: the functions run the versions the tests ran, not the runtime's copy.
+        externalModules: [],
+        tsconfig: `${props.projectRoot}/tsconfig.json`,
+      },
+    });
+  }
+
+  /** The function as the rest of the stack sees it (event sources, integrations, permissions). */
+  get handler(): IFunction {
+    return this.function;
+  }
+
+  /** Sets one setting the handler parses at cold start. */
+  setting(name: SettingName, value: string): this {
+    this.function.addEnvironment(name, value);
+    return this;
+  }
+
+  /** `BUCKET_NAME` plus exactly the object operations the function performs, prefix by prefix. */
+  useBucket(bucket: IBucket, use: BucketUse): this {
+    this.setting('BUCKET_NAME', bucket.bucketName);
+    for (const [prefix, accesses] of Object.entries(use.prefixes)) {
+      const objects = bucket.arnForObjects(`${prefix}*`);
+      this.role.addToPrincipalPolicy(
+        new PolicyStatement({
+          actions: [...new Set(accesses.flatMap((access) => OBJECT_ACTIONS[access]))],
+          resources: [objects],
+        }),
+      );
+      Validations.of(this.role).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::${nagResourceName(this, objects)}]`,
+        reason: `Object keys under ${prefix} carry a per-import id chosen at run time; the prefix is the narrowest resource that names them.`,
+      });
+    }
+    if (use.headsMissingKeys) {
+      this.role.addToPrincipalPolicy(
+        new PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucket.bucketArn] }),
+      );
+    }
+    return this;
+  }
+
+  /**
+   * A table setting (`STATE_TABLE`, `RECORDS_TABLE`) plus the listed actions on that table only. An empty
+   * action list sets the name alone: the handler's settings schema requires it even where the stage never
+   * touches that table.
+   */
+  useTable(name: 'STATE_TABLE' | 'RECORDS_TABLE', table: ITable, use: TableUse): this {
+    this.setting(name, table.tableName);
+    if (use.actions.length > 0) {
+      const indexActions = use.actions.filter((action) => action === 'dynamodb:Query');
+      this.role.addToPrincipalPolicy(
+        new PolicyStatement({ actions: [...use.actions], resources: [table.tableArn] }),
+      );
+      if (use.indexes && use.indexes.length > 0 && indexActions.length > 0) {
+        this.role.addToPrincipalPolicy(
+          new PolicyStatement({
+            actions: indexActions,
+            resources: use.indexes.map((index) => `${table.tableArn}/index/${index}`),
+          }),
+        );
+      }
+    }
+    return this;
+  }
+
+  /** A queue URL setting plus permission to send to that queue. */
+  sendsTo(name: 'CHUNKS_QUEUE_URL' | 'FINALIZE_QUEUE_URL', queue: IQueue): this {
+    this.setting(name, queue.queueUrl);
+    queue.grantSendMessages(this.role);
+    return this;
+  }
+}

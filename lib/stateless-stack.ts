@@ -1,0 +1,263 @@
+import { CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Bucket } from 'aws-cdk-lib/aws-s3';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { Construct } from 'constructs';
+import { INBOUND_PREFIX, REPORTS_PREFIX, UPLOADS_PREFIX, WORK_PREFIX } from '../lambdas/shared/object-keys';
+import { RECORDS_TABLE, STATE_TABLE, type TableDefinition } from '../lambdas/shared/resource-definitions';
+import { ADMIN_GROUP, ADMIN_SCOPE } from './constructs/admin-sign-in';
+import { ConsoleDeployment } from './constructs/console-deployment';
+import { EmailReceiving } from './constructs/email-receiving';
+import { ImportFunction } from './constructs/import-function';
+import { ImportsApi } from './constructs/imports-api';
+import type { WorkQueue } from './constructs/work-queue';
+import type { DeploySettings } from './deploy-settings';
+import type { HandlerEntries } from './handler-entries';
+import { consoleBucketName, dataBucketName, IMPORT_MAIL_RULE, receiptRuleSetName } from './resource-names';
+import type { StatefulStack } from './stateful-stack';
+
+export interface StatelessStackProps extends StackProps {
+  settings: DeploySettings;
+  stateful: StatefulStack;
+  handlers: HandlerEntries;
+  /** Repository root (lock file and tsconfig for bundling). */
+  projectRoot: string;
+  /** The console's build output; only `config.json` is deployed while it is missing. */
+  consoleDistDir: string;
+}
+
+/** Index names come from the shared definitions, so a renamed index is granted under its new name. */
+const indexNames = (definition: TableDefinition): string[] => definition.indexes.map((index) => index.name);
+
+/**
+ * The code and its wiring, replaceable at any time without touching data: the four pipeline functions, their
+ * event sources, the HTTP API, the console's configuration, and (once its handler exists) email receiving.
+ * Each function gets exactly the objects, items and queues its stage uses.
+ */
+export class StatelessStack extends Stack {
+  readonly validateFile: ImportFunction;
+  readonly processChunk: ImportFunction;
+  readonly finalizeImport: ImportFunction;
+  readonly api: ImportFunction;
+  readonly httpApi: ImportsApi;
+  readonly emailIngest?: ImportFunction;
+
+  constructor(scope: Construct, id: string, props: StatelessStackProps) {
+    super(scope, id, props);
+    const { stateful, settings, handlers } = props;
+    const { stateTable, recordsTable, queues } = stateful;
+    // Buckets by name (see resource-names.ts): policies then name them plainly, and the stack dependency
+    // set up by the app guarantees they exist first.
+    const bucket = Bucket.fromBucketName(this, 'DataBucket', dataBucketName(settings.stackPrefix));
+    const consoleBucket = Bucket.fromBucketName(
+      this,
+      'ConsoleBucket',
+      consoleBucketName(settings.stackPrefix),
+    );
+
+    const importFunction = (constructId: string, entry: string, options: FunctionOptions) =>
+      new ImportFunction(this, constructId, {
+        entry,
+        projectRoot: props.projectRoot,
+        logRetention: settings.logRetentionDays as RetentionDays,
+        ...options,
+      });
+
+    this.validateFile = importFunction('ValidateFile', handlers['validate-file'], {
+      description: 'validate-file: checks an uploaded CSV in one streaming pass and plans its chunks',
+      // One streaming pass over up to 200 MB, transcoding and hashing every key: CPU comes with memory.
+      memorySize: 1769,
+      timeout: consumerTimeout(queues.intake),
+    })
+      .useBucket(bucket, {
+        prefixes: { [UPLOADS_PREFIX]: ['read'], [WORK_PREFIX]: ['read', 'write'] },
+        headsMissingKeys: true,
+      })
+      .useTable('STATE_TABLE', stateTable, { actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'] })
+      .useTable('RECORDS_TABLE', recordsTable, { actions: [] })
+      .sendsTo('CHUNKS_QUEUE_URL', queues.chunks.queue)
+      .setting('FINALIZE_QUEUE_URL', queues.finalize.queue.queueUrl);
+    consume(this.validateFile, queues.intake);
+
+    this.processChunk = importFunction('ProcessChunk', handlers['process-chunk'], {
+      description: 'process-chunk: validates and commits the rows of one byte range',
+      memorySize: 1024,
+      timeout: consumerTimeout(queues.chunks),
+    })
+      .useBucket(bucket, {
+        prefixes: { [UPLOADS_PREFIX]: ['read'], [WORK_PREFIX]: ['read', 'write'] },
+      })
+      .useTable('STATE_TABLE', stateTable, {
+        actions: [
+          'dynamodb:GetItem',
+          'dynamodb:PutItem',
+          'dynamodb:UpdateItem',
+          'dynamodb:Query',
+          'dynamodb:BatchWriteItem',
+        ],
+      })
+      .useTable('RECORDS_TABLE', recordsTable, { actions: ['dynamodb:GetItem', 'dynamodb:PutItem'] })
+      .setting('CHUNKS_QUEUE_URL', queues.chunks.queue.queueUrl)
+      .sendsTo('FINALIZE_QUEUE_URL', queues.finalize.queue);
+    consume(this.processChunk, queues.chunks, settings.chunkMaxConcurrency);
+
+    this.finalizeImport = importFunction('FinalizeImport', handlers['finalize-import'], {
+      description: 'finalize-import: writes the exceptions and Result Data reports and the final status',
+      memorySize: 1024,
+      timeout: consumerTimeout(queues.finalize),
+    })
+      .useBucket(bucket, {
+        prefixes: { [WORK_PREFIX]: ['read', 'delete'], [REPORTS_PREFIX]: ['write'] },
+      })
+      .useTable('STATE_TABLE', stateTable, { actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'] })
+      .useTable('RECORDS_TABLE', recordsTable, { actions: [] });
+    consume(this.finalizeImport, queues.finalize);
+
+    // Signs paging cursors. Generated by Secrets Manager at deploy time and resolved into the environment by
+    // a CloudFormation dynamic reference: nothing to fetch at cold start, no secret in the template or the
+    // repository. Rotation would only invalidate cursors a console holds, and would need a redeploy to
+    // reach the environment, so the value is left as generated.
+    const cursorSecret = new Secret(this, 'CursorSecret', {
+      description: 'HMAC key of the Bulk Imports API paging cursors',
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+    });
+    Validations.of(cursorSecret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'Signs short-lived paging cursors only; it reaches the function through the environment at deploy time, so rotation would break open cursors and still need a redeploy to take effect.',
+    });
+
+    this.api = importFunction('Api', handlers.api, {
+      description: 'api: the /api routes of the console',
+      memorySize: 1024,
+      // HTTP APIs wait at most 30 s for an integration.
+      timeout: Duration.seconds(29),
+    })
+      .useBucket(bucket, {
+        prefixes: {
+          [UPLOADS_PREFIX]: ['read', 'write'],
+          [REPORTS_PREFIX]: ['read'],
+          [INBOUND_PREFIX]: ['read'],
+        },
+        headsMissingKeys: true,
+      })
+      .useTable('STATE_TABLE', stateTable, {
+        actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
+        indexes: indexNames(STATE_TABLE),
+      })
+      .useTable('RECORDS_TABLE', recordsTable, {
+        actions: ['dynamodb:Query'],
+        indexes: indexNames(RECORDS_TABLE),
+      })
+      .setting('AUTH_ISSUER', stateful.signIn.issuerUrl)
+      .setting('AUTH_CLIENT_IDS', stateful.signIn.client.userPoolClientId)
+      .setting('AUTH_ADMIN_GROUP', ADMIN_GROUP)
+      .setting('CURSOR_SECRET', cursorSecret.secretValue.unsafeUnwrap());
+
+    this.httpApi = new ImportsApi(this, 'HttpApi', {
+      handler: this.api.handler,
+      userPool: stateful.signIn.userPool,
+      client: stateful.signIn.client,
+      requiredScope: ADMIN_SCOPE,
+      allowedOrigins: stateful.console.origins,
+      logRetention: settings.logRetentionDays as RetentionDays,
+    });
+    Validations.of(this.httpApi.httpApi).acknowledge({
+      id: 'AwsSolutions-APIG4',
+      reason:
+        'GET /api/health answers {"ok":true} without a token by design (DESIGN §6); every other route requires the Cognito JWT and the admin scope.',
+    });
+
+    new ConsoleDeployment(this, 'Console', {
+      bucket: consoleBucket,
+      distDir: props.consoleDistDir,
+      config: {
+        apiUrl: this.httpApi.url,
+        region: this.region,
+        userPoolId: stateful.signIn.userPool.userPoolId,
+        clientId: stateful.signIn.client.userPoolClientId,
+        authDomain: stateful.signIn.signInBaseUrl,
+        scopes: ['openid', 'email', 'profile', ADMIN_SCOPE],
+      },
+    });
+
+    if (settings.importDomain) {
+      const entry = handlers['email-ingest'];
+      if (!entry) {
+        throw new Error(
+          'importDomain is set, but lambdas/email-ingest/handler.ts does not exist yet: email imports cannot be deployed without it',
+        );
+      }
+      this.emailIngest = importFunction('EmailIngest', entry, {
+        description: 'email-ingest: turns a received email into import tasks',
+        memorySize: 1024,
+        timeout: Duration.minutes(5),
+      })
+        .useBucket(bucket, {
+          prefixes: { [INBOUND_PREFIX]: ['read'], [UPLOADS_PREFIX]: ['write'] },
+          headsMissingKeys: true,
+        })
+        .useTable('STATE_TABLE', stateTable, {
+          actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+        })
+        .useTable('RECORDS_TABLE', recordsTable, { actions: [] });
+      new EmailReceiving(this, 'EmailReceiving', {
+        ruleSetName: receiptRuleSetName(settings.stackPrefix),
+        ruleName: IMPORT_MAIL_RULE,
+        domain: settings.importDomain,
+        addresses: settings.importAddresses,
+        bucket,
+        objectKeyPrefix: INBOUND_PREFIX,
+        ingest: this.emailIngest.handler,
+      });
+    }
+
+    for (const fn of this.functions()) acknowledgeTracing(fn);
+
+    new CfnOutput(this, 'ApiUrl', { value: this.httpApi.url });
+  }
+
+  /** Every function of the stack, for checks that apply to all. */
+  functions(): ImportFunction[] {
+    return [
+      this.validateFile,
+      this.processChunk,
+      this.finalizeImport,
+      this.api,
+      ...(this.emailIngest ? [this.emailIngest] : []),
+    ];
+  }
+}
+
+type FunctionOptions = Pick<
+  ConstructorParameters<typeof ImportFunction>[2],
+  'description' | 'memorySize' | 'timeout'
+>;
+
+/** The consumer's timeout is part of the queue's definition, so visibility and timeout never disagree. */
+const consumerTimeout = (queue: WorkQueue): Duration =>
+  Duration.seconds(queue.definition.functionTimeoutSeconds);
+
+/**
+ * Subscribes a function to its queue with the batch size of the queue's definition, reporting failed
+ * messages one by one so the rest of a batch is not retried with them.
+ */
+const consume = (fn: ImportFunction, queue: WorkQueue, maxConcurrency?: number): void => {
+  fn.handler.addEventSource(
+    new SqsEventSource(queue.queue, {
+      batchSize: queue.definition.batchSize,
+      reportBatchItemFailures: true,
+      ...(maxConcurrency ? { maxConcurrency } : {}),
+    }),
+  );
+};
+
+/** X-Ray accepts trace segments only on `*`: the one wildcard every function's role carries. */
+const acknowledgeTracing = (fn: ImportFunction): void => {
+  Validations.of(fn.role).acknowledge({
+    id: 'AwsSolutions-IAM5[Resource::*]',
+    reason:
+      'Active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions, so CDK grants them on *.',
+  });
+};

@@ -1,0 +1,333 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Match } from 'aws-cdk-lib/assertions';
+import { queueDefinition } from '../../lambdas/shared/resource-definitions';
+import { actionsByResource, cfnString, functionId, functionStatements } from './cfn-json';
+import {
+  EMAIL_INGEST_FIXTURE,
+  propertiesOf,
+  REAL_HANDLERS,
+  resourcesOfType,
+  synthesizeTestApp,
+} from './infra-app';
+
+// Built once for the file: every test reads the same synthesized templates.
+const built = synthesizeTestApp({ chunkMaxConcurrency: '7', logRetentionDays: '14' });
+const template = built.statelessTemplate;
+
+const FUNCTIONS = ['ValidateFile', 'ProcessChunk', 'FinalizeImport', 'Api'] as const;
+const DATA_BUCKET = 'arn:<AWS::Partition>:s3:::bulkimports-data-<AWS::AccountId>-<AWS::Region>';
+
+/** Object actions per key prefix, as each stage uses them (see the handlers' cores). */
+const OBJECT_ACCESS: Record<(typeof FUNCTIONS)[number], Record<string, string[]>> = {
+  ValidateFile: {
+    'uploads/*': ['s3:GetObject'],
+    'work/*': ['s3:AbortMultipartUpload', 's3:GetObject', 's3:PutObject'],
+  },
+  ProcessChunk: {
+    'uploads/*': ['s3:GetObject'],
+    'work/*': ['s3:AbortMultipartUpload', 's3:GetObject', 's3:PutObject'],
+  },
+  FinalizeImport: {
+    'work/*': ['s3:DeleteObject', 's3:GetObject'],
+    'reports/*': ['s3:AbortMultipartUpload', 's3:PutObject'],
+  },
+  Api: {
+    'uploads/*': ['s3:AbortMultipartUpload', 's3:GetObject', 's3:PutObject'],
+    'reports/*': ['s3:GetObject'],
+    'inbound/*': ['s3:GetObject'],
+  },
+};
+
+describe('stateless stack: functions', () => {
+  it('run every function on Node.js 24, arm64, with active tracing and its own log group', () => {
+    // Prepare
+    const functions = FUNCTIONS.map(
+      (name) => resourcesOfType(template, 'AWS::Lambda::Function')[functionId(template, name)],
+    );
+
+    // Act
+    const logGroups = resourcesOfType(template, 'AWS::Logs::LogGroup');
+
+    // Assess
+    for (const fn of functions) {
+      expect(fn?.Properties).toMatchObject({
+        Runtime: 'nodejs24.x',
+        Architectures: ['arm64'],
+        TracingConfig: { Mode: 'Active' },
+        Handler: 'index.handler',
+      });
+      const logGroup = (propertiesOf(fn).LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref;
+      expect(logGroups[logGroup]?.Properties?.RetentionInDays).toBe(14);
+    }
+  });
+
+  it('gives each queue consumer the timeout of its queue definition, and the API fits the HTTP API limit', () => {
+    const timeoutOf = (name: string) =>
+      resourcesOfType(template, 'AWS::Lambda::Function')[functionId(template, name)]?.Properties?.Timeout;
+    expect(timeoutOf('ValidateFile')).toBe(queueDefinition('intake').functionTimeoutSeconds);
+    expect(timeoutOf('ProcessChunk')).toBe(queueDefinition('chunks').functionTimeoutSeconds);
+    expect(timeoutOf('FinalizeImport')).toBe(queueDefinition('finalize').functionTimeoutSeconds);
+    expect(timeoutOf('Api')).toBeLessThan(30);
+  });
+
+  it('reports failed messages one by one on every queue, and caps the chunk workers', () => {
+    // Prepare
+    const mappings = Object.values(resourcesOfType(template, 'AWS::Lambda::EventSourceMapping'));
+
+    // Act
+    const byFunction = Object.fromEntries(
+      mappings.map((mapping) => [
+        (propertiesOf(mapping).FunctionName as { Ref: string }).Ref,
+        mapping.Properties ?? {},
+      ]),
+    );
+
+    // Assess
+    expect(mappings).toHaveLength(3);
+    for (const mapping of mappings) {
+      expect(mapping.Properties?.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
+    }
+    expect(byFunction[functionId(template, 'ValidateFile')]?.BatchSize).toBe(
+      queueDefinition('intake').batchSize,
+    );
+    expect(byFunction[functionId(template, 'FinalizeImport')]?.BatchSize).toBe(
+      queueDefinition('finalize').batchSize,
+    );
+    expect(byFunction[functionId(template, 'ProcessChunk')]).toMatchObject({
+      BatchSize: queueDefinition('chunks').batchSize,
+      ScalingConfig: { MaximumConcurrency: 7 },
+    });
+  });
+});
+
+describe('stateless stack: least privilege', () => {
+  it.each(FUNCTIONS)(
+    '%s may touch only its own key prefixes of the data bucket, with only its own actions',
+    (name) => {
+      // Act
+      const byResource = actionsByResource(functionStatements(template, functionId(template, name)));
+      const objectAccess = Object.fromEntries(
+        Object.entries(byResource)
+          .filter(([resource]) => resource.startsWith(`${DATA_BUCKET}/`))
+          .map(([resource, actions]) => [resource.slice(DATA_BUCKET.length + 1), actions]),
+      );
+
+      // Assess
+      expect(objectAccess).toEqual(OBJECT_ACCESS[name]);
+    },
+  );
+
+  it('lets only the functions that HEAD possibly missing keys list the bucket', () => {
+    const listers = FUNCTIONS.filter((name) =>
+      (
+        actionsByResource(functionStatements(template, functionId(template, name)))[DATA_BUCKET] ?? []
+      ).includes('s3:ListBucket'),
+    );
+    expect(listers).toEqual(['ValidateFile', 'Api']);
+  });
+
+  it('grants no wildcard action, and "*" as a resource only for X-Ray', () => {
+    for (const name of FUNCTIONS) {
+      const statements = functionStatements(template, functionId(template, name));
+      for (const statement of statements) {
+        for (const action of statement.actions) expect(action).not.toContain('*');
+        if (statement.resources.includes('*')) {
+          expect(statement.actions.sort()).toEqual(['xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
+        }
+      }
+    }
+  });
+
+  it('writes records only from the chunk worker, and deletes no DynamoDB item anywhere', () => {
+    // Prepare
+    const tableActions = (name: string, table: RegExp) =>
+      Object.entries(actionsByResource(functionStatements(template, functionId(template, name))))
+        .filter(([resource]) => table.test(resource) && !resource.includes('/index/'))
+        .flatMap(([, actions]) => actions);
+
+    // Act
+    const recordWriters = FUNCTIONS.filter((name) =>
+      tableActions(name, /RecordsTable/).includes('dynamodb:PutItem'),
+    );
+    const allActions = FUNCTIONS.flatMap((name) => [
+      ...tableActions(name, /RecordsTable/),
+      ...tableActions(name, /StateTable/),
+    ]);
+
+    // Assess
+    expect(recordWriters).toEqual(['ProcessChunk']);
+    expect(allActions).not.toContain('dynamodb:DeleteItem');
+    expect(tableActions('FinalizeImport', /RecordsTable/)).toEqual([]);
+  });
+
+  it('lets each stage send only to the queue it feeds', () => {
+    const senders = (queue: RegExp) =>
+      FUNCTIONS.filter((name) =>
+        Object.entries(actionsByResource(functionStatements(template, functionId(template, name)))).some(
+          ([resource, actions]) => queue.test(resource) && actions.includes('sqs:SendMessage'),
+        ),
+      );
+    expect(senders(/ChunksQueue/)).toEqual(['ValidateFile']);
+    expect(senders(/FinalizeQueue/)).toEqual(['ProcessChunk']);
+    expect(senders(/IntakeQueue/)).toEqual([]);
+  });
+});
+
+describe('stateless stack: HTTP API', () => {
+  it('protects every route but GET /api/health with the Cognito JWT authorizer and the admin scope', () => {
+    // Act
+    const routes = Object.values(resourcesOfType(template, 'AWS::ApiGatewayV2::Route')).map(
+      (route) => route.Properties ?? {},
+    );
+
+    // Assess
+    expect(routes.map((route) => route.RouteKey).sort()).toEqual(['ANY /api/{proxy+}', 'GET /api/health']);
+    for (const route of routes) {
+      if (route.RouteKey === 'GET /api/health') {
+        expect(route.AuthorizationType).toBe('NONE');
+        expect(route.AuthorizationScopes).toBeUndefined();
+      } else {
+        expect(route).toMatchObject({
+          AuthorizationType: 'JWT',
+          AuthorizerId: { Ref: expect.stringMatching(/AdminToken/) },
+          AuthorizationScopes: ['bulk-imports/admin'],
+        });
+      }
+    }
+  });
+
+  it('accepts only tokens the user pool issued to the console client', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+      AuthorizerType: 'JWT',
+      IdentitySource: ['$request.header.Authorization'],
+      JwtConfiguration: {
+        Audience: [
+          Match.objectLike({
+            'Fn::GetStackOutput': Match.objectLike({ OutputName: Match.stringLikeRegexp('ConsoleClient') }),
+          }),
+        ],
+        Issuer: Match.objectLike({ 'Fn::Join': Match.anyValue() }),
+      },
+    });
+  });
+
+  it('answers browser preflights only for the console origin, and logs every request', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Api', {
+      CorsConfiguration: Match.objectLike({
+        AllowOrigins: [Match.objectLike({ 'Fn::Join': ['', ['https://', Match.anyValue()]] })],
+        AllowHeaders: ['authorization', 'content-type'],
+      }),
+    });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      AccessLogSettings: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('requestId') },
+      DefaultRouteSettings: Match.objectLike({ ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 }),
+    });
+  });
+
+  it('tells the API function who issues tokens, which client they are for and which group is admin', () => {
+    const api = resourcesOfType(template, 'AWS::Lambda::Function')[functionId(template, 'Api')];
+    const env = (propertiesOf(api).Environment as { Variables: Record<string, unknown> }).Variables;
+    expect(JSON.stringify(env.AUTH_ISSUER)).toContain('https://cognito-idp.');
+    expect(JSON.stringify(env.AUTH_CLIENT_IDS)).toContain('ConsoleClient');
+    expect(env.AUTH_ADMIN_GROUP).toBe('admins');
+    expect(JSON.stringify(env.CURSOR_SECRET)).toContain('{{resolve:secretsmanager:');
+  });
+});
+
+describe('stateless stack: console', () => {
+  it('deploys config.json even while the console build is missing, and no console files', () => {
+    // Act
+    const deployments = Object.values(resourcesOfType(template, 'Custom::CDKBucketDeployment'));
+
+    // Assess
+    expect(deployments).toHaveLength(1);
+    expect(deployments[0]?.Properties).toMatchObject({
+      Prune: false,
+      SystemMetadata: { 'cache-control': 'no-cache' },
+    });
+    expect(cfnString(deployments[0]?.Properties?.DestinationBucketName)).toBe(
+      'bulkimports-console-<AWS::AccountId>-<AWS::Region>',
+    );
+    expect(JSON.stringify(deployments[0]?.Properties?.SourceMarkers)).toContain('HttpApi');
+  });
+
+  it('deploys the console build as well once it exists, with the shell revalidated on every load', () => {
+    // Prepare
+    const dist = mkdtempSync(join(tmpdir(), 'console-dist-'));
+    mkdirSync(join(dist, 'assets'));
+    writeFileSync(join(dist, 'index.html'), '<!doctype html><title>console</title>');
+    writeFileSync(join(dist, 'assets', 'app-1234.js'), 'console.log(1)');
+
+    try {
+      // Act
+      const withConsole = synthesizeTestApp({}, { consoleDistDir: dist });
+      const deployments = Object.values(
+        resourcesOfType(withConsole.statelessTemplate, 'Custom::CDKBucketDeployment'),
+      ).map((deployment) => deployment.Properties ?? {});
+
+      // Assess
+      expect(deployments).toHaveLength(3);
+      expect(deployments.filter((deployment) => deployment.Prune === true)).toHaveLength(1);
+      expect(deployments.map((deployment) => deployment.SystemMetadata)).toEqual(
+        expect.arrayContaining([
+          { 'cache-control': 'public, max-age=31536000, immutable' },
+          { 'cache-control': 'no-cache' },
+        ]),
+      );
+    } finally {
+      rmSync(dist, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('stateless stack: email imports', () => {
+  it('refuses an import domain while the email-ingest handler does not exist', () => {
+    expect(() =>
+      synthesizeTestApp({ importDomain: 'imports.example.com' }, { handlers: REAL_HANDLERS }),
+    ).toThrow(/email-ingest\/handler\.ts does not exist/);
+  });
+
+  it('adds no receiving when no import domain is configured', () => {
+    expect(resourcesOfType(template, 'AWS::SES::ReceiptRule')).toEqual({});
+  });
+
+  it('stores mail that arrived over TLS and was scanned, then hands it to email ingest', () => {
+    // Act
+    const withMail = synthesizeTestApp(
+      { importDomain: 'imports.example.com', importAddresses: 'users@imports.example.com' },
+      { handlers: { ...REAL_HANDLERS, 'email-ingest': EMAIL_INGEST_FIXTURE } },
+    );
+
+    // Assess
+    withMail.statelessTemplate.hasResourceProperties('AWS::SES::ReceiptRule', {
+      RuleSetName: { Ref: Match.stringLikeRegexp('RuleSet') },
+      Rule: {
+        Name: 'import-mail',
+        Enabled: true,
+        Recipients: ['users@imports.example.com'],
+        ScanEnabled: true,
+        TlsPolicy: 'Require',
+        Actions: [
+          { S3Action: Match.objectLike({ ObjectKeyPrefix: 'inbound/' }) },
+          {
+            LambdaAction: {
+              FunctionArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^EmailIngest'), 'Arn'] },
+              InvocationType: 'Event',
+            },
+          },
+        ],
+      },
+    });
+    withMail.statelessTemplate.hasResourceProperties('AWS::SES::ReceiptRuleSet', {
+      RuleSetName: 'BulkImports-import-mail',
+    });
+    withMail.statelessTemplate.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      Principal: 'ses.amazonaws.com',
+      SourceAccount: { Ref: 'AWS::AccountId' },
+    });
+  });
+});
