@@ -142,7 +142,7 @@ describe('HTTP server of the local stack', () => {
     const root = await fetch(`${url}/`);
     const route = await fetch(`${url}/imports/123`);
     const asset = await fetch(`${url}/assets/app-1.js`);
-    const escape = await fetch(`${url}/..%2f..%2fsecrets/local-secrets.json`);
+    const climbing = await fetch(`${url}/..%2f..%2fsecrets/local-secrets.json`);
 
     // Assess
     expect(root.status).toBe(200);
@@ -150,7 +150,7 @@ describe('HTTP server of the local stack', () => {
     expect(await route.text()).toContain('<title>Console</title>');
     expect(asset.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
     expect(asset.headers.get('cache-control')).toContain('immutable');
-    expect(await escape.text()).toContain('<title>Console</title>');
+    expect(await climbing.text()).toContain('<title>Console</title>');
   });
 
   it('serves nothing but a 404 without a console build', async () => {
