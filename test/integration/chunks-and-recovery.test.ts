@@ -1,7 +1,7 @@
 import { CompleteMultipartUploadCommand, S3Client } from '@aws-sdk/client-s3';
 import { parse } from 'csv-parse/sync';
 import { z } from 'zod';
-import type { Task } from '../../lambdas/shared/model';
+import { chunkMessageSchema, type Task } from '../../lambdas/shared/model';
 import { uploadKey } from '../../lambdas/shared/object-keys';
 import { LOCAL_CREDENTIALS } from '../../local/clients';
 import { NotificationJournal } from '../../local/notification-journal';
@@ -47,7 +47,7 @@ interface UsersFile {
 }
 
 /**
- * `rows` users; every third has a department spanning two lines (with a comma and escaped quotes), and
+ * `rows` users; every fourth has a department spanning two lines (with a comma and escaped quotes), and
  * two rows repeat earlier emails in another case, far enough apart to sit in other chunks.
  */
 const usersFile = (rows: number, tag: string): UsersFile => {
@@ -61,7 +61,7 @@ const usersFile = (rows: number, tag: string): UsersFile => {
   for (let n = 1; n <= rows; n += 1) {
     const repeated = duplicates.get(n);
     const address = repeated === undefined ? email(n) : email(repeated).toUpperCase();
-    const department = n % 3 === 0 ? `"Research, ""Lab"" ${n}\nSecond floor"` : `Dept ${n}`;
+    const department = n % 4 === 0 ? `"Research, ""Lab"" ${n}\nSecond floor"` : `Dept ${n}`;
     lines.push(
       `${address},First${n},Last${n},member,+1555000${String(n).padStart(4, '0')},${department},2024-01-15`,
     );
@@ -70,7 +70,7 @@ const usersFile = (rows: number, tag: string): UsersFile => {
     content: lines.map((line) => `${line}\r\n`).join(''),
     rows,
     duplicateRows: [...duplicates.keys()].map((n) => n + 1).sort((a, b) => a - b),
-    multiLineEmail: email(3),
+    multiLineEmail: email(4),
   };
 };
 
@@ -157,6 +157,11 @@ describe('chunks', () => {
     expect(planned.status).toBe('PROCESSING');
     expect(chunkCount).toBeGreaterThan(8);
     expect(messages).toHaveLength(chunkCount);
+    // Records spanning lines sit on both sides of chunk boundaries (the file is ASCII: chars are bytes).
+    const ranges = bodies.map((body) => chunkMessageSchema.parse(JSON.parse(body)));
+    const slices = ranges.map((range) => file.content.slice(range.start, range.end));
+    expect(slices.some((slice) => slice.endsWith('Second floor",2024-01-15\r\n'))).toBe(true);
+    expect(slices.some((slice) => (slice.split('\r\n')[0] ?? '').includes('\nSecond floor'))).toBe(true);
     await expectExact(task, file);
     expect(afterLateCopies).toEqual(task);
     expect(await stack.messageCount('chunks', true)).toBe(0);
@@ -164,7 +169,7 @@ describe('chunks', () => {
       items: Record<string, unknown>[];
     };
     expect(records.items.find((record) => record.email === file.multiLineEmail)).toMatchObject({
-      department: 'Research, "Lab" 3\nSecond floor',
+      department: 'Research, "Lab" 4\nSecond floor',
     });
   });
 });
