@@ -43,6 +43,8 @@ export const deploySettingsSchema = z
         'letters, digits and single hyphens, starting with a letter',
       )
       .max(20)
+      // The prefix also starts the Cognito sign-in domain, where these words are reserved.
+      .refine((prefix) => !/aws|amazon|cognito/i.test(prefix), 'Cognito reserves aws, amazon and cognito')
       .default('BulkImports'),
     /** Custom host name of the console; needs `consoleCertificateArn` (ACM, us-east-1). */
     consoleDomain: hostName.optional(),

@@ -17,6 +17,9 @@ export const dataBucketName = (stackPrefix: string): string =>
 export const consoleBucketName = (stackPrefix: string): string =>
   `${lower(stackPrefix)}-console-${Aws.ACCOUNT_ID}-${Aws.REGION}`;
 
+/** Hosted sign-in domain prefix, unique per region across all accounts, hence the account id. */
+export const signInDomainPrefix = (stackPrefix: string): string => `${lower(stackPrefix)}-${Aws.ACCOUNT_ID}`;
+
 /** SES receipt rule set of import mail; activated by hand (docs/deploy.md). */
 export const receiptRuleSetName = (stackPrefix: string): string => `${stackPrefix}-import-mail`;
 

@@ -21,7 +21,13 @@ import { secureBucket } from './constructs/secure-bucket';
 import { DEAD_LETTER_RETENTION, WorkQueue } from './constructs/work-queue';
 import type { DeploySettings } from './deploy-settings';
 import { BASIC_EXECUTION_POLICY } from './nag-findings';
-import { consoleBucketName, dataBucketName, IMPORT_MAIL_RULE, receiptRuleSetName } from './resource-names';
+import {
+  consoleBucketName,
+  dataBucketName,
+  IMPORT_MAIL_RULE,
+  receiptRuleSetName,
+  signInDomainPrefix,
+} from './resource-names';
 
 export interface StatefulStackProps extends StackProps {
   settings: DeploySettings;
@@ -55,7 +61,7 @@ export class StatefulStack extends Stack {
   private readonly settings: DeploySettings;
 
   constructor(scope: Construct, id: string, props: StatefulStackProps) {
-    super(scope, id, { terminationProtection: true, ...props });
+    super(scope, id, { ...props, terminationProtection: true });
     const { settings } = props;
     this.settings = settings;
 
@@ -147,7 +153,7 @@ export class StatefulStack extends Stack {
 
     this.signIn = new AdminSignIn(this, 'AdminSignIn', {
       consoleOrigins: this.console.origins,
-      ...(settings.authDomainPrefix ? { domainPrefix: settings.authDomainPrefix } : {}),
+      domainPrefix: settings.authDomainPrefix ?? signInDomainPrefix(settings.stackPrefix),
       ...(settings.adminEmail ? { adminEmail: settings.adminEmail } : {}),
     });
 

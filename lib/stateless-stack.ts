@@ -202,7 +202,7 @@ export class StatelessStack extends Stack {
           actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
         })
         .useTable('RECORDS_TABLE', recordsTable, { actions: [] });
-      new EmailReceiving(this, 'EmailReceiving', {
+      const receiving = new EmailReceiving(this, 'EmailReceiving', {
         ruleSetName: receiptRuleSetName(settings.stackPrefix),
         ruleName: IMPORT_MAIL_RULE,
         domain: settings.importDomain,
@@ -210,6 +210,16 @@ export class StatelessStack extends Stack {
         bucket,
         objectKeyPrefix: INBOUND_PREFIX,
         ingest: this.emailIngest.handler,
+      });
+      new CfnOutput(this, 'ReceiptRuleSetName', {
+        value: receiving.ruleSet.receiptRuleSetName,
+        description: 'Activate with: aws ses set-active-receipt-rule-set --rule-set-name <this>',
+      });
+      receiving.identity.dkimRecords.forEach((record, index) => {
+        new CfnOutput(this, `DkimRecord${index + 1}`, {
+          value: `${record.name} CNAME ${record.value}`,
+          description: `DKIM record ${index + 1} of ${settings.importDomain}: publish it to verify the domain`,
+        });
       });
     }
 

@@ -27,8 +27,8 @@ export const ADMIN_SCOPE = `${RESOURCE_SERVER_ID}/${ADMIN_SCOPE_NAME}`;
 export interface AdminSignInProps {
   /** Console origins (`https://host`) the sign-in may redirect back to. */
   consoleOrigins: string[];
-  /** Prefix of the hosted sign-in domain; defaults to one derived from the account id. */
-  domainPrefix?: string;
+  /** Prefix of the hosted sign-in domain (`{prefix}.auth.{region}.amazoncognito.com`). */
+  domainPrefix: string;
   /** First admin, created in the `admins` group; Cognito emails them a temporary password. */
   adminEmail?: string;
 }
@@ -114,7 +114,7 @@ export class AdminSignIn extends Construct {
     this.client.node.addDependency(resourceServer);
 
     this.domain = this.userPool.addDomain('SignInDomain', {
-      cognitoDomain: { domainPrefix: props.domainPrefix ?? `bulk-imports-${Aws.ACCOUNT_ID}` },
+      cognitoDomain: { domainPrefix: props.domainPrefix },
     });
 
     if (props.adminEmail) {

@@ -1,4 +1,4 @@
-import { CfnOutput, Validations } from 'aws-cdk-lib';
+import { Validations } from 'aws-cdk-lib';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { EmailIdentity, Identity, ReceiptRuleSet, TlsPolicy } from 'aws-cdk-lib/aws-ses';
@@ -54,17 +54,6 @@ export class EmailReceiving extends Construct {
       id: '@aws-cdk/s3:AddBucketPermissions',
       reason:
         'The data bucket policy in the stateful stack lets SES write under inbound/ for this rule only.',
-    });
-
-    new CfnOutput(this, 'ReceiptRuleSetName', {
-      value: this.ruleSet.receiptRuleSetName,
-      description: 'Activate with: aws ses set-active-receipt-rule-set --rule-set-name <this>',
-    });
-    this.identity.dkimRecords.forEach((record, index) => {
-      new CfnOutput(this, `DkimRecord${index + 1}`, {
-        value: `${record.name} CNAME ${record.value}`,
-        description: `DKIM record ${index + 1} of ${props.domain}`,
-      });
     });
   }
 }

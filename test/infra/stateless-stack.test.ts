@@ -324,6 +324,12 @@ describe('stateless stack: email imports', () => {
     withMail.statelessTemplate.hasResourceProperties('AWS::SES::ReceiptRuleSet', {
       RuleSetName: 'BulkImports-import-mail',
     });
+    withMail.statelessTemplate.hasResourceProperties('AWS::SES::EmailIdentity', {
+      EmailIdentity: 'imports.example.com',
+    });
+    for (const output of ['ReceiptRuleSetName', 'DkimRecord1', 'DkimRecord2', 'DkimRecord3']) {
+      withMail.statelessTemplate.hasOutput(output, {});
+    }
     withMail.statelessTemplate.hasResourceProperties('AWS::Lambda::Permission', {
       Action: 'lambda:InvokeFunction',
       Principal: 'ses.amazonaws.com',
