@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { LocalStack } from '../helpers/local-stack';
 
@@ -36,13 +37,24 @@ describe('start-up', () => {
     expect(stack.logs()).toContain(stack.dataDir);
   });
 
-  it('serves no placeholder page while the console is not built', async () => {
+  it('serves the console build at / when there is one, and no placeholder page when not', async () => {
+    // Prepare
+    const indexHtml = resolve(__dirname, '..', '..', 'frontend', 'dist', 'index.html');
+    const built = existsSync(indexHtml);
+
     // Act
     const root = await stack.get('/');
+    const deepLink = await stack.get('/imports/some-id');
 
     // Assess
-    expect(root.status).toBe(404);
-    expect(root.text).not.toMatch(/<html/i);
+    if (built) {
+      const index = readFileSync(indexHtml, 'utf8');
+      expect([root.status, root.text]).toEqual([200, index]);
+      expect([deepLink.status, deepLink.text]).toEqual([200, index]);
+    } else {
+      expect([root.status, deepLink.status]).toEqual([404, 404]);
+      expect(root.text).not.toMatch(/<html/i);
+    }
   });
 
   it('refuses a bad IMPORTS_PORT with a message that names it', async () => {
