@@ -102,7 +102,7 @@ export class StatefulStack extends Stack {
           allowedHeaders: ['*'],
           // The browser must read each part's ETag to complete a multipart upload.
           exposedHeaders: ['ETag'],
-          maxAge: 3600,
+          maxAge: 3000,
         },
       ],
       lifecycleRules: [

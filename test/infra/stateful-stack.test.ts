@@ -98,7 +98,7 @@ describe('stateful stack', () => {
           AllowedMethods: ['PUT', 'POST', 'GET', 'HEAD', 'DELETE'],
           AllowedHeaders: ['*'],
           ExposedHeaders: ['ETag'],
-          MaxAge: 3600,
+          MaxAge: 3000,
         },
       ],
     });
