@@ -14,7 +14,7 @@ import { createLog, type Log } from './log';
 import { NotificationJournal, type ObjectProbe, replayJournal } from './notification-journal';
 import { QueuePoller, sqsPolledQueue } from './poller';
 import { provision } from './provision';
-import { s3EventNotification } from './s3-event';
+import { type CreatedObject, s3EventNotification } from './s3-event';
 import { startS3Front } from './s3-front';
 import type { LocalSettings } from './settings';
 
@@ -130,7 +130,7 @@ export const startStack = async (settings: LocalSettings): Promise<RunningStack>
 
     const journal = new NotificationJournal(paths.notifications);
     const probe = probeFor(clients.s3);
-    const notify = async (object: Parameters<typeof s3EventNotification>[0]) => {
+    const notify = async (object: CreatedObject) => {
       await clients.sqs.send(
         new SendMessageCommand({
           QueueUrl: provisioned.queues.intake.url,
