@@ -134,15 +134,20 @@ export class LocalStack {
   /** Starts a stack on a fresh data dir and free ports, and waits until its API answers. */
   static async start(options: StartOptions = {}): Promise<LocalStack> {
     const dataDir = await mkdtemp(join(tmpdir(), 'bulk-imports-it-'));
-    for (let attempt = 1; ; attempt += 1) {
-      const stack = new LocalStack(dataDir, await findFreePortBase(), options.env ?? {});
-      try {
-        await stack.launch();
-        return stack;
-      } catch (error) {
-        // Another process may take a port between the check and the start: try another range.
-        if (attempt >= 3 || !stack.output.includes('is in use')) throw error;
+    try {
+      for (let attempt = 1; ; attempt += 1) {
+        const stack = new LocalStack(dataDir, await findFreePortBase(), options.env ?? {});
+        try {
+          await stack.launch();
+          return stack;
+        } catch (error) {
+          // Another process may take a port between the check and the start: try another range.
+          if (attempt >= 3 || !stack.output.includes('is in use')) throw error;
+        }
       }
+    } catch (error) {
+      await rm(dataDir, { recursive: true, force: true });
+      throw error;
     }
   }
 
