@@ -73,7 +73,9 @@ export const deploySettingsSchema = z
       .refine(
         (days) => LOG_RETENTION_VALUES.has(days),
         'not a retention CloudWatch Logs offers (1, 3, 5, 7, 14, 30, 60, 90, …)',
-      ),
+      )
+      // Checked against the enum's values just above.
+      .transform((days) => days as RetentionDays),
     /** Most chunk workers running at once: bounds the write rate one import puts on DynamoDB. */
     chunkMaxConcurrency: wholeNumber(2, 1000, 20),
     /** Prefix of the Cognito hosted sign-in domain (`{prefix}.auth.{region}.amazoncognito.com`). */

@@ -1,7 +1,6 @@
 import { CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { Bucket } from 'aws-cdk-lib/aws-s3';
+import { Bucket, type IBucket } from 'aws-cdk-lib/aws-s3';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { INBOUND_PREFIX, REPORTS_PREFIX, UPLOADS_PREFIX, WORK_PREFIX } from '../lambdas/shared/object-keys';
@@ -9,7 +8,7 @@ import { RECORDS_TABLE, STATE_TABLE, type TableDefinition } from '../lambdas/sha
 import { ADMIN_GROUP, ADMIN_SCOPE } from './constructs/admin-sign-in';
 import { ConsoleDeployment } from './constructs/console-deployment';
 import { EmailReceiving } from './constructs/email-receiving';
-import { ImportFunction } from './constructs/import-function';
+import { ImportFunction, type ImportFunctionProps } from './constructs/import-function';
 import { ImportsApi } from './constructs/imports-api';
 import type { WorkQueue } from './constructs/work-queue';
 import type { DeploySettings } from './deploy-settings';
@@ -56,11 +55,11 @@ export class StatelessStack extends Stack {
       consoleBucketName(settings.stackPrefix),
     );
 
-    const importFunction = (constructId: string, entry: string, options: FunctionOptions) =>
+    const importFunction: NewFunction = (constructId, entry, options) =>
       new ImportFunction(this, constructId, {
         entry,
         projectRoot: props.projectRoot,
-        logRetention: settings.logRetentionDays as RetentionDays,
+        logRetention: settings.logRetentionDays,
         ...options,
       });
 
@@ -161,7 +160,7 @@ export class StatelessStack extends Stack {
       client: stateful.signIn.client,
       requiredScope: ADMIN_SCOPE,
       allowedOrigins: stateful.console.origins,
-      logRetention: settings.logRetentionDays as RetentionDays,
+      logRetention: settings.logRetentionDays,
     });
     Validations.of(this.httpApi.httpApi).acknowledge({
       id: 'AwsSolutions-APIG4',
@@ -183,49 +182,69 @@ export class StatelessStack extends Stack {
     });
 
     if (settings.importDomain) {
-      const entry = handlers['email-ingest'];
-      if (!entry) {
-        throw new Error(
-          'importDomain is set, but lambdas/email-ingest/handler.ts does not exist yet: email imports cannot be deployed without it',
-        );
-      }
-      this.emailIngest = importFunction('EmailIngest', entry, {
-        description: 'email-ingest: turns a received email into import tasks',
-        memorySize: 1024,
-        timeout: Duration.minutes(5),
-      })
-        .useBucket(bucket, {
-          prefixes: { [INBOUND_PREFIX]: ['read'], [UPLOADS_PREFIX]: ['write'] },
-          headsMissingKeys: true,
-        })
-        .useTable('STATE_TABLE', stateTable, {
-          actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
-        })
-        .useTable('RECORDS_TABLE', recordsTable, { actions: [] });
-      const receiving = new EmailReceiving(this, 'EmailReceiving', {
-        ruleSetName: receiptRuleSetName(settings.stackPrefix),
-        ruleName: IMPORT_MAIL_RULE,
-        domain: settings.importDomain,
-        addresses: settings.importAddresses,
+      this.emailIngest = this.addEmailImports(settings, settings.importDomain, handlers['email-ingest'], {
+        newFunction: importFunction,
         bucket,
-        objectKeyPrefix: INBOUND_PREFIX,
-        ingest: this.emailIngest.handler,
-      });
-      new CfnOutput(this, 'ReceiptRuleSetName', {
-        value: receiving.ruleSet.receiptRuleSetName,
-        description: 'Activate with: aws ses set-active-receipt-rule-set --rule-set-name <this>',
-      });
-      receiving.identity.dkimRecords.forEach((record, index) => {
-        new CfnOutput(this, `DkimRecord${index + 1}`, {
-          value: `${record.name} CNAME ${record.value}`,
-          description: `DKIM record ${index + 1} of ${settings.importDomain}: publish it to verify the domain`,
-        });
+        stateful,
       });
     }
 
     for (const fn of this.functions()) acknowledgeTracing(fn);
 
     new CfnOutput(this, 'ApiUrl', { value: this.httpApi.url });
+  }
+
+  /**
+   * Email imports (DESIGN §2): SES stores each message under `inbound/` and invokes email ingest, which turns
+   * attachments into uploads. The handler comes in a later issue; until `lambdas/email-ingest/handler.ts`
+   * exists, asking for an import domain fails the synth rather than deploying receiving without a consumer.
+   */
+  private addEmailImports(
+    settings: DeploySettings,
+    importDomain: string,
+    entry: string | undefined,
+    deps: { newFunction: NewFunction; bucket: IBucket; stateful: StatefulStack },
+  ): ImportFunction {
+    if (!entry) {
+      throw new Error(
+        'importDomain is set, but lambdas/email-ingest/handler.ts does not exist yet: email imports cannot be deployed without it',
+      );
+    }
+    const ingest = deps
+      .newFunction('EmailIngest', entry, {
+        description: 'email-ingest: turns a received email into import tasks',
+        memorySize: 1024,
+        timeout: Duration.minutes(5),
+      })
+      .useBucket(deps.bucket, {
+        prefixes: { [INBOUND_PREFIX]: ['read'], [UPLOADS_PREFIX]: ['write'] },
+        headsMissingKeys: true,
+      })
+      .useTable('STATE_TABLE', deps.stateful.stateTable, {
+        actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+      })
+      .useTable('RECORDS_TABLE', deps.stateful.recordsTable, { actions: [] });
+
+    const receiving = new EmailReceiving(this, 'EmailReceiving', {
+      ruleSetName: receiptRuleSetName(settings.stackPrefix),
+      ruleName: IMPORT_MAIL_RULE,
+      domain: importDomain,
+      addresses: settings.importAddresses,
+      bucket: deps.bucket,
+      objectKeyPrefix: INBOUND_PREFIX,
+      ingest: ingest.handler,
+    });
+    new CfnOutput(this, 'ReceiptRuleSetName', {
+      value: receiving.ruleSet.receiptRuleSetName,
+      description: 'Activate with: aws ses set-active-receipt-rule-set --rule-set-name <this>',
+    });
+    receiving.identity.dkimRecords.forEach((record, index) => {
+      new CfnOutput(this, `DkimRecord${index + 1}`, {
+        value: `${record.name} CNAME ${record.value}`,
+        description: `DKIM record ${index + 1} of ${importDomain}: publish it to verify the domain`,
+      });
+    });
+    return ingest;
   }
 
   /** Every function of the stack, for checks that apply to all. */
@@ -240,10 +259,8 @@ export class StatelessStack extends Stack {
   }
 }
 
-type FunctionOptions = Pick<
-  ConstructorParameters<typeof ImportFunction>[2],
-  'description' | 'memorySize' | 'timeout'
->;
+type FunctionOptions = Pick<ImportFunctionProps, 'description' | 'memorySize' | 'timeout'>;
+type NewFunction = (constructId: string, entry: string, options: FunctionOptions) => ImportFunction;
 
 /** The consumer's timeout is part of the queue's definition, so visibility and timeout never disagree. */
 const consumerTimeout = (queue: WorkQueue): Duration =>

@@ -161,7 +161,7 @@ export class ImportFunction extends Construct {
       );
       Validations.of(this.role).acknowledge({
         id: `AwsSolutions-IAM5[Resource::${nagResourceName(this, objects)}]`,
-        reason: `Object keys under ${prefix} carry a per-import id chosen at run time; the prefix is the narrowest resource that names them.`,
+        reason: `Keys under ${prefix} are named at run time (per import or per received message); this prefix is the narrowest resource that covers them.`,
       });
     }
     if (use.headsMissingKeys) {
