@@ -310,7 +310,9 @@ describe('POST /api/imports/{importId}/upload/complete', () => {
     await harness.tasks.transition(importId, ['PENDING'], 'PROCESSING');
 
     // Act
-    const retried = await harness.call('POST', `/api/imports/${importId}/upload/complete`, { body: { parts } });
+    const retried = await harness.call('POST', `/api/imports/${importId}/upload/complete`, {
+      body: { parts },
+    });
 
     // Assess
     expect(retried.status).toBe(200);
