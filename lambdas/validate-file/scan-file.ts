@@ -61,6 +61,14 @@ export interface FileScan {
 
 /** Unknown columns listed one by one before the rest are summed up. */
 const MAX_UNKNOWN_COLUMN_WARNINGS = 10;
+/** Unknown column names are cut to this many characters in warnings. */
+const MAX_WARNED_NAME_CHARS = 80;
+/**
+ * The header travels in every chunk message (SQS takes 256 KiB) and on the task item (DynamoDB takes
+ * 400 KB), so it is bounded well below both: templates have a handful of columns, exports a few hundred.
+ */
+export const MAX_HEADER_COLUMNS = 1000;
+export const MAX_HEADER_BYTES = 64 * 1024;
 
 export const EMPTY_FILE_REASON = 'The file is empty';
 
@@ -296,6 +304,16 @@ class CsvFileReader {
 
   private readHeader(bytes: Buffer, delimiter: Delimiter): HeaderState {
     const cells = parseHeaderCells(bytes, delimiter);
+    if (cells.length > MAX_HEADER_COLUMNS) {
+      throw new FileRejectedError(
+        `The header has ${cells.length.toLocaleString('en-US')} columns; at most ${MAX_HEADER_COLUMNS.toLocaleString('en-US')} are supported`,
+      );
+    }
+    if (bytes.length > MAX_HEADER_BYTES) {
+      throw new FileRejectedError(
+        `Row 1 (the header) is ${formatSize(bytes.length)}; a header can be at most ${formatSize(MAX_HEADER_BYTES)}`,
+      );
+    }
     const match = matchHeader(this.template, cells);
     const blank = cells.every(isBlankCell);
     if (!blank) {
@@ -372,7 +390,10 @@ const listed = (positions: readonly number[]): string =>
 const unknownColumnWarnings = (unknown: readonly string[]): string[] => {
   const shown = unknown
     .slice(0, MAX_UNKNOWN_COLUMN_WARNINGS)
-    .map((name) => `Unknown column ignored: ${name}`);
+    .map(
+      (name) =>
+        `Unknown column ignored: ${name.length > MAX_WARNED_NAME_CHARS ? `${name.slice(0, MAX_WARNED_NAME_CHARS)}…` : name}`,
+    );
   const more = unknown.length - shown.length;
   return more > 0 ? [...shown, `… and ${more} more`] : shown;
 };

@@ -179,6 +179,44 @@ describe('validateFile', () => {
       ]);
     });
 
+    it('rejects a header wider than 1,000 columns, naming the count', async () => {
+      // Prepare
+      const harness = createHarness();
+      const extra = Array.from({ length: 100_000 }, (_, index) => `c${index}`).join(',');
+      const task = await givenUpload(harness, usersCsv([userRow(1)], `${USERS_HEADER},${extra}`));
+
+      // Act
+      await validateFile(harness.validateDeps, task.objectKey);
+
+      // Assess
+      const stored = await storedTask(harness, task.importId);
+      expect(stored.status).toBe('VALIDATION_FAILED');
+      expect(stored.statusReason).toBe('The header has 100,007 columns; at most 1,000 are supported');
+      expect(harness.chunks.sent).toEqual([]);
+    });
+
+    it('rejects a header over 64 KB and cuts long unknown names in warnings', async () => {
+      // Prepare
+      const harness = createHarness();
+      const wide = await givenUpload(
+        harness,
+        usersCsv([userRow(1)], `${USERS_HEADER},${'n'.repeat(70_000)}`),
+      );
+      const long = await givenUpload(harness, usersCsv([userRow(1)], `${USERS_HEADER},${'n'.repeat(500)}`));
+
+      // Act
+      await validateFile(harness.validateDeps, wide.objectKey);
+      await validateFile(harness.validateDeps, long.objectKey);
+
+      // Assess
+      const rejected = await storedTask(harness, wide.importId);
+      expect(rejected.status).toBe('VALIDATION_FAILED');
+      expect(rejected.statusReason).toMatch(/^Row 1 \(the header\) is .+; a header can be at most 64 KB$/);
+      expect((await storedTask(harness, long.importId)).warnings).toEqual([
+        `Unknown column ignored: ${'n'.repeat(80)}…`,
+      ]);
+    });
+
     it('picks a semicolon delimiter from the header', async () => {
       // Prepare
       const harness = createHarness();
