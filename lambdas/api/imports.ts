@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { BadRequestError, ConflictError, NotFoundError } from '../shared/errors';
+import { storedSizeProblem } from '../shared/file-limits';
 import {
   isFinalStatus,
   MAX_FILE_BYTES,
@@ -221,13 +222,7 @@ const finishMultipartUpload = async (
 };
 
 /** Why a stored file cannot be imported, judged on its size alone, or undefined when it can. */
-export const sizeRejection = (size: number, declared: number | undefined): string | undefined => {
-  if (size > MAX_FILE_BYTES) return `File is ${formatMegabytes(size)}; the limit is ${LIMIT_MB} MB`;
-  if (declared !== undefined && size !== declared) {
-    return `The uploaded file is ${bytes(size)} but ${bytes(declared)} were declared; upload it again`;
-  }
-  return undefined;
-};
+export const sizeRejection = storedSizeProblem;
 
 /**
  * Completes the browser's multipart upload (S3 then starts the pipeline) and checks the stored size:

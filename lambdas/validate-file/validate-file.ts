@@ -1,14 +1,8 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { ChunkingSettings } from '../shared/config';
-import { formatSize } from '../shared/csv';
 import { FileRejectedError, NotFoundError } from '../shared/errors';
-import {
-  type ChunkMessage,
-  isFinalStatus,
-  MAX_FILE_BYTES,
-  type TaskRecord,
-  TaskStatus,
-} from '../shared/model';
+import { storedSizeProblem } from '../shared/file-limits';
+import { type ChunkMessage, isFinalStatus, type TaskRecord, TaskStatus } from '../shared/model';
 import { importIdFromUploadKey, utf8DataKey } from '../shared/object-keys';
 import type { MessageQueue, ObjectStore, TaskStore } from '../shared/ports';
 import { findTemplate } from '../shared/templates';
@@ -90,16 +84,8 @@ const validateAndPlan = async (deps: ValidateFileDeps, task: TaskRecord): Promis
   const head = await objects.head(task.objectKey);
   if (!head) throw new FileRejectedError('The uploaded file was not found: upload it again');
   if (head.size === 0) throw new FileRejectedError('The file is empty');
-  if (head.size > MAX_FILE_BYTES) {
-    throw new FileRejectedError(
-      `File is ${formatSize(head.size)}; the limit is ${formatSize(MAX_FILE_BYTES)}`,
-    );
-  }
-  if (task.fileSize !== undefined && head.size !== task.fileSize) {
-    throw new FileRejectedError(
-      `The stored file is ${head.size.toLocaleString('en-US')} bytes but ${task.fileSize.toLocaleString('en-US')} bytes were declared: upload it again`,
-    );
-  }
+  const sizeProblem = storedSizeProblem(head.size, task.fileSize);
+  if (sizeProblem) throw new FileRejectedError(sizeProblem);
 
   const scan = await scanFile({
     objects,

@@ -402,7 +402,7 @@ describe('validateFile', () => {
 
       // Assess
       expect((await storedTask(harness, task.importId)).statusReason).toMatch(
-        /^The stored file is \d+ bytes but 5,000 bytes were declared/,
+        /^The uploaded file is [\d,]+ bytes but 5,000 bytes were declared; upload it again$/,
       );
     });
 
