@@ -1,0 +1,43 @@
+import { Link } from 'react-router';
+import { useSession } from './app-context';
+import { isAdmin } from './auth/session';
+import { Icon } from './ui/icons';
+
+/** Where sign-in lands: what this console offers the signed-in user. */
+export const HomePage = () => {
+  const session = useSession();
+  const admin = isAdmin(session);
+  return (
+    <main className="page">
+      <div className="page-heading">
+        <div>
+          <h1>Welcome, {session.username}</h1>
+          <p className="muted">Manage how records come into this account.</p>
+        </div>
+      </div>
+      <section className="cards" aria-label="Areas">
+        <article className={`card area-card${admin ? '' : ' area-card-locked'}`}>
+          <span className="area-icon" aria-hidden="true">
+            <Icon name={admin ? 'grid' : 'lock'} size={22} />
+          </span>
+          <div>
+            <h2>Bulk Imports</h2>
+            <p className="muted">
+              Bring users and departments in from CSV files of up to 200 MB, by upload or by email, and review
+              every import's results and exceptions.
+            </p>
+            {admin ? (
+              <Link className="button button-primary" to="/imports">
+                Open Bulk Imports
+              </Link>
+            ) : (
+              <p className="notice notice-warning">
+                Bulk Imports are for administrators only. Ask an administrator of this account for access.
+              </p>
+            )}
+          </div>
+        </article>
+      </section>
+    </main>
+  );
+};

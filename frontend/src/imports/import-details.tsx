@@ -1,0 +1,238 @@
+import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { useState } from 'react';
+import type { Task } from '../../../lambdas/shared/model';
+import { ApiError } from '../api/client';
+import { useApp } from '../app-context';
+import { elapsed, formatBytes, formatCount, formatDateTime } from '../format';
+import { Dialog } from '../ui/dialog';
+import { Icon } from '../ui/icons';
+import { StatusChip } from '../ui/status-chip';
+import { templateName, useTemplates } from '../ui/use-templates';
+import { isFinal } from './status';
+import { type TaskActionHandlers, taskMenuItems } from './task-actions';
+
+/** Rows of errors per page in the details; the exceptions report has them all. */
+const ERRORS_PAGE = 10;
+const POLL_MS = 2000;
+
+/**
+ * One import in full: every task field, the status reason and warnings, the first row errors (paged),
+ * the downloads, and "Re-import fixed file".
+ */
+export const ImportDetails = ({
+  importId,
+  actions,
+  onClose,
+  onReimport,
+}: {
+  importId: string;
+  actions: TaskActionHandlers;
+  onClose: () => void;
+  onReimport: (task: Task) => void;
+}) => {
+  const { api } = useApp();
+  const templates = useTemplates();
+  const taskQuery = useQuery({
+    queryKey: ['import', importId],
+    queryFn: () => api.getImport(importId),
+    refetchInterval: (query) => (query.state.data && isFinal(query.state.data.status) ? false : POLL_MS),
+  });
+  const task = taskQuery.data;
+
+  return (
+    <Dialog title={task?.fileName ?? 'Import'} subtitle={`Import ${importId}`} size="large" onClose={onClose}>
+      {taskQuery.isPending ? (
+        <p className="muted">Loading…</p>
+      ) : taskQuery.isError ? (
+        <p className="notice notice-danger" role="alert">
+          {taskQuery.error instanceof ApiError ? taskQuery.error.message : 'This import could not be loaded.'}
+        </p>
+      ) : (
+        <div className="details">
+          <div className="details-status">
+            <StatusChip status={taskQuery.data.status} />
+            {taskQuery.data.statusReason ? (
+              <p className="status-reason">{taskQuery.data.statusReason}</p>
+            ) : null}
+          </div>
+          <div className="details-actions" role="toolbar" aria-label="Import actions">
+            {taskMenuItems(taskQuery.data, actions).map((item) => (
+              <button
+                key={item.label}
+                type="button"
+                className="button button-small"
+                aria-disabled={item.disabledReason ? true : undefined}
+                title={item.disabledReason}
+                onClick={() => {
+                  if (!item.disabledReason) item.onSelect();
+                }}
+              >
+                {item.icon}
+                {item.label}
+              </button>
+            ))}
+            <button
+              type="button"
+              className="button button-primary button-small"
+              onClick={() => onReimport(taskQuery.data)}
+            >
+              <Icon name="upload" />
+              Re-import fixed file
+            </button>
+          </div>
+          <Counters task={taskQuery.data} />
+          <TaskFields
+            task={taskQuery.data}
+            typeName={templateName(templates.data, taskQuery.data.templateId)}
+          />
+          {taskQuery.data.warnings && taskQuery.data.warnings.length > 0 ? (
+            <section className="details-section" aria-labelledby="warnings-title">
+              <h3 id="warnings-title">Warnings</h3>
+              <ul className="warnings">
+                {taskQuery.data.warnings.map((warning) => (
+                  <li key={warning}>{warning}</li>
+                ))}
+              </ul>
+            </section>
+          ) : null}
+          <RowErrors task={taskQuery.data} />
+        </div>
+      )}
+    </Dialog>
+  );
+};
+
+const Counters = ({ task }: { task: Task }) => (
+  <dl className="counters">
+    <div>
+      <dt>Rows in file</dt>
+      <dd>{formatCount(task.totalRows)}</dd>
+    </div>
+    <div>
+      <dt>Processed</dt>
+      <dd>{formatCount(task.processedRows)}</dd>
+    </div>
+    <div className="counter-success">
+      <dt>Imported</dt>
+      <dd>{formatCount(task.successCount)}</dd>
+    </div>
+    <div className={task.errorCount > 0 ? 'counter-danger' : undefined}>
+      <dt>Failed</dt>
+      <dd>{formatCount(task.errorCount)}</dd>
+    </div>
+  </dl>
+);
+
+const TaskFields = ({ task, typeName }: { task: Task; typeName: string }) => {
+  const fields: [string, string | undefined][] = [
+    ['Import ID', task.importId],
+    ['Type', typeName],
+    ['Source', task.source === 'email' ? 'Email' : 'Upload'],
+    ['Upload filename', task.fileName],
+    ['File size', task.fileSize === undefined ? undefined : formatBytes(task.fileSize)],
+    ['User added', task.createdBy],
+    ['Created', formatDateTime(task.createdAt)],
+    ['Processing started', formatDateTime(task.startedAt)],
+    ['Ended', formatDateTime(task.endedAt)],
+    ['Duration', elapsed(task.createdAt, task.endedAt)],
+  ];
+  if (task.email) {
+    fields.push(
+      ['Email from', task.email.from],
+      ['Email subject', task.email.subject],
+      ['Email received', formatDateTime(task.email.receivedAt)],
+    );
+  }
+  return (
+    <dl className="fields">
+      {fields.map(([label, value]) => (
+        <div key={label}>
+          <dt>{label}</dt>
+          <dd>{value ?? '—'}</dd>
+        </div>
+      ))}
+    </dl>
+  );
+};
+
+const RowErrors = ({ task }: { task: Task }) => {
+  const { api } = useApp();
+  // Cursors of the pages seen so far; the last one is the page on screen.
+  const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
+  const cursor = cursors.at(-1);
+  const errors = useQuery({
+    queryKey: ['import-errors', task.importId, cursor, task.errorCount],
+    queryFn: () => api.listErrors(task.importId, ERRORS_PAGE, cursor),
+    enabled: task.errorCount > 0,
+    placeholderData: keepPreviousData,
+  });
+  if (task.errorCount === 0) return null;
+  const page = cursors.length;
+  const first = (page - 1) * ERRORS_PAGE + 1;
+  const shown = errors.data?.items.length ?? 0;
+  return (
+    <section className="details-section" aria-labelledby="errors-title">
+      <div className="section-head">
+        <h3 id="errors-title">Row errors</h3>
+        <span className="muted">
+          {shown > 0 ? `Showing ${formatCount(first)}–${formatCount(first + shown - 1)}` : ''} · download
+          Exceptions for every failed row
+        </span>
+      </div>
+      {errors.isError ? (
+        <p className="notice notice-danger" role="alert">
+          {errors.error instanceof ApiError ? errors.error.message : 'Row errors could not be loaded.'}
+        </p>
+      ) : (
+        <table className="table table-compact" aria-label="Row errors">
+          <thead>
+            <tr>
+              <th scope="col" className="numeric">
+                Row
+              </th>
+              <th scope="col">Column</th>
+              <th scope="col">Error type</th>
+              <th scope="col">Message</th>
+            </tr>
+          </thead>
+          <tbody>
+            {(errors.data?.items ?? []).map((error) => (
+              <tr key={`${error.rowNumber}:${error.errorType}:${error.column ?? ''}:${error.message}`}>
+                <td className="numeric">{error.rowNumber}</td>
+                <td>{error.column ? <code>{error.column}</code> : <span className="muted">—</span>}</td>
+                <td>
+                  <code>{error.errorType}</code>
+                </td>
+                <td>{error.message}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <div className="pager">
+        <button
+          type="button"
+          className="button button-small"
+          disabled={page === 1}
+          onClick={() => setCursors((current) => current.slice(0, -1))}
+        >
+          <Icon name="chevronLeft" />
+          Previous
+        </button>
+        <span className="muted">Page {page}</span>
+        <button
+          type="button"
+          className="button button-small"
+          disabled={!errors.data?.nextCursor}
+          onClick={() => {
+            const next = errors.data?.nextCursor;
+            if (next) setCursors((current) => [...current, next]);
+          }}
+        >
+          Next
+          <Icon name="chevronRight" />
+        </button>
+      </div>
+    </section>
+  );
+};

@@ -1,0 +1,558 @@
+import { useCallback, useEffect, useId, useRef, useState } from 'react';
+import type { Task } from '../../../lambdas/shared/model';
+import type { TemplateSummary } from '../../../lambdas/shared/templates/types';
+import { ApiError } from '../api/client';
+import { useApp } from '../app-context';
+import { formatBytes, formatCount, formatDuration } from '../format';
+import { isFinal } from '../imports/status';
+import { Dialog } from '../ui/dialog';
+import { saveBlob } from '../ui/download';
+import { Icon } from '../ui/icons';
+import { ProgressBar } from '../ui/progress-bar';
+import { StatusChip } from '../ui/status-chip';
+import { checkFile } from './file-checks';
+import { addSample, estimateProcessing, type ProgressSample } from './processing-progress';
+import { createImportUploader, type ImportUploader } from './uploader';
+
+type Step = 'template' | 'files' | 'upload';
+
+interface PickedFile {
+  key: string;
+  file: File;
+  problem: string | undefined;
+}
+
+type Phase = 'waiting' | 'uploading' | 'processing' | 'done' | 'failed';
+
+interface Tracked {
+  fileId: string;
+  name: string;
+  size: number;
+  phase: Phase;
+  bytesUploaded: number;
+  task: Task | undefined;
+  samples: ProgressSample[];
+  error: string | undefined;
+}
+
+/** How often a processing import is read again; its counters move with every chunk. */
+const POLL_MS = 1000;
+
+const STEPS: { id: Step; label: string }[] = [
+  { id: 'template', label: 'Template' },
+  { id: 'files', label: 'Files' },
+  { id: 'upload', label: 'Upload and import' },
+];
+
+/**
+ * The Bulk Import Wizard: pick a template (its columns, rules and sample CSV), pick or drop files
+ * (rejected at once when they cannot be imported), then watch each file upload and process to its
+ * final status.
+ */
+export const ImportWizard = ({
+  templates,
+  initialTemplateId,
+  onClose,
+  onImportsChanged,
+}: {
+  templates: TemplateSummary[];
+  /** Re-import: the wizard opens on the file step with this template chosen. */
+  initialTemplateId?: string;
+  onClose: () => void;
+  onImportsChanged: () => void;
+}) => {
+  const { api } = useApp();
+  const [step, setStep] = useState<Step>(initialTemplateId ? 'files' : 'template');
+  const [templateId, setTemplateId] = useState(initialTemplateId ?? templates[0]?.templateId ?? '');
+  const [picked, setPicked] = useState<PickedFile[]>([]);
+  const [tracked, setTracked] = useState<Tracked[]>([]);
+  const [sampleError, setSampleError] = useState<string>();
+  const uploaderRef = useRef<ImportUploader | undefined>(undefined);
+  // A ref, not state: a double click fires twice before React re-renders the disabled button.
+  const startedRef = useRef(false);
+  const template = templates.find((each) => each.templateId === templateId);
+
+  const update = useCallback((fileId: string, change: (item: Tracked) => Partial<Tracked>) => {
+    setTracked((items) =>
+      items.map((item) => (item.fileId === fileId ? { ...item, ...change(item) } : item)),
+    );
+  }, []);
+
+  useEffect(() => () => uploaderRef.current?.close(), []);
+
+  const processingIds = tracked
+    .filter((item) => item.phase === 'processing' && item.task)
+    .map((item) => `${item.fileId}:${item.task?.importId}`)
+    .join(',');
+
+  // Follow every uploaded import until it reaches a final status.
+  useEffect(() => {
+    if (!processingIds) return;
+    const pairs = processingIds.split(',').map((pair) => pair.split(':') as [string, string]);
+    let stopped = false;
+    const poll = async () => {
+      await Promise.all(
+        pairs.map(async ([fileId, importId]) => {
+          try {
+            const task = await api.getImport(importId);
+            if (stopped) return;
+            update(fileId, (item) => ({
+              task,
+              samples: addSample(item.samples, { at: Date.now(), processedRows: task.processedRows }),
+              phase: isFinal(task.status) ? 'done' : 'processing',
+            }));
+            if (isFinal(task.status)) onImportsChanged();
+          } catch {
+            // A missed poll is retried on the next tick; the grid shows the import in any case.
+          }
+        }),
+      );
+    };
+    const timer = setInterval(() => void poll(), POLL_MS);
+    void poll();
+    return () => {
+      stopped = true;
+      clearInterval(timer);
+    };
+  }, [processingIds, api, update, onImportsChanged]);
+
+  const addFiles = (files: Iterable<File>) => {
+    const next = Array.from(files, (file, index) => ({
+      key: `${file.name}:${file.size}:${file.lastModified}:${Date.now()}:${index}`,
+      file,
+      problem: checkFile(file)?.message,
+    }));
+    setPicked((current) => [...current, ...next]);
+  };
+
+  const acceptable = picked.filter((each) => each.problem === undefined);
+
+  const startUpload = () => {
+    if (startedRef.current || acceptable.length === 0 || !template) return;
+    startedRef.current = true;
+    const uploader = createImportUploader(api, {
+      created: (fileId, task) => {
+        update(fileId, () => ({ task, phase: 'uploading' }));
+        onImportsChanged();
+      },
+      progress: (fileId, bytesUploaded) => update(fileId, () => ({ bytesUploaded })),
+      uploaded: (fileId, task) => {
+        update(fileId, (item) => ({
+          task,
+          bytesUploaded: item.size,
+          phase: isFinal(task.status) ? 'done' : 'processing',
+        }));
+        onImportsChanged();
+      },
+      failed: (fileId, message) => update(fileId, () => ({ phase: 'failed', error: message })),
+    });
+    uploaderRef.current = uploader;
+    const items: Tracked[] = [];
+    for (const each of acceptable) {
+      try {
+        const fileId = uploader.add(each.file, template.templateId);
+        items.push({
+          fileId,
+          name: each.file.name,
+          size: each.file.size,
+          phase: 'waiting',
+          bytesUploaded: 0,
+          task: undefined,
+          samples: [],
+          error: undefined,
+        });
+      } catch (error) {
+        // Uppy refuses the same file twice in one batch.
+        items.push({
+          fileId: each.key,
+          name: each.file.name,
+          size: each.file.size,
+          phase: 'failed',
+          bytesUploaded: 0,
+          task: undefined,
+          samples: [],
+          error: error instanceof Error ? error.message : 'This file could not be queued.',
+        });
+      }
+    }
+    setTracked(items);
+    setStep('upload');
+    uploader.start();
+  };
+
+  const downloadSample = async () => {
+    if (!template) return;
+    setSampleError(undefined);
+    try {
+      saveBlob(await api.sampleCsv(template.templateId), `${template.templateId}-sample.csv`);
+    } catch (error) {
+      setSampleError(error instanceof ApiError ? error.message : 'The sample could not be downloaded.');
+    }
+  };
+
+  const uploading = tracked.some((item) => item.phase === 'waiting' || item.phase === 'uploading');
+  const finished =
+    tracked.length > 0 && tracked.every((item) => item.phase === 'done' || item.phase === 'failed');
+
+  const footer =
+    step === 'template' ? (
+      <>
+        <button type="button" className="button" onClick={onClose}>
+          Cancel
+        </button>
+        <button
+          type="button"
+          className="button button-primary"
+          disabled={!template}
+          onClick={() => setStep('files')}
+        >
+          Next: choose files
+        </button>
+      </>
+    ) : step === 'files' ? (
+      <>
+        <button type="button" className="button" onClick={() => setStep('template')}>
+          Back
+        </button>
+        <button
+          type="button"
+          className="button button-primary"
+          disabled={acceptable.length === 0}
+          onClick={startUpload}
+        >
+          <Icon name="upload" />
+          {acceptable.length === 1 ? 'Upload 1 file' : `Upload ${acceptable.length} files`}
+        </button>
+      </>
+    ) : (
+      <>
+        <span className="footer-note" role="status">
+          {uploading
+            ? 'Keep this window open until every file is uploaded.'
+            : finished
+              ? 'All files have reached their final status.'
+              : 'Uploaded. Processing goes on if you close this window.'}
+        </span>
+        <button type="button" className="button button-primary" disabled={uploading} onClick={onClose}>
+          {finished ? 'Done' : 'Close'}
+        </button>
+      </>
+    );
+
+  return (
+    <Dialog
+      title="Bulk Import Wizard"
+      subtitle={template ? `Template: ${template.name}` : undefined}
+      size="large"
+      onClose={onClose}
+      canClose={!uploading}
+      footer={footer}
+    >
+      <ol className="steps" aria-label="Wizard steps">
+        {STEPS.map((each, index) => (
+          <li
+            key={each.id}
+            className={`step${each.id === step ? ' step-current' : ''}${STEPS.findIndex((s) => s.id === step) > index ? ' step-done' : ''}`}
+            aria-current={each.id === step ? 'step' : undefined}
+          >
+            <span className="step-number">{index + 1}</span>
+            {each.label}
+          </li>
+        ))}
+      </ol>
+      {step === 'template' ? (
+        <TemplateStep
+          templates={templates}
+          templateId={templateId}
+          onChange={setTemplateId}
+          onDownloadSample={() => void downloadSample()}
+          sampleError={sampleError}
+        />
+      ) : step === 'files' ? (
+        <FilesStep
+          template={template}
+          picked={picked}
+          onAdd={addFiles}
+          onRemove={(key) => setPicked((current) => current.filter((each) => each.key !== key))}
+          onDownloadSample={() => void downloadSample()}
+        />
+      ) : (
+        <UploadStep tracked={tracked} />
+      )}
+    </Dialog>
+  );
+};
+
+const TemplateStep = ({
+  templates,
+  templateId,
+  onChange,
+  onDownloadSample,
+  sampleError,
+}: {
+  templates: TemplateSummary[];
+  templateId: string;
+  onChange: (templateId: string) => void;
+  onDownloadSample: () => void;
+  sampleError: string | undefined;
+}) => {
+  const template = templates.find((each) => each.templateId === templateId);
+  return (
+    <div className="template-step">
+      <fieldset className="template-choices">
+        <legend>What are you importing?</legend>
+        {templates.map((each) => (
+          <label
+            key={each.templateId}
+            className={`choice${each.templateId === templateId ? ' selected' : ''}`}
+          >
+            <input
+              type="radio"
+              name="template"
+              value={each.templateId}
+              checked={each.templateId === templateId}
+              onChange={() => onChange(each.templateId)}
+            />
+            <span>
+              <span className="choice-title">{each.name}</span>
+              <span className="choice-note">{each.description}</span>
+            </span>
+          </label>
+        ))}
+      </fieldset>
+      {template ? (
+        <section className="template-detail" aria-label={`${template.name} columns and rules`}>
+          <div className="template-detail-head">
+            <div>
+              <h3>{template.name} columns</h3>
+              <p className="muted">
+                {template.mode === 'insert'
+                  ? `Insert only: a row whose ${template.key} already exists is reported as an error, never overwritten.`
+                  : `Insert or update: a row whose ${template.key} already exists updates that record.`}{' '}
+                Rows are matched on <code>{template.key}</code>. Column names ignore case and spaces; extra
+                columns are ignored with a warning.
+              </p>
+            </div>
+            <button type="button" className="button" onClick={onDownloadSample}>
+              <Icon name="download" />
+              Download sample CSV
+            </button>
+          </div>
+          {sampleError ? (
+            <p className="field-error" role="alert">
+              {sampleError}
+            </p>
+          ) : null}
+          <table className="table table-compact">
+            <thead>
+              <tr>
+                <th scope="col">Column</th>
+                <th scope="col">Required</th>
+                <th scope="col">Rule</th>
+                <th scope="col">Example</th>
+              </tr>
+            </thead>
+            <tbody>
+              {template.columns.map((column) => (
+                <tr key={column.name}>
+                  <td>
+                    <code>{column.name}</code>
+                    {column.name === template.key ? <span className="tag">key</span> : null}
+                  </td>
+                  <td>{column.required ? 'Required' : 'Optional'}</td>
+                  <td>{column.description}</td>
+                  <td>
+                    <code className="example">{column.example || '—'}</code>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </section>
+      ) : null}
+    </div>
+  );
+};
+
+const FilesStep = ({
+  template,
+  picked,
+  onAdd,
+  onRemove,
+  onDownloadSample,
+}: {
+  template: TemplateSummary | undefined;
+  picked: PickedFile[];
+  onAdd: (files: Iterable<File>) => void;
+  onRemove: (key: string) => void;
+  onDownloadSample: () => void;
+}) => {
+  const inputRef = useRef<HTMLInputElement>(null);
+  const [dragging, setDragging] = useState(false);
+  const hintId = useId();
+  return (
+    <div className="files-step">
+      <section
+        className={`drop-zone${dragging ? ' drop-zone-active' : ''}`}
+        aria-label="Drop CSV files here"
+        onDragOver={(event) => {
+          event.preventDefault();
+          setDragging(true);
+        }}
+        onDragLeave={() => setDragging(false)}
+        onDrop={(event) => {
+          event.preventDefault();
+          setDragging(false);
+          onAdd(event.dataTransfer.files);
+        }}
+      >
+        <span className="drop-icon" aria-hidden="true">
+          <Icon name="upload" size={28} />
+        </span>
+        <p className="drop-title">Drop CSV files here</p>
+        <p className="muted" id={hintId}>
+          One import per file, each up to 200 MB, with the {template?.name ?? 'chosen'} template.
+        </p>
+        <div className="drop-actions">
+          <button type="button" className="button button-primary" onClick={() => inputRef.current?.click()}>
+            Choose files
+          </button>
+          <button type="button" className="button button-ghost" onClick={onDownloadSample}>
+            <Icon name="download" />
+            Sample CSV
+          </button>
+        </div>
+        <input
+          ref={inputRef}
+          className="visually-hidden"
+          type="file"
+          multiple
+          accept=".csv,text/csv"
+          aria-label="CSV files to import"
+          aria-describedby={hintId}
+          tabIndex={-1}
+          onChange={(event) => {
+            if (event.target.files) onAdd(event.target.files);
+            event.target.value = '';
+          }}
+        />
+      </section>
+      {picked.length > 0 ? (
+        <ul className="file-list" aria-label="Chosen files">
+          {picked.map((each) => (
+            <li key={each.key} className={`file-row${each.problem ? ' file-row-rejected' : ''}`}>
+              <Icon name={each.problem ? 'alert' : 'file'} />
+              <div className="file-row-text">
+                <span className="file-name">{each.file.name}</span>
+                <span className="muted">{formatBytes(each.file.size)}</span>
+                {each.problem ? (
+                  <span className="field-error" role="alert">
+                    {each.problem}
+                  </span>
+                ) : null}
+              </div>
+              <button
+                type="button"
+                className="icon-button"
+                aria-label={`Remove ${each.file.name}`}
+                title="Remove"
+                onClick={() => onRemove(each.key)}
+              >
+                <Icon name="close" />
+              </button>
+            </li>
+          ))}
+        </ul>
+      ) : null}
+    </div>
+  );
+};
+
+const UploadStep = ({ tracked }: { tracked: Tracked[] }) => (
+  <ul className="upload-list" aria-label="Imports in progress">
+    {tracked.map((item) => (
+      <li key={item.fileId} className="upload-item" aria-label={item.name}>
+        <div className="upload-item-head">
+          <Icon name="file" />
+          <span className="file-name">{item.name}</span>
+          <span className="muted">{formatBytes(item.size)}</span>
+          <span className="upload-item-status">
+            {item.task && item.phase !== 'waiting' && item.phase !== 'uploading' ? (
+              <StatusChip status={item.task.status} />
+            ) : item.phase === 'failed' ? (
+              <span className="chip chip-danger">Upload failed</span>
+            ) : (
+              <span className="chip chip-active">{item.phase === 'waiting' ? 'Waiting' : 'Uploading'}</span>
+            )}
+          </span>
+        </div>
+        <UploadProgress item={item} />
+        <ProcessingProgress item={item} />
+        {item.error ? (
+          <p className="field-error" role="alert">
+            {item.error}
+          </p>
+        ) : null}
+      </li>
+    ))}
+  </ul>
+);
+
+const UploadProgress = ({ item }: { item: Tracked }) => {
+  const done = item.phase === 'processing' || item.phase === 'done';
+  const fraction = item.size === 0 ? 1 : item.bytesUploaded / item.size;
+  return (
+    <div className="progress-row">
+      <span className="progress-label">Upload</span>
+      <ProgressBar
+        label={`Upload of ${item.name}`}
+        value={done ? 1 : fraction}
+        tone={item.phase === 'failed' ? 'danger' : done ? 'success' : 'active'}
+      />
+      <span className="progress-figures">
+        {done
+          ? 'Uploaded'
+          : `${Math.floor(fraction * 100)}% · ${formatBytes(item.bytesUploaded)} of ${formatBytes(item.size)}`}
+      </span>
+    </div>
+  );
+};
+
+const ProcessingProgress = ({ item }: { item: Tracked }) => {
+  const { task } = item;
+  if (!task || item.phase === 'waiting' || item.phase === 'uploading') return null;
+  const estimate = estimateProcessing(item.samples, task.totalRows);
+  const final = isFinal(task.status);
+  const tone = !final
+    ? 'active'
+    : task.status === 'COMPLETED'
+      ? 'success'
+      : task.status === 'PARTIAL_SUCCESS' || task.status === 'NOTHING_TO_IMPORT'
+        ? 'warning'
+        : 'danger';
+  const figures = final
+    ? `${formatCount(task.successCount)} imported · ${formatCount(task.errorCount)} failed`
+    : task.totalRows === undefined
+      ? 'Checking the file…'
+      : [
+          `${formatCount(task.processedRows)} of ${formatCount(task.totalRows)} rows`,
+          estimate.rowsPerSecond !== undefined
+            ? `${formatCount(Math.round(estimate.rowsPerSecond))} rows/s`
+            : undefined,
+          estimate.etaSeconds !== undefined ? `about ${formatDuration(estimate.etaSeconds)} left` : undefined,
+        ]
+          .filter(Boolean)
+          .join(' · ');
+  return (
+    <>
+      <div className="progress-row">
+        <span className="progress-label">Processing</span>
+        <ProgressBar label={`Processing of ${item.name}`} value={final ? 1 : estimate.fraction} tone={tone} />
+        <span className="progress-figures" data-testid="processing-figures">
+          {figures}
+        </span>
+      </div>
+      {final && task.statusReason ? <p className="status-reason">{task.statusReason}</p> : null}
+    </>
+  );
+};

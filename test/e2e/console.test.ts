@@ -1,0 +1,324 @@
+import { mkdtemp, readFile, rm, truncate, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Download, Locator, Page } from 'playwright-core';
+import { ensureConsoleBuild } from '../../frontend/scripts/build-if-needed';
+import { LocalStack } from '../helpers/local-stack';
+import { type ConsoleBrowser, launchConsoleBrowser, screenshot } from './browser';
+import { installEmailSettingsStandIn } from './email-settings-stand-in';
+
+/**
+ * The admin console in a real browser against a real local stack: sign-in, navigation and access,
+ * the Bulk Import Wizard with two files at once, reports, re-import and email settings. Every screen is
+ * saved under `test/e2e/screenshots/`.
+ */
+
+jest.setTimeout(240_000);
+
+const HEADER = 'email,first_name,last_name,role,phone,department,start_date';
+const WAIT_MS = 90_000;
+
+const userRow = (index: number, prefix: string) =>
+  `${prefix}${index}@example.com,First${index},Last${index},member,+1 555 010 ${String(index).padStart(4, '0')},Sales,2024-01-15`;
+
+/** 30 rows, 3 of them broken in ways an admin can fix in the exceptions report. */
+const filePartial = (): string => {
+  const rows = Array.from({ length: 30 }, (_, index) => userRow(index + 1, 'alpha'));
+  rows[4] = 'not-an-email,Broken,Email,member,,Sales,2024-01-15';
+  rows[11] = 'alpha12@example.com,Broken,Role,owner,,Sales,2024-01-15';
+  rows[20] = 'alpha21@example.com,Broken,Date,member,,Sales,2023-02-30';
+  return `${HEADER}\n${rows.join('\n')}\n`;
+};
+
+/** 20 valid rows. */
+const fileComplete = (): string =>
+  `${HEADER}\n${Array.from({ length: 20 }, (_, index) => userRow(index + 1, 'bravo')).join('\n')}\n`;
+
+const readDownload = async (download: Download): Promise<string> => {
+  const path = await download.path();
+  return (await readFile(path, 'utf8')).replace(/^\uFEFF/, '');
+};
+
+/** Waits until the locator's text contains `expected`, failing with what it showed last. */
+const waitForText = async (locator: Locator, expected: string | RegExp, timeout = WAIT_MS): Promise<void> => {
+  const deadline = Date.now() + timeout;
+  let last = '';
+  while (Date.now() < deadline) {
+    last = (await locator.textContent().catch(() => '')) ?? '';
+    if (typeof expected === 'string' ? last.includes(expected) : expected.test(last)) return;
+    await new Promise((settle) => setTimeout(settle, 200));
+  }
+  throw new Error(`Expected ${String(expected)} in the element; it showed: ${last}`);
+};
+
+const signIn = async (page: Page, baseUrl: string, username: 'admin' | 'viewer') => {
+  await page.goto(`${baseUrl}/sign-in`);
+  await page.getByRole('radio', { name: new RegExp(`^${username}`) }).check();
+  await page.getByRole('button', { name: `Sign in as ${username}` }).click();
+  await page.getByRole('heading', { name: `Welcome, ${username}` }).waitFor();
+};
+
+const signOut = async (page: Page) => {
+  await page.getByRole('button', { name: /^Account menu/ }).click();
+  await page.getByRole('menuitem', { name: 'Sign out' }).click();
+  await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+};
+
+describe('admin console', () => {
+  let stack: LocalStack;
+  let browser: ConsoleBrowser;
+  let page: Page;
+  let workDir: string;
+
+  beforeAll(async () => {
+    // npm test builds it first; this covers a direct `jest --selectProjects e2e` after an edit.
+    await ensureConsoleBuild();
+    workDir = await mkdtemp(join(tmpdir(), 'bulk-imports-e2e-files-'));
+    [stack, browser] = await Promise.all([LocalStack.start(), launchConsoleBrowser()]);
+    page = browser.page;
+    page.setDefaultTimeout(30_000);
+    await installEmailSettingsStandIn(page, stack);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.dispose();
+    if (workDir) await rm(workDir, { recursive: true, force: true });
+  });
+
+  it('shows a viewer the disabled Bulk Imports item and the administrators-only page', async () => {
+    // Prepare
+    await page.goto(`${stack.baseUrl}/imports`);
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    await screenshot(page, '01-sign-in');
+
+    // Act
+    await signIn(page, stack.baseUrl, 'viewer');
+    await screenshot(page, '02-viewer-home');
+    await page.getByRole('button', { name: 'Account menu for viewer' }).click();
+    const item = page.getByRole('menuitem', { name: /Bulk Imports/ });
+    await item.waitFor();
+    await screenshot(page, '03-viewer-avatar-menu');
+    await item.click({ force: true }); // A disabled item must not navigate, even when clicked.
+
+    // Assess
+    expect(await item.isDisabled()).toBe(true);
+    expect(await item.textContent()).toContain('Administrators only');
+    expect(new URL(page.url()).pathname).toBe('/');
+
+    // Act: type the URL.
+    await page.keyboard.press('Escape');
+    await page.goto(`${stack.baseUrl}/imports`);
+
+    // Assess
+    await page.getByRole('heading', { name: 'Administrators only' }).waitFor();
+    expect(await page.getByRole('main').textContent()).toContain('You are signed in as viewer');
+    await screenshot(page, '04-viewer-administrators-only');
+    await signOut(page);
+  });
+
+  it('lets an admin upload two files at once and see both reach their final status with the right counts', async () => {
+    // Prepare
+    const partialPath = join(workDir, 'team-alpha.csv');
+    const completePath = join(workDir, 'team-bravo.csv');
+    const notCsvPath = join(workDir, 'notes.txt');
+    const emptyPath = join(workDir, 'empty.csv');
+    const hugePath = join(workDir, 'huge.csv');
+    await writeFile(partialPath, filePartial());
+    await writeFile(completePath, fileComplete());
+    await writeFile(notCsvPath, 'not a spreadsheet');
+    await writeFile(emptyPath, '');
+    await writeFile(hugePath, '');
+    await truncate(hugePath, 230 * 1024 * 1024); // Sparse: 230 MB on paper, nothing on disk.
+    await signIn(page, stack.baseUrl, 'admin');
+
+    // Act: navigate through the avatar menu.
+    await page.getByRole('button', { name: 'Account menu for admin' }).click();
+    await screenshot(page, '05-admin-avatar-menu');
+    await page.getByRole('menuitem', { name: 'Bulk Imports' }).click();
+    await page.getByRole('heading', { name: 'Imports', exact: true }).waitFor();
+    await page.getByRole('heading', { name: 'No imports yet' }).waitFor();
+    await screenshot(page, '06-imports-empty');
+
+    // Act: the wizard's template step, with the sample CSV.
+    await page.getByRole('button', { name: 'New import' }).first().click();
+    const wizard = page.getByRole('dialog', { name: 'Bulk Import Wizard' });
+    await wizard.getByRole('radio', { name: /Users/ }).check();
+    await wizard.getByRole('cell', { name: 'start_date' }).waitFor();
+    await screenshot(page, '07-wizard-template');
+    const [sample] = await Promise.all([
+      page.waitForEvent('download'),
+      wizard.getByRole('button', { name: 'Download sample CSV' }).click(),
+    ]);
+
+    // Assess
+    expect(sample.suggestedFilename()).toBe('users-sample.csv');
+    expect((await readDownload(sample)).split(/\r?\n/)[0]).toBe(HEADER);
+
+    // Act: files that cannot be imported are refused at once, each with its reason.
+    await wizard.getByRole('button', { name: 'Next: choose files' }).click();
+    await wizard.getByLabel('CSV files to import').setInputFiles([notCsvPath, emptyPath, hugePath]);
+
+    // Assess
+    const fileList = wizard.getByRole('list', { name: 'Chosen files' });
+    await waitForText(fileList, 'notes.txt is not a CSV file');
+    expect(await fileList.textContent()).toContain('empty.csv is empty (0 bytes)');
+    expect(await fileList.textContent()).toContain('huge.csv is 230 MB; the limit is 200 MB');
+    expect(await wizard.getByRole('button', { name: /^Upload/ }).isDisabled()).toBe(true);
+    await screenshot(page, '08-wizard-rejected-files');
+
+    // Act: two good files, and a double click on Upload.
+    for (const name of ['notes.txt', 'empty.csv', 'huge.csv']) {
+      await wizard.getByRole('button', { name: `Remove ${name}` }).click();
+    }
+    await wizard.getByLabel('CSV files to import').setInputFiles([partialPath, completePath]);
+    await screenshot(page, '09-wizard-files-chosen');
+    await wizard.getByRole('button', { name: 'Upload 2 files' }).dblclick();
+
+    // Assess: each file goes through upload and processing to its final status.
+    const alpha = wizard.getByRole('listitem', { name: 'team-alpha.csv' });
+    const bravo = wizard.getByRole('listitem', { name: 'team-bravo.csv' });
+    await waitForText(alpha, 'Partial Success');
+    await waitForText(bravo, 'Completed');
+    await waitForText(alpha.getByTestId('processing-figures'), '27 imported · 3 failed');
+    await waitForText(bravo.getByTestId('processing-figures'), '20 imported · 0 failed');
+    expect(await alpha.textContent()).toContain('Uploaded');
+    await waitForText(wizard, 'All files have reached their final status.');
+    await screenshot(page, '10-wizard-final-status');
+
+    // Assess: the double click made one import per file, not two.
+    const token = await stack.token('admin');
+    const listed = (await stack.get('/api/imports', token)).body as { items: { fileName: string }[] };
+    expect(listed.items.map((task) => task.fileName).sort()).toEqual(['team-alpha.csv', 'team-bravo.csv']);
+
+    // Act
+    await wizard.getByRole('button', { name: 'Done' }).click();
+
+    // Assess: the grid shows both, most recent first, with their counts.
+    const grid = page.getByRole('table', { name: 'Imports' });
+    await waitForText(grid, 'Partial Success');
+    const rows = grid.locator('tbody tr');
+    expect(await rows.count()).toBe(2);
+    const alphaRow = grid.getByRole('row', { name: /team-alpha\.csv/ });
+    await waitForText(alphaRow, '27');
+    const cells = await alphaRow.getByRole('cell').allTextContents();
+    expect(cells.slice(0, 4)).toEqual(['Users', 'team-alpha.csv', '—', 'Partial Success']);
+    expect(cells[6]).toBe('admin');
+    expect(cells.slice(7, 9)).toEqual(['27', '3']);
+    await screenshot(page, '11-imports-grid');
+  });
+
+  it('downloads an exceptions report that holds the failed rows', async () => {
+    // Prepare
+    const grid = page.getByRole('table', { name: 'Imports' });
+    await grid.getByRole('button', { name: 'Actions for team-alpha.csv' }).click();
+    await page.getByRole('menuitem', { name: 'Exceptions' }).waitFor();
+    await screenshot(page, '12-row-menu');
+
+    // Act
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('menuitem', { name: 'Exceptions' }).click(),
+    ]);
+    const text = await readDownload(download);
+    await writeFile(join(workDir, 'exceptions.csv'), text);
+
+    // Assess
+    const lines = text.trim().split(/\r?\n/);
+    expect(download.suggestedFilename()).toMatch(/exceptions\.csv$/);
+    expect(lines[0]).toBe(`${HEADER},row_number,error_type,error_message`);
+    expect(lines).toHaveLength(4);
+    expect(lines[1]).toMatch(/^not-an-email,Broken,Email,member,.*,6,INVALID_FORMAT,/);
+    expect(lines[2]).toMatch(/^alpha12@example\.com,Broken,Role,owner,.*,13,INVALID_VALUE,/);
+    expect(lines[3]).toMatch(/^alpha21@example\.com,Broken,Date,member,.*,22,INVALID_/);
+  });
+
+  it('shows the details of an import and re-imports the fixed file on the same template', async () => {
+    // Prepare
+    const grid = page.getByRole('table', { name: 'Imports' });
+
+    // Act
+    await grid.getByRole('row', { name: /team-alpha\.csv/ }).click();
+    const details = page.getByRole('dialog', { name: 'team-alpha.csv' });
+    await details.getByRole('table', { name: 'Row errors' }).waitFor();
+
+    // Assess
+    await waitForText(details.locator('.details-status'), 'Partial Success3 of 30 rows failed');
+    const fields = await details.locator('dl.fields').textContent();
+    expect(fields).toContain('Users');
+    expect(fields).toContain('admin');
+    const errorTable = details.getByRole('table', { name: 'Row errors' });
+    await errorTable.locator('tbody tr').nth(2).waitFor();
+    const errorRows = await errorTable.locator('tbody tr').allTextContents();
+    expect(errorRows).toHaveLength(3);
+    expect(errorRows[0]).toContain('6');
+    await screenshot(page, '13-import-details');
+
+    // Act: fix the three rows in the exceptions report and upload it as is.
+    const fixed = (await readFile(join(workDir, 'exceptions.csv'), 'utf8'))
+      .replace('not-an-email', 'alpha5@example.com')
+      .replace(',owner,', ',manager,')
+      .replace('2023-02-30', '2023-02-28');
+    const fixedPath = join(workDir, 'team-alpha-fixed.csv');
+    await writeFile(fixedPath, fixed);
+    await details.getByRole('button', { name: 'Re-import fixed file' }).click();
+    const wizard = page.getByRole('dialog', { name: 'Bulk Import Wizard' });
+    await wizard.getByText('Template: Users').waitFor();
+    await screenshot(page, '14-reimport-wizard');
+    await wizard.getByLabel('CSV files to import').setInputFiles(fixedPath);
+    await wizard.getByRole('button', { name: 'Upload 1 file' }).click();
+
+    // Assess
+    const item = wizard.getByRole('listitem', { name: 'team-alpha-fixed.csv' });
+    await waitForText(item, 'Completed');
+    await waitForText(item.getByTestId('processing-figures'), '3 imported · 0 failed');
+    await screenshot(page, '15-reimport-completed');
+    await wizard.getByRole('button', { name: 'Done' }).click();
+    await waitForText(grid.locator('tbody tr').first(), 'team-alpha-fixed.csv');
+  });
+
+  it('saves email import settings, with validation errors next to the fields', async () => {
+    // Prepare
+    await page.getByRole('button', { name: 'Email Import Settings' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Email Import Settings' });
+    await dialog.getByRole('switch', { name: /Import CSV attachments from email/ }).waitFor();
+    await screenshot(page, '16-email-settings');
+
+    // Act: turn it on with a bad address and a bad sender.
+    await dialog.getByRole('switch', { name: /Import CSV attachments from email/ }).check();
+    await dialog.getByRole('button', { name: 'Add address' }).click();
+    await dialog.getByLabel('Address 1', { exact: true }).fill('users-at-imports');
+    await dialog.getByRole('button', { name: 'Add sender' }).click();
+    await dialog.getByLabel('Sender 1', { exact: true }).fill('example.com');
+    await dialog.getByRole('button', { name: 'Save settings' }).click();
+
+    // Assess
+    await waitForText(dialog, 'Enter a valid email address');
+    expect(await dialog.getByLabel('Address 1', { exact: true }).getAttribute('aria-invalid')).toBe('true');
+    expect(await dialog.textContent()).toContain('Enter an email address, or *@domain');
+    await screenshot(page, '17-email-settings-errors');
+
+    // Act: fix them and save.
+    await dialog.getByLabel('Address 1', { exact: true }).fill('users@imports.example.com');
+    await dialog.getByLabel('Template for address 1', { exact: true }).selectOption({ label: 'Users' });
+    await dialog.getByLabel('Sender 1', { exact: true }).fill('*@example.com');
+    await dialog.getByRole('switch', { name: /Reply to the sender/ }).check();
+    await dialog.getByRole('button', { name: 'Save settings' }).click();
+
+    // Assess
+    await dialog.getByText('Settings saved').waitFor();
+    await screenshot(page, '18-email-settings-saved');
+    const stored = await page.evaluate(async () => {
+      const response = await fetch('/api/settings/email', {
+        headers: { authorization: `Bearer ${sessionStorage.getItem('bulk-imports.local-token')}` },
+      });
+      return response.json();
+    });
+    expect(stored).toEqual({
+      enabled: true,
+      addresses: [{ address: 'users@imports.example.com', templateId: 'users' }],
+      allowedSenders: ['*@example.com'],
+      replyToSender: true,
+    });
+  });
+});
