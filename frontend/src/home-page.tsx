@@ -1,11 +1,13 @@
 import { Link } from 'react-router';
-import { useSession } from './app-context';
-import { isAdmin } from './auth/session';
+import { useApp, useSession } from './app-context';
+import { initials, isAdmin } from './auth/session';
+import { formatDateTime } from './format';
 import { Icon } from './ui/icons';
 
 /** Where sign-in lands: what this console offers the signed-in user. */
 export const HomePage = () => {
   const session = useSession();
+  const { auth } = useApp();
   const admin = isAdmin(session);
   return (
     <main className="page">
@@ -35,6 +37,24 @@ export const HomePage = () => {
                 Bulk Imports are for administrators only. Ask an administrator of this account for access.
               </p>
             )}
+          </div>
+        </article>
+        <article className="card area-card">
+          <span className="area-icon" aria-hidden="true">
+            <span className="avatar">{initials(session.username)}</span>
+          </span>
+          <div>
+            <h2>Your access</h2>
+            <dl className="account-facts">
+              <dt>Signed in as</dt>
+              <dd>{session.username}</dd>
+              <dt>Role</dt>
+              <dd>{admin ? 'Administrator (admins group)' : 'Member, without administrator rights'}</dd>
+              <dt>Sign-in</dt>
+              <dd>{auth.kind === 'local' ? 'Local stack sign-in' : 'Organisation sign-in (Cognito)'}</dd>
+              <dt>Session ends</dt>
+              <dd>{formatDateTime(new Date(session.expiresAt).toISOString())}</dd>
+            </dl>
           </div>
         </article>
       </section>

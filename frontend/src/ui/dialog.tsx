@@ -43,6 +43,11 @@ export const Dialog = ({
       ref={ref}
       className={`dialog dialog-${size}`}
       aria-labelledby={titleId}
+      onMouseDown={(event) => {
+        // A press on the backdrop (or the dialog's own padding) must not start a text selection; it
+        // happens when a double click's second press lands where a button was before the content moved.
+        if (event.target === event.currentTarget) event.preventDefault();
+      }}
       onCancel={(event) => {
         // Escape: we decide, so the element never closes behind React's back.
         event.preventDefault();
