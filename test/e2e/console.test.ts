@@ -132,10 +132,13 @@ describe('admin console', () => {
     await truncate(hugePath, 230 * 1024 * 1024); // Sparse: 230 MB on paper, nothing on disk.
     await signIn(page, stack.baseUrl, 'admin');
 
-    // Act: navigate through the avatar menu.
-    await page.getByRole('button', { name: 'Account menu for admin' }).click();
+    // Act: navigate through the avatar menu with the keyboard (the menu opens on its first item).
+    await page.getByRole('button', { name: 'Account menu for admin' }).focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('menuitem', { name: 'Bulk Imports' }).waitFor();
     await screenshot(page, '05-admin-avatar-menu');
-    await page.getByRole('menuitem', { name: 'Bulk Imports' }).click();
+    expect(await page.evaluate<string | null>('document.activeElement.textContent')).toBe('Bulk Imports');
+    await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: 'Imports', exact: true }).waitFor();
     await page.getByRole('heading', { name: 'No imports yet' }).waitFor();
     await screenshot(page, '06-imports-empty');
