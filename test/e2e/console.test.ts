@@ -114,7 +114,14 @@ describe('admin console', () => {
     await page.getByRole('heading', { name: 'Administrators only' }).waitFor();
     expect(await page.getByRole('main').textContent()).toContain('You are signed in as viewer');
     await screenshot(page, '04-viewer-administrators-only');
+
+    // Act
     await signOut(page);
+
+    // Assess: nothing of the session is left in the tab.
+    expect(await page.evaluate<number>('sessionStorage.length')).toBe(0);
+    await page.goto(`${stack.baseUrl}/imports`);
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
   });
 
   it('lets an admin upload two files at once and see both reach their final status with the right counts', async () => {
