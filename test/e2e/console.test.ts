@@ -380,7 +380,10 @@ describe('admin console', () => {
 
     // Act: the details show the warning about the ignored column.
     await wizard.getByRole('button', { name: 'Done' }).click();
-    await page.getByRole('table', { name: 'Imports' }).getByRole('row', { name: /departments-large\.csv/ }).click();
+    await page
+      .getByRole('table', { name: 'Imports' })
+      .getByRole('row', { name: /departments-large\.csv/ })
+      .click();
     const details = page.getByRole('dialog', { name: 'departments-large.csv' });
     const warnings = details.getByRole('region', { name: 'Warnings' });
     await warnings.waitFor();
