@@ -11,12 +11,17 @@ export const WORK_PREFIX = 'work/';
  */
 export const safeFileName = (fileName: string): string => {
   const base = fileName.split(/[\\/]/).pop() ?? '';
-  const cleaned = base
-    .normalize('NFKD')
-    .replace(/[^A-Za-z0-9._-]+/g, '_')
-    .replace(/^[._]+/, '')
-    .slice(-120);
-  return cleaned.length > 0 ? cleaned : 'upload.csv';
+  const clean = (text: string) =>
+    text
+      .normalize('NFKD')
+      // Accents come apart under NFKD; dropping the combining marks keeps `résumé` readable as `resume`.
+      .replace(/[\u0300-\u036f]/g, '')
+      .replace(/[^A-Za-z0-9._-]+/g, '_')
+      .replace(/^[._]+|[._]+$/g, '');
+  const dot = base.lastIndexOf('.');
+  const extension = dot > 0 || (dot === 0 && base.length > 1) ? clean(base.slice(dot + 1)).slice(0, 10) : '';
+  const stem = clean(dot >= 0 ? base.slice(0, dot) : base).slice(-100) || 'upload';
+  return extension ? `${stem}.${extension}` : stem;
 };
 
 export const uploadKey = (importId: string, fileName: string): string =>
@@ -36,3 +41,18 @@ export const chunkPartKey = (importId: string, kind: 'exceptions' | 'results', c
 
 export const exceptionsKey = (importId: string): string => `${REPORTS_PREFIX}${importId}/exceptions.csv`;
 export const resultsKey = (importId: string): string => `${REPORTS_PREFIX}${importId}/results.csv`;
+
+/** SES message ids are letters and digits; the local receiver makes ids of the same alphabet. */
+const MESSAGE_ID = /^[A-Za-z0-9._-]{1,200}$/;
+
+/** `inbound/{messageId}`: where the SES receipt rule's S3 action stores the raw message. */
+export const inboundKey = (messageId: string): string => {
+  if (!MESSAGE_ID.test(messageId)) throw new Error(`Not a message id: ${JSON.stringify(messageId)}`);
+  return `${INBOUND_PREFIX}${messageId}`;
+};
+
+/** `inbound/{messageId}` → messageId, or undefined for any other key. */
+export const messageIdFromInboundKey = (key: string): string | undefined => {
+  const messageId = key.startsWith(INBOUND_PREFIX) ? key.slice(INBOUND_PREFIX.length) : undefined;
+  return messageId !== undefined && MESSAGE_ID.test(messageId) ? messageId : undefined;
+};
