@@ -1,4 +1,4 @@
-import type { ObjectStore, RecordStore, TaskStore } from '../shared/ports';
+import type { ObjectStore, RecordStore, SettingsStore, TaskStore } from '../shared/ports';
 import type { CursorCodec } from './cursor-codec';
 import type { TokenVerifier } from './token-verifier';
 
@@ -34,6 +34,7 @@ export interface ApiDeps {
   objects: ObjectStore;
   tasks: TaskStore;
   records: RecordStore;
+  settings: SettingsStore;
   verifyToken: TokenVerifier;
   cursors: CursorCodec;
   logger: ApiLogger;

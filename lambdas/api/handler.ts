@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { createRemoteJWKSet } from 'jose';
-import { createLogger, createStores } from '../shared/composition-root';
+import { createEmailStores, createLogger, createStores } from '../shared/composition-root';
 import { authSettings, awsSettings, loadConfig, storageSettings } from '../shared/config';
 import { createCursorCodec } from './cursor-codec';
 import { toApiRequest, toStructuredResult } from './http-event';
@@ -14,6 +14,7 @@ const issuer = config.AUTH_ISSUER.replace(/\/+$/, '');
 
 const api = createApi({
   ...createStores(config),
+  settings: createEmailStores(config).settings,
   verifyToken: createTokenVerifier({
     issuer,
     clientIds: config.AUTH_CLIENT_IDS,

@@ -1,5 +1,6 @@
 import { BadRequestError, NotFoundError } from '../shared/errors';
 import type { ApiDeps, ApiRequest, ApiResponse } from './api-types';
+import { getEmailSettings, putEmailSettings, putEmailSettingsBodySchema } from './email-settings';
 import { csvResponse, jsonResponse, parseBody, parseQuery, toErrorResponse } from './http';
 import {
   completeUpload,
@@ -30,7 +31,7 @@ interface RouteContext<P> {
 }
 
 interface Route {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'PUT';
   pattern: string;
   /** Public routes skip the token check (only health). */
   isPublic: boolean;
@@ -119,6 +120,11 @@ const buildRoutes = (deps: ApiDeps): Route[] => [
   ),
   route('GET', '/api/imports/{importId}/links/{kind}', async ({ params }) =>
     jsonResponse(200, await createImportLink(deps, params.importId, linkKind(params.kind))),
+  ),
+
+  route('GET', '/api/settings/email', async () => jsonResponse(200, await getEmailSettings(deps))),
+  route('PUT', '/api/settings/email', async ({ request }) =>
+    jsonResponse(200, await putEmailSettings(deps, parseBody(request, putEmailSettingsBodySchema))),
   ),
 ];
 

@@ -1,15 +1,27 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SESClient } from '@aws-sdk/client-ses';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoEmailMessageStore } from './adapters/dynamo-email-message-store';
 import { DynamoRecordStore } from './adapters/dynamo-record-store';
+import { DynamoSettingsStore } from './adapters/dynamo-settings-store';
 import { DynamoTaskStore } from './adapters/dynamo-task-store';
 import { S3ObjectStore } from './adapters/s3-object-store';
+import { SesMailSender } from './adapters/ses-mail-sender';
 import { SqsQueue } from './adapters/sqs-queue';
 import type { AwsSettings, QueueSettings, StorageSettings } from './config';
 import type { ChunkMessage, FinalizeMessage } from './model';
-import type { MessageQueue, ObjectStore, RecordStore, TaskStore } from './ports';
+import type {
+  EmailMessageStore,
+  MailSender,
+  MessageQueue,
+  ObjectStore,
+  RecordStore,
+  SettingsStore,
+  TaskStore,
+} from './ports';
 
 /**
  * The one place that builds AWS clients and adapters. Endpoint overrides (the local stack's emulators)
@@ -72,3 +84,25 @@ export const createQueues = (settings: AwsSettings & QueueSettings): Queues => {
     finalize: new SqsQueue<FinalizeMessage>(sqs, settings.FINALIZE_QUEUE_URL),
   };
 };
+
+export interface EmailStores {
+  settings: SettingsStore;
+  messages: EmailMessageStore;
+}
+
+/** Email Import Settings and received messages, both in the state table. */
+export const createEmailStores = (settings: AwsSettings & StorageSettings): EmailStores => {
+  const db = createDocumentClient(settings);
+  return {
+    settings: new DynamoSettingsStore(db, settings.STATE_TABLE),
+    messages: new DynamoEmailMessageStore(db, settings.STATE_TABLE),
+  };
+};
+
+export const createMailSender = (settings: AwsSettings): MailSender =>
+  new SesMailSender(
+    new SESClient({
+      region: settings.AWS_REGION,
+      ...(settings.SES_ENDPOINT ? { endpoint: settings.SES_ENDPOINT } : {}),
+    }),
+  );

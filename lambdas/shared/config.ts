@@ -58,6 +58,21 @@ export const authSettings = z.object({
   CURSOR_SECRET: z.string().min(32),
 });
 
+/** Email imports: limits on a received message, and the reply's sender. */
+export const emailLimitSettings = z.object({
+  /** SES receives messages up to 40 MB; a larger stored message is refused before parsing. */
+  MAX_EMAIL_BYTES: positiveInt(40 * 1024 * 1024),
+  /** MIME parts of one message, nested messages included: thousands of tiny parts are refused. */
+  MAX_EMAIL_PARTS: positiveInt(200),
+  /** Multipart and forwarded-message nesting. */
+  MAX_EMAIL_DEPTH: positiveInt(8),
+});
+
+export const replySettings = z.object({
+  /** Sender of reply emails (an address at the verified import domain); no replies without it. */
+  REPLY_FROM: z.email().optional(),
+});
+
 /** Parses `env` against the merged settings schemas or throws a ConfigError that lists every problem. */
 export const loadConfig = <Shape extends z.ZodRawShape>(
   schema: z.ZodObject<Shape>,
@@ -76,3 +91,5 @@ export type StorageSettings = z.infer<typeof storageSettings>;
 export type QueueSettings = z.infer<typeof queueSettings>;
 export type ChunkingSettings = z.infer<typeof chunkingSettings>;
 export type AuthSettings = z.infer<typeof authSettings>;
+export type EmailLimitSettings = z.infer<typeof emailLimitSettings>;
+export type ReplySettings = z.infer<typeof replySettings>;

@@ -1,4 +1,6 @@
 import type { Readable } from 'node:stream';
+import type { EmailMessage } from './email-message';
+import type { EmailSettings } from './email-settings';
 import type { ChunkResult, RowError, TaskRecord, TaskStatus } from './model';
 
 /**
@@ -116,4 +118,40 @@ export interface RecordStore {
 export interface MessageQueue<Message> {
   /** Sends messages (batched as the queue allows); throws if any could not be sent. */
   send(messages: readonly Message[]): Promise<void>;
+}
+
+/** Account-wide settings kept in the state table. */
+export interface SettingsStore {
+  /** The saved Email Import Settings, or undefined when none were ever saved. */
+  getEmailSettings(): Promise<EmailSettings | undefined>;
+  putEmailSettings(settings: EmailSettings): Promise<void>;
+}
+
+/** Received messages and the claim on their one reply. */
+export interface EmailMessageStore {
+  /** Records a received message; false when it is already recorded (a redelivery). */
+  create(message: EmailMessage): Promise<boolean>;
+  get(messageId: string): Promise<EmailMessage | undefined>;
+  /**
+   * Claims the right to send the message's reply: true for exactly one caller. A reply already sent is
+   * never claimed again; a claim taken before `staleBefore` (its sender died) may be taken over.
+   */
+  claimReply(messageId: string, claimedAt: string, staleBefore: string): Promise<boolean>;
+  /** Records the reply as sent, under the claim taken at `claimedAt`. */
+  markReplySent(messageId: string, claimedAt: string, sentAt: string, replyMessageId: string): Promise<void>;
+  /** Gives the claim back after a failed send, so a retry can claim it at once. */
+  releaseReply(messageId: string, claimedAt: string): Promise<void>;
+}
+
+export interface OutgoingMail {
+  from: string;
+  to: string;
+  subject: string;
+  text: string;
+  html: string;
+}
+
+export interface MailSender {
+  /** Sends one message; resolves to the provider's message id. */
+  send(mail: OutgoingMail): Promise<string>;
 }

@@ -1,15 +1,21 @@
 import { Readable } from 'node:stream';
+import type { EmailMessage } from '../../lambdas/shared/email-message';
+import type { EmailSettings } from '../../lambdas/shared/email-settings';
 import type { ChunkResult, RowError, TaskRecord, TaskStatus } from '../../lambdas/shared/model';
 import type {
   ChunkCounts,
   CompletedPart,
+  EmailMessageStore,
   InsertOutcome,
+  MailSender,
   MessageQueue,
   ObjectHead,
   ObjectStore,
+  OutgoingMail,
   Page,
   RecordOrigin,
   RecordStore,
+  SettingsStore,
   StoredRecord,
   TaskStore,
 } from '../../lambdas/shared/ports';
@@ -256,5 +262,77 @@ export class FakeQueue<Message> implements MessageQueue<Message> {
   readonly sent: Message[] = [];
   async send(messages: readonly Message[]): Promise<void> {
     this.sent.push(...messages.map((message) => structuredClone(message)));
+  }
+}
+
+/** In-memory SettingsStore. */
+export class FakeSettingsStore implements SettingsStore {
+  email: EmailSettings | undefined;
+
+  async getEmailSettings(): Promise<EmailSettings | undefined> {
+    return this.email ? structuredClone(this.email) : undefined;
+  }
+
+  async putEmailSettings(settings: EmailSettings): Promise<void> {
+    this.email = structuredClone(settings);
+  }
+}
+
+/** In-memory EmailMessageStore with the conditional semantics of the DynamoDB adapter. */
+export class FakeEmailMessageStore implements EmailMessageStore {
+  readonly messages = new Map<string, EmailMessage>();
+
+  async create(message: EmailMessage): Promise<boolean> {
+    if (this.messages.has(message.messageId)) return false;
+    this.messages.set(message.messageId, structuredClone(message));
+    return true;
+  }
+
+  async get(messageId: string): Promise<EmailMessage | undefined> {
+    const message = this.messages.get(messageId);
+    return message ? structuredClone(message) : undefined;
+  }
+
+  async claimReply(messageId: string, claimedAt: string, staleBefore: string): Promise<boolean> {
+    const message = this.messages.get(messageId);
+    if (!message || message.replySentAt) return false;
+    if (message.replyClaimedAt !== undefined && message.replyClaimedAt >= staleBefore) return false;
+    message.replyClaimedAt = claimedAt;
+    return true;
+  }
+
+  async markReplySent(
+    messageId: string,
+    claimedAt: string,
+    sentAt: string,
+    replyMessageId: string,
+  ): Promise<void> {
+    const message = this.messages.get(messageId);
+    if (!message || message.replyClaimedAt !== claimedAt) {
+      throw Object.assign(new Error('The conditional request failed'), {
+        name: 'ConditionalCheckFailedException',
+      });
+    }
+    Object.assign(message, { replySentAt: sentAt, replyMessageId });
+  }
+
+  async releaseReply(messageId: string, claimedAt: string): Promise<void> {
+    const message = this.messages.get(messageId);
+    if (message?.replyClaimedAt === claimedAt) delete message.replyClaimedAt;
+  }
+}
+
+/** Collects sent mail; `failNext` makes the next sends throw, like a provider outage. */
+export class FakeMailSender implements MailSender {
+  readonly sent: OutgoingMail[] = [];
+  failNext = 0;
+
+  async send(mail: OutgoingMail): Promise<string> {
+    if (this.failNext > 0) {
+      this.failNext -= 1;
+      throw Object.assign(new Error('Throttling: Maximum sending rate exceeded'), { name: 'Throttling' });
+    }
+    this.sent.push(structuredClone(mail));
+    return `reply-${this.sent.length}`;
   }
 }

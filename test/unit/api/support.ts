@@ -13,7 +13,7 @@ import type { ApiLogger, ApiResponse } from '../../../lambdas/api/api-types';
 import { createCursorCodec } from '../../../lambdas/api/cursor-codec';
 import { createApi } from '../../../lambdas/api/router';
 import { createTokenVerifier } from '../../../lambdas/api/token-verifier';
-import { FakeObjectStore, FakeRecordStore, FakeTaskStore } from '../../helpers/fakes';
+import { FakeObjectStore, FakeRecordStore, FakeSettingsStore, FakeTaskStore } from '../../helpers/fakes';
 
 /** Shaped like a Cognito user pool: tokens are checked against this issuer and app client. */
 export const ISSUER = 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_TestPool';
@@ -95,12 +95,14 @@ export const createHarness = async () => {
   const objects = new FakeObjectStore();
   const tasks = new FakeTaskStore();
   const records = new FakeRecordStore();
+  const settings = new FakeSettingsStore();
   const logger: jest.Mocked<ApiLogger> = { info: jest.fn(), warn: jest.fn(), error: jest.fn() };
   let nextId = 0;
   const api = createApi({
     objects,
     tasks,
     records,
+    settings,
     verifyToken: createTokenVerifier({
       issuer: ISSUER,
       clientIds: [CLIENT_ID],
@@ -135,7 +137,7 @@ export const createHarness = async () => {
     return { status: raw.statusCode, headers: raw.headers, body, raw };
   };
 
-  return { api, call, objects, tasks, records, logger, signer, adminToken, viewerToken };
+  return { api, call, objects, tasks, records, settings, logger, signer, adminToken, viewerToken };
 };
 
 export type Harness = Awaited<ReturnType<typeof createHarness>>;
