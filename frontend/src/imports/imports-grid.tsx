@@ -6,6 +6,7 @@ import { Icon } from '../ui/icons';
 import { MenuButton } from '../ui/menu';
 import { StatusChip } from '../ui/status-chip';
 import { templateName } from '../ui/use-templates';
+import { isFinal } from './status';
 import { type TaskActionHandlers, taskMenuItems } from './task-actions';
 
 const COLUMNS = [
@@ -100,6 +101,11 @@ export const ImportsGrid = ({
               </td>
               <td>
                 <StatusChip status={task.status} />
+                {!isFinal(task.status) && task.totalRows !== undefined ? (
+                  <span className="row-progress">
+                    {formatCount(task.processedRows)} of {formatCount(task.totalRows)} rows
+                  </span>
+                ) : null}
               </td>
               <td className="date-cell">
                 <DateCell iso={task.createdAt} />
