@@ -66,6 +66,25 @@ const responseHeaders = (upstream: IncomingMessage): http.OutgoingHttpHeaders =>
   return headers;
 };
 
+/** S3's `response-*` query parameters of a GET, which fauxqs ignores: they name the download. */
+const RESPONSE_OVERRIDES = {
+  'response-content-disposition': 'content-disposition',
+  'response-content-type': 'content-type',
+  'response-cache-control': 'cache-control',
+} as const;
+
+/** The response headers a presigned GET asks S3 to set, as real S3 sets them. */
+export const responseOverrides = (method: string, url: string): http.OutgoingHttpHeaders => {
+  if (method !== 'GET' && method !== 'HEAD') return {};
+  const query = new URL(url, 'http://s3.local').searchParams;
+  const headers: http.OutgoingHttpHeaders = {};
+  for (const [parameter, header] of Object.entries(RESPONSE_OVERRIDES)) {
+    const value = query.get(parameter);
+    if (value !== null) headers[header] = value;
+  }
+  return headers;
+};
+
 const s3Error = (response: ServerResponse, status: number, code: string, message: string) => {
   if (response.headersSent) {
     response.destroy();
@@ -202,6 +221,7 @@ export const startS3Front = async (options: S3FrontOptions): Promise<RunningServ
       }
       response.writeHead(status, {
         ...responseHeaders(upstream),
+        ...(status < 300 ? responseOverrides(method, request.url ?? '/') : {}),
         ...corsResponseHeaders(options.cors, origin, method),
       });
       await pipeline(upstream, response);

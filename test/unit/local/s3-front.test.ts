@@ -7,7 +7,7 @@ import { consoleCorsRule } from '../../../local/cors';
 import type { Log } from '../../../local/log';
 import { NotificationJournal } from '../../../local/notification-journal';
 import type { CreatedObject } from '../../../local/s3-event';
-import { startS3Front } from '../../../local/s3-front';
+import { responseOverrides, startS3Front } from '../../../local/s3-front';
 import { listen, type RunningServer } from '../../../local/servers';
 
 const quietLog: Log = { info: () => undefined, warn: () => undefined, error: () => undefined };
@@ -157,6 +157,21 @@ describe('S3 front', () => {
     expect(put.status).toBe(403);
     expect(sent).toEqual([]);
     expect(await journal.pending(quietLog)).toEqual([]);
+  });
+
+  it('sets the download name a presigned GET asks for, as S3 does', async () => {
+    // Prepare
+    const disposition = `attachment; filename="users-exceptions.csv"`;
+    const query = `response-content-disposition=${encodeURIComponent(disposition)}&X-Amz-Expires=900`;
+
+    // Act
+    const response = await fetch(`${front.url}/bucket/reports/1/exceptions.csv?${query}`);
+    await response.arrayBuffer();
+
+    // Assess
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-disposition')).toBe(disposition);
+    expect(responseOverrides('PUT', `/bucket/k?${query}`)).toEqual({});
   });
 
   it('does not notify objects outside uploads/ or of another bucket', async () => {
