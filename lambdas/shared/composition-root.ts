@@ -85,6 +85,12 @@ export const createQueues = (settings: AwsSettings & QueueSettings): Queues => {
   };
 };
 
+/** The finalize queue alone, for stages that only hand tasks over to finalize-import. */
+export const createFinalizeQueue = (
+  settings: AwsSettings & Pick<QueueSettings, 'FINALIZE_QUEUE_URL'>,
+): MessageQueue<FinalizeMessage> =>
+  new SqsQueue<FinalizeMessage>(createSqsClient(settings), settings.FINALIZE_QUEUE_URL);
+
 export interface EmailStores {
   settings: SettingsStore;
   messages: EmailMessageStore;

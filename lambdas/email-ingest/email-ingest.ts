@@ -1,0 +1,225 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { EmailLimitSettings } from '../shared/config';
+import { formatSize } from '../shared/csv/sizes';
+import type { EmailMessage } from '../shared/email-message';
+import { DEFAULT_EMAIL_SETTINGS, isSenderAllowed, routeRecipients } from '../shared/email-settings';
+import { type FinalizeMessage, type TaskRecord, TaskSource, TaskStatus } from '../shared/model';
+import { inboundKey, uploadKey } from '../shared/object-keys';
+import type { EmailMessageStore, MessageQueue, ObjectStore, SettingsStore, TaskStore } from '../shared/ports';
+import {
+  checkStructure,
+  type MessageHeaders,
+  MessageRejectedError,
+  readHeaders,
+  walkAttachments,
+} from './mime';
+import { emailImportId, type ListedAttachment, type PlannedTask, planTasks, rejectMessage } from './plan';
+import { type EmailReceipt, failedVerdict } from './receipt';
+
+export interface EmailIngestDeps {
+  objects: ObjectStore;
+  tasks: TaskStore;
+  settings: SettingsStore;
+  messages: EmailMessageStore;
+  /** Tasks that are final from the start are handed to finalize-import, where replies are sent. */
+  finalize: MessageQueue<FinalizeMessage>;
+  limits: EmailLimitSettings;
+  logger: Pick<Logger, 'info' | 'warn'>;
+  now: () => Date;
+}
+
+/** What ingest did with one message; the handler logs it and tests assert it. */
+export const IngestOutcome = {
+  /** SES judged it spam, a virus carrier, or failed its SPF or DKIM check. */
+  FAILED_VERDICT: 'failed-verdict',
+  /** Email import is turned off. */
+  DISABLED: 'disabled',
+  /** No recipient is a configured import address. */
+  UNROUTED: 'unrouted',
+  /** The sender is not allowed (or the message names no single sender). */
+  STRANGER: 'stranger',
+  /** An automatic message (an auto-reply, a bounce, our own reply coming back). */
+  AUTOMATED: 'automated',
+  /** Tasks exist for the message (made now or by an earlier delivery). */
+  TASKS: 'tasks',
+} as const;
+export type IngestOutcome = (typeof IngestOutcome)[keyof typeof IngestOutcome];
+
+export interface IngestResult {
+  outcome: IngestOutcome;
+  /** Why a message was dropped, for the log. */
+  detail?: string;
+  importIds: string[];
+}
+
+const dropped = (outcome: IngestOutcome, detail: string): IngestResult => ({
+  outcome,
+  detail,
+  importIds: [],
+});
+
+/**
+ * Turns one received message (already stored under `inbound/`) into import tasks that run through the
+ * same pipeline as uploads: each CSV attachment is stored at its task's upload key, which starts
+ * validation. Mail that fails a verdict, is not for an import address, or comes from a sender not allowed
+ * makes nothing and gets no reply. An allowed message without a CSV, with another kind of file, or that
+ * cannot be read within the limits shows up as VALIDATION_FAILED tasks with a reason.
+ *
+ * Idempotent: task ids derive from the message id, every write is conditional, and a CSV already stored
+ * is not stored again. Throws only for faults worth a retry (storage, network).
+ */
+export const ingestEmail = async (deps: EmailIngestDeps, receipt: EmailReceipt): Promise<IngestResult> => {
+  const failed = failedVerdict(receipt);
+  if (failed) return dropped(IngestOutcome.FAILED_VERDICT, `${failed} verdict is FAIL`);
+
+  const settings = (await deps.settings.getEmailSettings()) ?? DEFAULT_EMAIL_SETTINGS;
+  if (!settings.enabled) return dropped(IngestOutcome.DISABLED, 'email import is turned off');
+  const route = routeRecipients(settings, receipt.recipients);
+  if (!route)
+    return dropped(IngestOutcome.UNROUTED, `no import address among ${receipt.recipients.join(', ')}`);
+
+  const rawKey = inboundKey(receipt.messageId);
+  const stored = await deps.objects.head(rawKey);
+  // SES stores the message before it invokes us; a missing object is a delay worth a retry.
+  if (!stored) throw new Error(`The raw message ${rawKey} is not stored (yet)`);
+
+  let headers: MessageHeaders;
+  try {
+    headers = await readHeaders(await deps.objects.getStream(rawKey));
+  } catch (error) {
+    if (error instanceof MessageRejectedError) return dropped(IngestOutcome.STRANGER, error.reason);
+    throw error;
+  }
+  const { from } = headers;
+  if (!from || !isSenderAllowed(settings, from)) {
+    return dropped(IngestOutcome.STRANGER, `sender ${from ?? '(none or several)'} is not allowed`);
+  }
+  const isImportAddress = settings.addresses.some((entry) => entry.address.trim().toLowerCase() === from);
+  if ((headers.autoSubmitted !== undefined && headers.autoSubmitted !== 'no') || isImportAddress) {
+    return dropped(IngestOutcome.AUTOMATED, `automatic message from ${from}`);
+  }
+
+  const planned = await planMessage(deps, rawKey, stored.size);
+  const importIds = planned.map((task) => emailImportId(receipt.messageId, task.slot));
+  const message: EmailMessage = {
+    messageId: receipt.messageId,
+    from,
+    subject: headers.subject ?? '',
+    receivedAt: receipt.receivedAt,
+    recipient: route.address,
+    templateId: route.templateId,
+    importIds,
+    reply: settings.replyToSender,
+  };
+  // Recorded before any task exists, so whoever finishes a task can find all of its siblings.
+  const firstDelivery = await deps.messages.create(message);
+
+  const tasks = await Promise.all(
+    planned.map((task, index) => ensureTask(deps, message, task, importIds[index] ?? '', rawKey)),
+  );
+  await storeAttachments(deps, rawKey, planned, tasks);
+
+  const finalFromStart = tasks.filter((task) => task.status === TaskStatus.VALIDATION_FAILED);
+  if (finalFromStart.length > 0) {
+    await deps.finalize.send(finalFromStart.map((task) => ({ kind: 'finalize', importId: task.importId })));
+  }
+  deps.logger.info('Email ingested', {
+    messageId: receipt.messageId,
+    firstDelivery,
+    templateId: route.templateId,
+    tasks: tasks.map((task) => ({ importId: task.importId, fileName: task.fileName, status: task.status })),
+  });
+  return { outcome: IngestOutcome.TASKS, importIds };
+};
+
+/**
+ * Megabytes of attachments a message of `maxBytes` can carry: base64 makes 3 bytes 4, in lines of 76
+ * characters plus CRLF (×1.368), and headers and the body take a little more: 40 MB carries about 29 MB.
+ */
+export const csvBudgetMb = (maxBytes: number): number => Math.floor(maxBytes / 1.37 / (1024 * 1024));
+
+/** The tasks a message becomes: it is checked against the limits before anything parses it. */
+const planMessage = async (deps: EmailIngestDeps, rawKey: string, size: number): Promise<PlannedTask[]> => {
+  const { limits } = deps;
+  if (size > limits.MAX_EMAIL_BYTES) {
+    return rejectMessage(
+      `The email is ${formatSize(size)}; the limit is ${formatSize(limits.MAX_EMAIL_BYTES)} per message, about ${csvBudgetMb(limits.MAX_EMAIL_BYTES)} MB of CSV once encoded: send the files in several emails or upload them in the console`,
+    );
+  }
+  try {
+    await checkStructure(await deps.objects.getStream(rawKey), {
+      maxParts: limits.MAX_EMAIL_PARTS,
+      maxDepth: limits.MAX_EMAIL_DEPTH,
+    });
+    const attachments: ListedAttachment[] = [];
+    await walkAttachments(await deps.objects.getStream(rawKey), async (attachment) => {
+      let bytes = 0;
+      for await (const chunk of attachment.content) bytes += (chunk as Buffer).length;
+      const { content: _content, ...described } = attachment;
+      attachments.push({ ...described, size: bytes });
+    });
+    return planTasks(attachments);
+  } catch (error) {
+    if (error instanceof MessageRejectedError) return rejectMessage(error.reason);
+    throw error;
+  }
+};
+
+/** Creates the task unless an earlier delivery did, and returns it as stored. */
+const ensureTask = async (
+  deps: EmailIngestDeps,
+  message: EmailMessage,
+  planned: PlannedTask,
+  importId: string,
+  rawKey: string,
+): Promise<TaskRecord> => {
+  const now = deps.now().toISOString();
+  const record: TaskRecord = {
+    importId,
+    templateId: message.templateId,
+    fileName: planned.fileName,
+    source: TaskSource.EMAIL,
+    email: { from: message.from, subject: message.subject, receivedAt: message.receivedAt },
+    createdBy: message.from,
+    createdAt: now,
+    processedRows: 0,
+    successCount: 0,
+    errorCount: 0,
+    objectKey: uploadKey(importId, planned.fileName),
+    emailKey: rawKey,
+    ...(planned.size !== undefined ? { fileSize: planned.size } : {}),
+    ...(planned.kind === 'csv'
+      ? { status: TaskStatus.PENDING }
+      : { status: TaskStatus.VALIDATION_FAILED, statusReason: planned.reason, startedAt: now, endedAt: now }),
+  };
+  if (await deps.tasks.create(record)) return record;
+  const existing = await deps.tasks.get(importId);
+  if (!existing) throw new Error(`Task ${importId} exists and then does not`);
+  return existing;
+};
+
+/**
+ * Streams each CSV attachment whose task still waits for its file into the task's upload key, in one
+ * more pass over the message. Storing it starts validation (S3 ObjectCreated), as a browser upload does.
+ */
+const storeAttachments = async (
+  deps: EmailIngestDeps,
+  rawKey: string,
+  planned: readonly PlannedTask[],
+  tasks: readonly TaskRecord[],
+): Promise<void> => {
+  const waiting = new Map<number, TaskRecord>();
+  for (const [index, plan] of planned.entries()) {
+    const task = tasks[index];
+    if (plan.kind !== 'csv' || typeof plan.slot !== 'number' || !task) continue;
+    if (task.status !== TaskStatus.PENDING || (await deps.objects.head(task.objectKey))) continue;
+    waiting.set(plan.slot, task);
+  }
+  if (waiting.size === 0) return;
+  await walkAttachments(await deps.objects.getStream(rawKey), async (attachment) => {
+    const task = waiting.get(attachment.index);
+    if (!task) return;
+    // Multipart under the hood: the local S3 emulator refuses single request bodies over 11 MiB.
+    await deps.objects.upload(task.objectKey, attachment.content, 'text/csv');
+  });
+};

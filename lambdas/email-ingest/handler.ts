@@ -1,0 +1,67 @@
+import type { SESEvent } from 'aws-lambda';
+import { z } from 'zod';
+import {
+  createEmailStores,
+  createFinalizeQueue,
+  createLogger,
+  createStores,
+} from '../shared/composition-root';
+import {
+  awsSettings,
+  emailLimitSettings,
+  loadConfig,
+  queueSettings,
+  storageSettings,
+} from '../shared/config';
+import { type EmailIngestDeps, ingestEmail } from './email-ingest';
+import { sesReceiptEventSchema, toEmailReceipt } from './receipt';
+
+/** SES receipt rule → email-ingest (asynchronous invocation, after the S3 action stored the message). */
+
+// Cold start: settings are checked and clients built once per container.
+const config = loadConfig(
+  z.object({
+    ...awsSettings.shape,
+    ...storageSettings.shape,
+    FINALIZE_QUEUE_URL: queueSettings.shape.FINALIZE_QUEUE_URL,
+    ...emailLimitSettings.shape,
+  }),
+);
+const logger = createLogger(config, 'email-ingest');
+const { objects, tasks } = createStores(config);
+const deps: EmailIngestDeps = {
+  objects,
+  tasks,
+  ...createEmailStores(config),
+  finalize: createFinalizeQueue(config),
+  limits: config,
+  logger,
+  now: () => new Date(),
+};
+
+/**
+ * Ingests every message of the event. A failure is thrown after the other records were tried, so Lambda
+ * retries the event (twice, for asynchronous invocations); ingest is idempotent, so records that went
+ * through the first time change nothing the second.
+ */
+export const handler = async (event: SESEvent): Promise<void> => {
+  const parsed = sesReceiptEventSchema.safeParse(event);
+  if (!parsed.success) {
+    // Retrying cannot fix a malformed event: log it for an operator instead.
+    logger.error('Not an SES receipt event; dropped', { issues: parsed.error.issues });
+    return;
+  }
+  const failures: unknown[] = [];
+  for (const record of parsed.data.Records) {
+    const receipt = toEmailReceipt(record);
+    try {
+      const result = await ingestEmail(deps, receipt);
+      logger.info('Message handled', { messageId: receipt.messageId, ...result });
+    } catch (error) {
+      logger.error('Message failed; the event will be retried', { messageId: receipt.messageId, error });
+      failures.push(error);
+    }
+  }
+  if (failures.length === 1) throw failures[0];
+  if (failures.length > 1) throw new AggregateError(failures, `${failures.length} messages failed`);
+};
