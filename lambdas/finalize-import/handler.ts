@@ -1,16 +1,33 @@
-import { createLogger, createStores } from '../shared/composition-root';
-import { awsSettings, loadConfig, storageSettings } from '../shared/config';
+import { createEmailStores, createLogger, createMailSender, createStores } from '../shared/composition-root';
+import { awsSettings, loadConfig, replySettings, storageSettings } from '../shared/config';
 import { finalizeMessageSchema } from '../shared/model';
 import { createSqsHandler } from '../shared/sqs-handler';
+import { type EmailReplyDeps, ReplyOutcome, replyWhenEmailDone } from './email-reply';
 import { type FinalizeDeps, finalizeImport } from './finalize-import';
 
 // Cold start: settings are checked and clients built once per container, not per message.
-const config = loadConfig(awsSettings.extend(storageSettings.shape));
+const config = loadConfig(awsSettings.extend(storageSettings.shape).extend(replySettings.shape));
 const logger = createLogger(config, 'finalize-import');
 const { objects, tasks } = createStores(config);
 const deps: FinalizeDeps = { objects, tasks, logger };
+const replies: EmailReplyDeps = {
+  objects,
+  tasks,
+  messages: createEmailStores(config).messages,
+  mail: createMailSender(config),
+  replyFrom: config.REPLY_FROM,
+  logger,
+  now: () => new Date(),
+};
 
-/** Finalize queue consumer: one FinalizeMessage per record, failures reported per message. */
+/**
+ * Finalize queue consumer: one FinalizeMessage per record, failures reported per message. A task that
+ * came by email may complete its email: the reply is sent here, after the final status, for tasks that
+ * ended here or earlier (ingest and validate-file hand theirs over). A failed reply fails the message,
+ * which is retried: finalizing again changes nothing, and the reply is tried again.
+ */
 export const handler = createSqsHandler(finalizeMessageSchema, logger, async (message) => {
-  await finalizeImport(deps, message);
+  const task = await finalizeImport(deps, message);
+  const reply = await replyWhenEmailDone(replies, task);
+  if (reply !== ReplyOutcome.NOT_EMAIL) logger.info('Email reply', { importId: task.importId, reply });
 });

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { createLogger, createQueues, createStores } from '../shared/composition-root';
 import { awsSettings, chunkingSettings, loadConfig, queueSettings, storageSettings } from '../shared/config';
 import { createSqsHandler } from '../shared/sqs-handler';
+import { handOverEndedEmailTask } from './hand-over';
 import { createdObjectKeys, s3NotificationSchema } from './s3-event';
 import { validateFile } from './validate-file';
 
@@ -17,12 +18,13 @@ const config = loadConfig(
 );
 const logger = createLogger(config, 'validate-file');
 const { objects, tasks } = createStores(config);
-const { chunks } = createQueues(config);
+const { chunks, finalize } = createQueues(config);
 const deps = { objects, tasks, chunks, settings: config, logger };
 
 export const handler = createSqsHandler(s3NotificationSchema, logger, async (notification) => {
   for (const objectKey of createdObjectKeys(notification)) {
     const outcome = await validateFile(deps, objectKey);
-    logger.info('Upload handled', { objectKey, outcome });
+    const handedOver = await handOverEndedEmailTask({ tasks, finalize }, objectKey, outcome);
+    logger.info('Upload handled', { objectKey, outcome, ...(handedOver ? { handedOver } : {}) });
   }
 });
