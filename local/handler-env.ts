@@ -14,6 +14,10 @@ export interface HandlerEnvInput {
   s3Endpoint: string;
   sqsEndpoint: string;
   dynamoEndpoint: string;
+  /** The outbound SES emulator (replies to emailed imports). */
+  sesEndpoint: string;
+  /** Sender of those replies. */
+  replyFrom: string;
   authIssuer: string;
   clientId: string;
   cursorSecret: string;
@@ -35,6 +39,8 @@ export const handlerEnvironment = (input: HandlerEnvInput): Record<string, strin
   S3_ENDPOINT: input.s3Endpoint,
   SQS_ENDPOINT: input.sqsEndpoint,
   DYNAMODB_ENDPOINT: input.dynamoEndpoint,
+  SES_ENDPOINT: input.sesEndpoint,
+  REPLY_FROM: input.replyFrom,
   AUTH_ISSUER: input.authIssuer,
   AUTH_CLIENT_IDS: input.clientId,
   CURSOR_SECRET: input.cursorSecret,

@@ -14,9 +14,12 @@ import { createLog, type Log } from './log';
 import { NotificationJournal, type ObjectProbe, replayJournal } from './notification-journal';
 import { QueuePoller, sqsPolledQueue } from './poller';
 import { provision } from './provision';
+import { ReceiptJournal } from './receipt-journal';
 import { type CreatedObject, s3EventNotification } from './s3-event';
 import { startS3Front } from './s3-front';
+import { startSesOutbound } from './ses-outbound';
 import type { LocalSettings } from './settings';
+import { deliverReceipt, startSmtpReceiver } from './smtp-receiver';
 
 /**
  * Assembles the local stack in dependency order: emulators, resources, secrets, handler environment,
@@ -34,9 +37,26 @@ export const QUEUE_CONSUMERS: readonly { queue: QueueDefinition['id']; stage: st
 
 /** API Gateway gives up on an integration after 29 seconds (and so does the API function's timeout). */
 const API_TIMEOUT_SECONDS = 29;
+/** The email-ingest function's timeout in the CDK stack. */
+const EMAIL_INGEST_TIMEOUT_SECONDS = 300;
+/** SES receives messages up to 40 MB; the SMTP receiver refuses larger ones as SES would. */
+export const SES_MAX_MESSAGE_BYTES = 40 * 1024 * 1024;
+/** Local replies come from the import domain of the local examples. */
+export const LOCAL_REPLY_FROM = 'no-reply@imports.localhost';
 
 export interface RunningStack {
-  urls: { console: string; api: string; s3: string; sqs: string; dynamodb: string; issuer: string };
+  urls: {
+    console: string;
+    api: string;
+    s3: string;
+    sqs: string;
+    dynamodb: string;
+    issuer: string;
+    /** `host:port` of the SMTP receiver, absent while email ingest is not built. */
+    smtp?: string;
+    /** The outbound mailbox viewer (replies to emailed imports). */
+    mailbox: string;
+  };
   /** Stage names whose handler module does not exist yet. */
   missing: string[];
   stop(): Promise<void>;
@@ -90,6 +110,7 @@ export const startStack = async (settings: LocalSettings): Promise<RunningStack>
 
     const issuer = localIssuer(ports.api, region);
     const s3Url = `http://localhost:${ports.s3}`;
+    const sesEndpoint = `http://127.0.0.1:${ports.ses}`;
     Object.assign(
       process.env,
       handlerEnvironment({
@@ -98,6 +119,8 @@ export const startStack = async (settings: LocalSettings): Promise<RunningStack>
         s3Endpoint: s3Url,
         sqsEndpoint: emulators.fauxqsEndpoint,
         dynamoEndpoint: emulators.dynamoEndpoint,
+        sesEndpoint,
+        replyFrom: LOCAL_REPLY_FROM,
         authIssuer: issuer,
         clientId: LOCAL_CLIENT_ID,
         cursorSecret: secrets.cursorSecret,
@@ -122,8 +145,10 @@ export const startStack = async (settings: LocalSettings): Promise<RunningStack>
         invoker: await load(consumer.stage, queueDefinition(consumer.queue).functionTimeoutSeconds),
       });
     }
+    const ingest = await load('email-ingest', EMAIL_INGEST_TIMEOUT_SECONDS);
     const missing = [
       ...(api ? [] : ['api']),
+      ...(ingest ? [] : ['email-ingest']),
       ...consumers.filter((consumer) => !consumer.invoker).map((consumer) => consumer.stage),
     ];
     for (const stage of missing) log.warn('handler not built yet; its part of the stack is idle', { stage });
@@ -165,6 +190,39 @@ export const startStack = async (settings: LocalSettings): Promise<RunningStack>
     });
     stopSteps.push({ name: 'console and API', run: () => http.close() });
 
+    const sesOutbound = await startSesOutbound({
+      port: ports.ses,
+      dir: join(paths.root, 'ses'),
+      log: createLog('ses'),
+    });
+    stopSteps.push({ name: 'SES emulator', run: () => sesOutbound.stop() });
+    let smtpAddress: string | undefined;
+    if (ingest) {
+      const receipts = new ReceiptJournal(join(paths.root, 'inbound-events'));
+      const receiverLog = createLog('smtp');
+      const smtp = await startSmtpReceiver({
+        port: ports.smtp,
+        s3: clients.s3,
+        bucket: provisioned.bucket,
+        region,
+        maxBytes: SES_MAX_MESSAGE_BYTES,
+        journal: receipts,
+        ingest,
+        log: receiverLog,
+      });
+      stopSteps.push({ name: 'SMTP receiver', run: () => smtp.close() });
+      smtpAddress = `127.0.0.1:${smtp.port}`;
+      // Messages accepted before a crash whose ingest never finished: delivered now, in the background.
+      for (const entry of await receipts.pending(receiverLog)) {
+        receiverLog.info('replaying a journaled message', {
+          messageId: entry.event.Records[0]?.ses.mail.messageId,
+        });
+        deliverReceipt({ journal: receipts, ingest, log: receiverLog }, entry).catch((error: unknown) =>
+          receiverLog.error('replaying a journaled message failed', error),
+        );
+      }
+    }
+
     const pollers: QueuePoller[] = [];
     // Pollers stop first (pushed last), all at once: in-flight batches finish while S3 and the API still answer.
     stopSteps.push({
@@ -197,6 +255,8 @@ export const startStack = async (settings: LocalSettings): Promise<RunningStack>
         sqs: emulators.fauxqsEndpoint,
         dynamodb: emulators.dynamoEndpoint,
         issuer,
+        ...(smtpAddress ? { smtp: smtpAddress } : {}),
+        mailbox: sesOutbound.mailboxUrl,
       },
       missing,
       stop: () => unwind(stopSteps, log),

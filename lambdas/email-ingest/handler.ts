@@ -9,8 +9,8 @@ import {
 import {
   awsSettings,
   emailLimitSettings,
+  finalizeQueueSettings,
   loadConfig,
-  queueSettings,
   storageSettings,
 } from '../shared/config';
 import { type EmailIngestDeps, ingestEmail } from './email-ingest';
@@ -23,7 +23,7 @@ const config = loadConfig(
   z.object({
     ...awsSettings.shape,
     ...storageSettings.shape,
-    FINALIZE_QUEUE_URL: queueSettings.shape.FINALIZE_QUEUE_URL,
+    ...finalizeQueueSettings.shape,
     ...emailLimitSettings.shape,
   }),
 );

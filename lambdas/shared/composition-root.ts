@@ -11,7 +11,7 @@ import { DynamoTaskStore } from './adapters/dynamo-task-store';
 import { S3ObjectStore } from './adapters/s3-object-store';
 import { SesMailSender } from './adapters/ses-mail-sender';
 import { SqsQueue } from './adapters/sqs-queue';
-import type { AwsSettings, QueueSettings, StorageSettings } from './config';
+import type { AwsSettings, FinalizeQueueSettings, QueueSettings, StorageSettings } from './config';
 import type { ChunkMessage, FinalizeMessage } from './model';
 import type {
   EmailMessageStore,
@@ -87,7 +87,7 @@ export const createQueues = (settings: AwsSettings & QueueSettings): Queues => {
 
 /** The finalize queue alone, for stages that only hand tasks over to finalize-import. */
 export const createFinalizeQueue = (
-  settings: AwsSettings & Pick<QueueSettings, 'FINALIZE_QUEUE_URL'>,
+  settings: AwsSettings & FinalizeQueueSettings,
 ): MessageQueue<FinalizeMessage> =>
   new SqsQueue<FinalizeMessage>(createSqsClient(settings), settings.FINALIZE_QUEUE_URL);
 

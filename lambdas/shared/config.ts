@@ -30,14 +30,19 @@ export const queueSettings = z.object({
   FINALIZE_QUEUE_URL: url,
 });
 
+/** The finalize queue alone, for stages that only hand finished tasks over to finalize-import. */
+export const finalizeQueueSettings = queueSettings.pick({ FINALIZE_QUEUE_URL: true });
+
 export const chunkingSettings = z.object({
   /** Upper bounds of one chunk; whichever is reached first closes it. */
   CHUNK_MAX_ROWS: positiveInt(5000),
   CHUNK_MAX_BYTES: positiveInt(4 * 1024 * 1024),
   /** One record longer than this is a TOO_LONG row error, never loaded whole. */
   MAX_RECORD_BYTES: positiveInt(1024 * 1024),
-  /** Conditional writes in flight at once in one chunk worker. */
-  WRITE_CONCURRENCY: positiveInt(32),
+  /** Record-store requests in flight at once in one chunk worker. */
+  WRITE_CONCURRENCY: positiveInt(4),
+  /** Records per insert request; 25 is DynamoDB's limit of statements per BatchExecuteStatement. */
+  WRITE_BATCH_SIZE: positiveInt(25).pipe(z.number().max(25)),
 });
 
 export const authSettings = z.object({
@@ -89,6 +94,7 @@ export const loadConfig = <Shape extends z.ZodRawShape>(
 export type AwsSettings = z.infer<typeof awsSettings>;
 export type StorageSettings = z.infer<typeof storageSettings>;
 export type QueueSettings = z.infer<typeof queueSettings>;
+export type FinalizeQueueSettings = z.infer<typeof finalizeQueueSettings>;
 export type ChunkingSettings = z.infer<typeof chunkingSettings>;
 export type AuthSettings = z.infer<typeof authSettings>;
 export type EmailLimitSettings = z.infer<typeof emailLimitSettings>;
