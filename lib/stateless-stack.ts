@@ -31,7 +31,7 @@ const indexNames = (definition: TableDefinition): string[] => definition.indexes
 
 /**
  * The code and its wiring, replaceable at any time without touching data: the four pipeline functions, their
- * event sources, the HTTP API, the console's configuration, and (once its handler exists) email receiving.
+ * event sources, the HTTP API, the console's configuration, and (with an import domain) email receiving.
  * Each function gets exactly the objects, items and queues its stage uses.
  */
 export class StatelessStack extends Stack {
@@ -196,8 +196,9 @@ export class StatelessStack extends Stack {
 
   /**
    * Email imports (DESIGN §2): SES stores each message under `inbound/` and invokes email ingest, which turns
-   * attachments into uploads. The handler comes in a later issue; until `lambdas/email-ingest/handler.ts`
-   * exists, asking for an import domain fails the synth rather than deploying receiving without a consumer.
+   * attachments into uploads and hands tasks that are final from the start to finalize-import. validate-file
+   * does the same for emailed files it rejects, and finalize-import sends the sender's reply through SES.
+   * Asking for an import domain without `lambdas/email-ingest/handler.ts` fails the synth.
    */
   private addEmailImports(
     settings: DeploySettings,
@@ -207,12 +208,14 @@ export class StatelessStack extends Stack {
   ): ImportFunction {
     if (!entry) {
       throw new Error(
-        'importDomain is set, but lambdas/email-ingest/handler.ts does not exist yet: email imports cannot be deployed without it',
+        'importDomain is set, but lambdas/email-ingest/handler.ts does not exist: email imports cannot be deployed without it',
       );
     }
+    const { stateTable, recordsTable, queues } = deps.stateful;
     const ingest = deps
       .newFunction('EmailIngest', entry, {
         description: 'email-ingest: turns a received email into import tasks',
+        // Three streaming passes over a message of up to 40 MB, MIME decoding in between.
         memorySize: 1024,
         timeout: Duration.minutes(5),
       })
@@ -220,10 +223,10 @@ export class StatelessStack extends Stack {
         prefixes: { [INBOUND_PREFIX]: ['read'], [UPLOADS_PREFIX]: ['write'] },
         headsMissingKeys: true,
       })
-      .useTable('STATE_TABLE', deps.stateful.stateTable, {
-        actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
-      })
-      .useTable('RECORDS_TABLE', deps.stateful.recordsTable, { actions: [] });
+      // Settings and message records are read and created, tasks created and read: never updated here.
+      .useTable('STATE_TABLE', stateTable, { actions: ['dynamodb:GetItem', 'dynamodb:PutItem'] })
+      .useTable('RECORDS_TABLE', recordsTable, { actions: [] })
+      .sendsTo('FINALIZE_QUEUE_URL', queues.finalize.queue);
 
     const receiving = new EmailReceiving(this, 'EmailReceiving', {
       ruleSetName: receiptRuleSetName(settings.stackPrefix),
@@ -234,9 +237,23 @@ export class StatelessStack extends Stack {
       objectKeyPrefix: INBOUND_PREFIX,
       ingest: ingest.handler,
     });
+
+    // Emailed files that validate-file rejects reach finalize-import too, where replies are sent.
+    this.validateFile.sendsTo('FINALIZE_QUEUE_URL', queues.finalize.queue);
+    // The reply reads row errors (a query on the task's items), checks and links the reports, and sends.
+    // biome-ignore lint/correctness/useHookAtTopLevel: useBucket is ImportFunction's grant helper, not a React hook.
+    this.finalizeImport
+      .useBucket(deps.bucket, { prefixes: { [REPORTS_PREFIX]: ['read'] }, headsMissingKeys: true })
+      .useTable('STATE_TABLE', stateTable, { actions: ['dynamodb:Query'] })
+      .sendsMailAs(replyAddress(importDomain), receiving.identity.emailIdentityArn);
+
     new CfnOutput(this, 'ReceiptRuleSetName', {
       value: receiving.ruleSet.receiptRuleSetName,
       description: 'Activate with: aws ses set-active-receipt-rule-set --rule-set-name <this>',
+    });
+    new CfnOutput(this, 'ReplyFrom', {
+      value: replyAddress(importDomain),
+      description: 'Sender of the replies to emailed imports',
     });
     receiving.identity.dkimRecords.forEach((record, index) => {
       new CfnOutput(this, `DkimRecord${index + 1}`, {
@@ -258,6 +275,9 @@ export class StatelessStack extends Stack {
     ];
   }
 }
+
+/** Replies come from a no-reply address of the import domain, which the SES identity verifies. */
+export const replyAddress = (importDomain: string): string => `no-reply@${importDomain}`;
 
 type FunctionOptions = Pick<ImportFunctionProps, 'description' | 'memorySize' | 'timeout'>;
 type NewFunction = (constructId: string, entry: string, options: FunctionOptions) => ImportFunction;

@@ -11,7 +11,9 @@ import type {
   authSettings,
   awsSettings,
   chunkingSettings,
+  emailLimitSettings,
   queueSettings,
+  replySettings,
   storageSettings,
 } from '../../lambdas/shared/config';
 import { nagResourceName } from '../nag-findings';
@@ -29,7 +31,9 @@ export type SettingName =
   | keyof typeof storageSettings.shape
   | keyof typeof queueSettings.shape
   | keyof typeof chunkingSettings.shape
-  | keyof typeof authSettings.shape;
+  | keyof typeof authSettings.shape
+  | keyof typeof emailLimitSettings.shape
+  | keyof typeof replySettings.shape;
 
 /** Object operations a function may perform under one key prefix of the data bucket. */
 export type ObjectAccess = 'read' | 'write' | 'delete';
@@ -193,6 +197,22 @@ export class ImportFunction extends Construct {
         );
       }
     }
+    return this;
+  }
+
+  /**
+   * `REPLY_FROM` plus permission to send mail through SES as that one address of a verified identity
+   * (the condition keeps the function from sending as any other address of the domain).
+   */
+  sendsMailAs(from: string, identityArn: string): this {
+    this.setting('REPLY_FROM', from);
+    this.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['ses:SendEmail'],
+        resources: [identityArn],
+        conditions: { StringEquals: { 'ses:FromAddress': from } },
+      }),
+    );
     return this;
   }
 

@@ -13,11 +13,8 @@ import { findHandlerEntries } from '../../lib/handler-entries';
 /** Repository root, as `cdk synth` sees it. */
 export const PROJECT_ROOT = resolve(__dirname, '..', '..');
 
-/** The real handler modules; tests that need email ingest add the fixture below. */
+/** The real handler modules, email ingest included. */
 export const REAL_HANDLERS = findHandlerEntries(join(PROJECT_ROOT, 'lambdas'));
-
-/** Stands in for the email-ingest handler, which a later issue adds, so the SES wiring can be tested. */
-export const EMAIL_INGEST_FIXTURE = join(__dirname, 'fixtures', 'email-ingest', 'handler.ts');
 
 /** A console directory that does not exist: the default for tests, so the real `frontend/dist` never leaks in. */
 export const NO_CONSOLE_BUILD = join(__dirname, 'fixtures', 'no-console-build');

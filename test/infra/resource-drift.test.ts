@@ -10,13 +10,7 @@ import {
 } from '../../lambdas/shared/resource-definitions';
 import type { HandlerEntries } from '../../lib/handler-entries';
 import { functionId } from './cfn-json';
-import {
-  type CfnResourceJson,
-  EMAIL_INGEST_FIXTURE,
-  REAL_HANDLERS,
-  resourcesOfType,
-  synthesizeTestApp,
-} from './infra-app';
+import { type CfnResourceJson, REAL_HANDLERS, resourcesOfType, synthesizeTestApp } from './infra-app';
 
 /**
  * The CDK stacks and the local provisioner both build from `lambdas/shared/resource-definitions.ts` and
@@ -257,21 +251,40 @@ describe('drift between each function environment and the settings its handler p
     expect(parsed.success).toBe(false);
   });
 
-  it('passes the email-ingest function the storage settings once its handler exists', () => {
-    // Prepare
-    const withMail = synthesizeTestApp(
-      { importDomain: 'imports.example.com' },
-      { handlers: { ...REAL_HANDLERS, 'email-ingest': EMAIL_INGEST_FIXTURE } },
-    );
+  describe('with email imports', () => {
+    const withMail = synthesizeTestApp({ importDomain: 'imports.example.com' });
     const mailTemplates: Templates = {
       stateful: withMail.statefulTemplate.toJSON(),
       stateless: withMail.statelessTemplate.toJSON(),
     };
+    const mailCases: [string, keyof HandlerEntries][] = [
+      ['EmailIngest', 'email-ingest'],
+      ['ValidateFile', 'validate-file'],
+      ['FinalizeImport', 'finalize-import'],
+    ];
 
-    // Act
-    const env = environmentOf(mailTemplates, functionId(withMail.statelessTemplate, 'EmailIngest'));
+    it.each(mailCases)('%s starts, with nothing extra in its environment', (name, stage) => {
+      // Act
+      const { parsed, unknownNames } = checkEnvironment(
+        mailTemplates,
+        functionId(withMail.statelessTemplate, name),
+        REAL_HANDLERS[stage] ?? '',
+      );
 
-    // Assess
-    expect(settingsPieces.storageSettings.safeParse(env).success).toBe(true);
+      // Assess
+      expect(
+        parsed.success ? [] : parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`),
+      ).toEqual([]);
+      expect(unknownNames).toEqual([]);
+    });
+
+    it('gives finalize-import the address replies come from', () => {
+      const { env } = checkEnvironment(
+        mailTemplates,
+        functionId(withMail.statelessTemplate, 'FinalizeImport'),
+        REAL_HANDLERS['finalize-import'],
+      );
+      expect(env.REPLY_FROM).toBe('no-reply@imports.example.com');
+    });
   });
 });

@@ -1,13 +1,7 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { QUEUES } from '../../lambdas/shared/resource-definitions';
 import { DEAD_LETTER_RETENTION } from '../../lib/constructs/work-queue';
-import {
-  EMAIL_INGEST_FIXTURE,
-  propertiesOf,
-  REAL_HANDLERS,
-  resourcesOfType,
-  synthesizeTestApp,
-} from './infra-app';
+import { propertiesOf, resourcesOfType, synthesizeTestApp } from './infra-app';
 
 // Built once for the file: every test reads the same synthesized templates.
 const built = synthesizeTestApp({ retentionDays: '45', adminEmail: 'first.admin@example.com' });
@@ -269,10 +263,7 @@ describe('stateful stack', () => {
 });
 
 describe('stateful stack with email imports', () => {
-  const withMail = synthesizeTestApp(
-    { importDomain: 'imports.example.com' },
-    { handlers: { ...REAL_HANDLERS, 'email-ingest': EMAIL_INGEST_FIXTURE } },
-  );
+  const withMail = synthesizeTestApp({ importDomain: 'imports.example.com' });
 
   it('lets SES write raw mail under inbound/ only, and only for the receipt rule of this deployment', () => {
     withMail.statefulTemplate.hasResourceProperties('AWS::S3::BucketPolicy', {

@@ -4,13 +4,7 @@ import { join } from 'node:path';
 import { Match } from 'aws-cdk-lib/assertions';
 import { queueDefinition } from '../../lambdas/shared/resource-definitions';
 import { actionsByResource, cfnString, functionId, functionStatements } from './cfn-json';
-import {
-  EMAIL_INGEST_FIXTURE,
-  propertiesOf,
-  REAL_HANDLERS,
-  resourcesOfType,
-  synthesizeTestApp,
-} from './infra-app';
+import { propertiesOf, REAL_HANDLERS, resourcesOfType, synthesizeTestApp } from './infra-app';
 
 // Built once for the file: every test reads the same synthesized templates.
 const built = synthesizeTestApp({ chunkMaxConcurrency: '7', logRetentionDays: '14' });
@@ -297,10 +291,10 @@ describe('stateless stack: email imports', () => {
 
   it('stores mail that arrived over TLS and was scanned, then hands it to email ingest', () => {
     // Act
-    const withMail = synthesizeTestApp(
-      { importDomain: 'imports.example.com', importAddresses: 'users@imports.example.com' },
-      { handlers: { ...REAL_HANDLERS, 'email-ingest': EMAIL_INGEST_FIXTURE } },
-    );
+    const withMail = synthesizeTestApp({
+      importDomain: 'imports.example.com',
+      importAddresses: 'users@imports.example.com',
+    });
 
     // Assess
     withMail.statelessTemplate.hasResourceProperties('AWS::SES::ReceiptRule', {
@@ -335,6 +329,87 @@ describe('stateless stack: email imports', () => {
       Action: 'lambda:InvokeFunction',
       Principal: 'ses.amazonaws.com',
       SourceAccount: { Ref: 'AWS::AccountId' },
+    });
+  });
+
+  describe('least privilege of the email functions', () => {
+    const withMail = synthesizeTestApp({ importDomain: 'imports.example.com' });
+    const mailTemplate = withMail.statelessTemplate;
+    const accessOf = (name: string) =>
+      actionsByResource(functionStatements(mailTemplate, functionId(mailTemplate, name)));
+    const objectAccessOf = (name: string) =>
+      Object.fromEntries(
+        Object.entries(accessOf(name))
+          .filter(([resource]) => resource.startsWith(`${DATA_BUCKET}/`))
+          .map(([resource, actions]) => [resource.slice(DATA_BUCKET.length + 1), actions]),
+      );
+    const tableActionsOf = (name: string, table: RegExp) =>
+      Object.entries(accessOf(name))
+        .filter(([resource]) => table.test(resource) && !resource.includes('/index/'))
+        .flatMap(([, actions]) => actions)
+        .sort();
+
+    it('lets email ingest read raw mail, write uploads, create tasks and hand them to finalize, nothing more', () => {
+      expect(objectAccessOf('EmailIngest')).toEqual({
+        'inbound/*': ['s3:GetObject'],
+        'uploads/*': ['s3:AbortMultipartUpload', 's3:PutObject'],
+      });
+      expect(tableActionsOf('EmailIngest', /StateTable/)).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem']);
+      expect(tableActionsOf('EmailIngest', /RecordsTable/)).toEqual([]);
+      const sends = Object.entries(accessOf('EmailIngest'))
+        .filter(([, actions]) => actions.includes('sqs:SendMessage'))
+        .map(([resource]) => resource);
+      expect(sends).toEqual([expect.stringMatching(/FinalizeQueue/)]);
+    });
+
+    it('lets only finalize-import send mail, as the reply address of the verified domain only', () => {
+      // Act
+      const senders = ['EmailIngest', 'ValidateFile', 'ProcessChunk', 'FinalizeImport', 'Api'].filter(
+        (name) =>
+          functionStatements(mailTemplate, functionId(mailTemplate, name)).some((statement) =>
+            statement.actions.some((action) => action.startsWith('ses:')),
+          ),
+      );
+      const policies = Object.values(resourcesOfType(mailTemplate, 'AWS::IAM::Policy'));
+      const sesStatements = policies
+        .flatMap(
+          (policy) =>
+            (propertiesOf(policy).PolicyDocument as { Statement: Record<string, unknown>[] }).Statement,
+        )
+        .filter((statement) => JSON.stringify(statement.Action).includes('ses:'));
+
+      // Assess
+      expect(senders).toEqual(['FinalizeImport']);
+      expect(sesStatements).toEqual([
+        {
+          Action: 'ses:SendEmail',
+          Effect: 'Allow',
+          Resource: expect.objectContaining({ 'Fn::Join': expect.anything() }),
+          Condition: { StringEquals: { 'ses:FromAddress': 'no-reply@imports.example.com' } },
+        },
+      ]);
+      // The identity of the import domain, by reference to the EmailIdentity resource.
+      expect(JSON.stringify(sesStatements[0]?.Resource)).toMatch(
+        /":identity\/",\{"Ref":"EmailReceivingDomain/,
+      );
+    });
+
+    it('lets finalize-import read reports (to link them) and validate-file hand rejected files to it', () => {
+      expect(objectAccessOf('FinalizeImport')).toEqual({
+        'work/*': ['s3:DeleteObject', 's3:GetObject'],
+        'reports/*': ['s3:AbortMultipartUpload', 's3:GetObject', 's3:PutObject'],
+      });
+      expect(tableActionsOf('FinalizeImport', /StateTable/)).toEqual([
+        'dynamodb:GetItem',
+        'dynamodb:Query',
+        'dynamodb:UpdateItem',
+      ]);
+      const finalizeSenders = ['ValidateFile', 'ProcessChunk', 'EmailIngest'].filter((name) =>
+        Object.entries(accessOf(name)).some(
+          ([resource, actions]) => /FinalizeQueue/.test(resource) && actions.includes('sqs:SendMessage'),
+        ),
+      );
+      expect(finalizeSenders).toEqual(['ValidateFile', 'ProcessChunk', 'EmailIngest']);
     });
   });
 });
