@@ -1,16 +1,19 @@
 import { mkdir } from 'node:fs/promises';
-import { closeServer, listen } from './servers';
+import { startDynamoProcess } from './dynamodb-process';
 import type { DataPaths, Ports } from './settings';
 
 /**
  * The AWS emulators of the local stack, state on disk under the data dir: fauxqs (S3 + SQS) in library
- * mode, because only that honours its persistence options, and dynalite (DynamoDB) on LevelDB.
+ * mode, because only that honours its persistence options, and dynalite (DynamoDB) on LevelDB in a
+ * process of its own (`dynamodb-process.ts`), so the store does not share a core with the handlers.
  */
 
 export interface Emulators {
   /** fauxqs endpoint (S3 and SQS wire protocols). */
   fauxqsEndpoint: string;
   dynamoEndpoint: string;
+  /** Peak resident memory of the DynamoDB emulator's process, in MB, where the OS tells. */
+  dynamoPeakRssMb(): Promise<number | undefined>;
   stop(): Promise<void>;
 }
 
@@ -30,14 +33,13 @@ export const startEmulators = async (ports: Ports, paths: DataPaths, region: str
   });
 
   try {
-    const { default: dynalite } = await import('dynalite');
-    const dynamo = dynalite({ path: paths.dynamo, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-    await listen(dynamo, ports.dynamo);
+    const dynamo = await startDynamoProcess(paths.dynamo, ports.dynamo);
     return {
       fauxqsEndpoint: `http://127.0.0.1:${ports.fauxqs}`,
-      dynamoEndpoint: `http://127.0.0.1:${ports.dynamo}`,
+      dynamoEndpoint: dynamo.endpoint,
+      dynamoPeakRssMb: () => dynamo.peakRssMb(),
       stop: async () => {
-        const results = await Promise.allSettled([fauxqs.stop(), closeServer(dynamo)]);
+        const results = await Promise.allSettled([fauxqs.stop(), dynamo.stop()]);
         const failed = results.find((result) => result.status === 'rejected');
         if (failed) throw failed.reason;
       },

@@ -102,6 +102,7 @@ const importChunk = async (
       template,
       importId: message.importId,
       concurrency: settings.WRITE_CONCURRENCY,
+      batchSize: settings.WRITE_BATCH_SIZE,
       retry: deps.retry ?? DEFAULT_RETRY,
     },
     writes.map((entry) => entry.write),

@@ -1,11 +1,12 @@
-import type { InsertOutcome, RecordStore } from '../shared/ports';
+import type { BatchInsertOutcome, InsertOutcome, RecordStore } from '../shared/ports';
 import type { TemplateDefinition } from '../shared/templates';
 
 /**
- * Commits a chunk's valid rows with bounded concurrency. A store error is retried with backoff; one that
- * persists fails the whole chunk (and SQS redelivers it): a row is never reported as failed because the
- * store was down. Retried writes are safe because insert-only writes recognise their own earlier write
- * ('already-ours') and upserts rewrite the same value.
+ * Commits a chunk's valid rows: insert-only templates in batches (one store request per `batchSize`
+ * records), upserts one by one; `concurrency` requests in flight either way. A store error is retried
+ * with backoff; one that persists fails the whole chunk (and SQS redelivers it): a row is never reported
+ * as failed because the store was down. Retried writes are safe because insert-only writes recognise their
+ * own earlier write ('already-ours') and upserts rewrite the same value.
  */
 
 export interface RetryPolicy {
@@ -36,7 +37,10 @@ export interface WriteInput {
   records: RecordStore;
   template: TemplateDefinition;
   importId: string;
+  /** Store requests in flight at once. */
   concurrency: number;
+  /** Records per insert request. */
+  batchSize: number;
   retry: RetryPolicy;
 }
 
@@ -46,43 +50,140 @@ export const writeRecords = async (
   writes: readonly RowWrite[],
 ): Promise<InsertOutcome[]> => {
   const outcomes: InsertOutcome[] = new Array(writes.length);
-  let next = 0;
-  let failure: unknown;
-  const worker = async () => {
-    while (failure === undefined && next < writes.length) {
-      const index = next;
-      next += 1;
-      const write = writes[index];
-      if (!write) continue;
-      try {
-        outcomes[index] = await writeWithRetry(input, write);
-      } catch (error) {
-        // Stop taking rows; the writes already in flight finish before the error is raised.
-        failure ??= error;
-      }
+  const indexes = writes.map((_, index) => index);
+  if (input.template.mode === 'insert') {
+    // A key met again waits for the pass after its first row's: the first row in the file wins.
+    for (let pass = indexes; pass.length > 0; ) {
+      const { firsts, repeats } = splitRepeatedKeys(writes, pass);
+      const groups = inGroups(firsts, Math.max(1, input.batchSize));
+      await runBounded(groups, input.concurrency, async (group) => {
+        const written = await insertGroupWithRetry(input, group, writes);
+        for (const [index, outcome] of written) outcomes[index] = outcome;
+      });
+      pass = repeats;
     }
-  };
-  const workers = Math.max(1, Math.min(input.concurrency, writes.length));
-  await Promise.all(Array.from({ length: workers }, worker));
-  if (failure !== undefined) throw failure;
+  } else {
+    // Upserts have no batch form that keeps the original createdAt; as many rows in flight as batches hold.
+    await runBounded(indexes, input.concurrency * Math.max(1, input.batchSize), async (index) => {
+      const write = writes[index];
+      if (!write) return;
+      await withRetry(input.retry, write.rowNumber, () =>
+        input.records.upsert(input.template.templateId, write.key, write.record, origin(input, write)),
+      );
+      outcomes[index] = 'inserted';
+    });
+  }
   return outcomes;
 };
 
-const writeWithRetry = async (input: WriteInput, write: RowWrite): Promise<InsertOutcome> => {
-  const origin = { importId: input.importId, rowNumber: write.rowNumber };
-  for (let attempt = 1; ; attempt += 1) {
-    try {
-      if (input.template.mode === 'insert') {
-        return await input.records.insert(input.template.templateId, write.key, write.record, origin);
-      }
-      await input.records.upsert(input.template.templateId, write.key, write.record, origin);
-      return 'inserted';
-    } catch (error) {
-      if (attempt >= input.retry.attempts) {
-        throw new RecordStoreUnavailableError(write.rowNumber, attempt, { cause: error });
-      }
-      const delay = input.retry.baseDelayMs * 2 ** (attempt - 1);
-      await new Promise((resolve) => setTimeout(resolve, delay / 2 + Math.random() * (delay / 2)));
+const origin = (input: WriteInput, write: RowWrite) => ({
+  importId: input.importId,
+  rowNumber: write.rowNumber,
+});
+
+/** Indexes whose key is the first of its kind in this pass, and the rest (for a later pass). */
+const splitRepeatedKeys = (writes: readonly RowWrite[], pass: readonly number[]) => {
+  const seen = new Set<string>();
+  const firsts: number[] = [];
+  const repeats: number[] = [];
+  for (const index of pass) {
+    const key = writes[index]?.key ?? '';
+    if (seen.has(key)) {
+      repeats.push(index);
+    } else {
+      seen.add(key);
+      firsts.push(index);
     }
   }
+  return { firsts, repeats };
+};
+
+const inGroups = <T>(items: readonly T[], size: number): T[][] => {
+  const groups: T[][] = [];
+  for (let start = 0; start < items.length; start += size) groups.push(items.slice(start, start + size));
+  return groups;
+};
+
+/**
+ * Inserts one group; rows the store leaves unprocessed (throttling) are sent again after a backoff, and
+ * so is the whole rest of the group after an error. Resolves to each row's final outcome by index.
+ */
+const insertGroupWithRetry = async (
+  input: WriteInput,
+  group: readonly number[],
+  writes: readonly RowWrite[],
+): Promise<Map<number, InsertOutcome>> => {
+  const done = new Map<number, InsertOutcome>();
+  let pending = [...group];
+  for (let attempt = 1; ; attempt += 1) {
+    let failure: unknown;
+    try {
+      const batch = pending.map((index) => {
+        const write = writes[index];
+        if (!write) throw new RangeError(`No write at ${index}`);
+        return { key: write.key, data: write.record, origin: origin(input, write) };
+      });
+      const outcomes = await input.records.insertBatch(input.template.templateId, batch);
+      const unprocessed: number[] = [];
+      pending.forEach((index, position) => {
+        const outcome: BatchInsertOutcome | undefined = outcomes[position];
+        if (outcome === undefined || outcome === 'unprocessed') unprocessed.push(index);
+        else done.set(index, outcome);
+      });
+      pending = unprocessed;
+      if (pending.length === 0) return done;
+      failure = new Error(`${pending.length} of ${batch.length} inserts were left unprocessed (throttled)`);
+    } catch (error) {
+      failure = error;
+    }
+    const firstRow = writes[pending[0] ?? -1]?.rowNumber ?? 0;
+    if (attempt >= input.retry.attempts) {
+      throw new RecordStoreUnavailableError(firstRow, attempt, { cause: failure });
+    }
+    await backoff(input.retry, attempt);
+  }
+};
+
+const withRetry = async <T>(retry: RetryPolicy, rowNumber: number, write: () => Promise<T>): Promise<T> => {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await write();
+    } catch (error) {
+      if (attempt >= retry.attempts)
+        throw new RecordStoreUnavailableError(rowNumber, attempt, { cause: error });
+      await backoff(retry, attempt);
+    }
+  }
+};
+
+const backoff = (retry: RetryPolicy, attempt: number): Promise<void> => {
+  const delay = retry.baseDelayMs * 2 ** (attempt - 1);
+  return new Promise((resolve) => setTimeout(resolve, delay / 2 + Math.random() * (delay / 2)));
+};
+
+/**
+ * Runs `work` on every item with at most `concurrency` in flight. After a failure no new item starts;
+ * the ones in flight finish, then the first failure is raised.
+ */
+const runBounded = async <T>(
+  items: readonly T[],
+  concurrency: number,
+  work: (item: T) => Promise<void>,
+): Promise<void> => {
+  let next = 0;
+  let failure: { error: unknown } | undefined;
+  const worker = async () => {
+    while (failure === undefined && next < items.length) {
+      const item = items[next];
+      next += 1;
+      if (item === undefined) continue;
+      try {
+        await work(item);
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, items.length)) }, worker));
+  if (failure !== undefined) throw failure.error;
 };

@@ -95,6 +95,19 @@ export interface RecordOrigin {
 /** How an insert-only write went: written now, written earlier by this same row (a retry), or taken. */
 export type InsertOutcome = 'inserted' | 'already-ours' | 'exists';
 
+/** One record of an insert-only batch. */
+export interface RecordInsert {
+  key: string;
+  data: Record<string, unknown>;
+  origin: RecordOrigin;
+}
+
+/**
+ * How one record of a batched insert went; 'unprocessed' means the store did not take it this time
+ * (throttled) and the write should be tried again.
+ */
+export type BatchInsertOutcome = InsertOutcome | 'unprocessed';
+
 export interface StoredRecord {
   key: string;
   data: Record<string, unknown>;
@@ -111,6 +124,11 @@ export interface RecordStore {
     data: Record<string, unknown>,
     origin: RecordOrigin,
   ): Promise<InsertOutcome>;
+  /**
+   * Insert-only writes of many records with distinct keys, each as exact as `insert`; the outcomes come
+   * in the order given. Far fewer store requests than one `insert` per record.
+   */
+  insertBatch(templateId: string, records: readonly RecordInsert[]): Promise<BatchInsertOutcome[]>;
   upsert(templateId: string, key: string, data: Record<string, unknown>, origin: RecordOrigin): Promise<void>;
   list(templateId: string, limit: number, after?: Record<string, unknown>): Promise<Page<StoredRecord>>;
 }

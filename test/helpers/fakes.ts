@@ -3,6 +3,7 @@ import type { EmailMessage } from '../../lambdas/shared/email-message';
 import type { EmailSettings } from '../../lambdas/shared/email-settings';
 import type { ChunkResult, RowError, TaskRecord, TaskStatus } from '../../lambdas/shared/model';
 import type {
+  BatchInsertOutcome,
   ChunkCounts,
   CompletedPart,
   EmailMessageStore,
@@ -13,6 +14,7 @@ import type {
   ObjectStore,
   OutgoingMail,
   Page,
+  RecordInsert,
   RecordOrigin,
   RecordStore,
   SettingsStore,
@@ -212,6 +214,10 @@ export class FakeRecordStore implements RecordStore {
   readonly records = new Map<string, StoredRecord & { templateId: string }>();
   /** Keys that make the next write fail, to simulate a store outage for one row. */
   readonly failingKeys = new Set<string>();
+  /** Keys a batch leaves 'unprocessed' once each (throttling), then writes normally. */
+  readonly throttledKeys = new Set<string>();
+  /** Record counts of every insertBatch call, in call order. */
+  readonly batchSizes: number[] = [];
 
   async insert(
     templateId: string,
@@ -230,6 +236,22 @@ export class FakeRecordStore implements RecordStore {
     const now = new Date().toISOString();
     this.records.set(id, { templateId, key, data, ...origin, createdAt: now, updatedAt: now });
     return 'inserted';
+  }
+
+  async insertBatch(templateId: string, records: readonly RecordInsert[]): Promise<BatchInsertOutcome[]> {
+    this.batchSizes.push(records.length);
+    if (new Set(records.map((record) => record.key)).size !== records.length) {
+      throw new RangeError('insertBatch needs distinct keys');
+    }
+    const outcomes: BatchInsertOutcome[] = [];
+    for (const record of records) {
+      if (this.throttledKeys.delete(record.key)) {
+        outcomes.push('unprocessed');
+        continue;
+      }
+      outcomes.push(await this.insert(templateId, record.key, record.data, record.origin));
+    }
+    return outcomes;
   }
 
   async upsert(

@@ -1,8 +1,60 @@
 import { createHash } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import type { InsertOutcome, Page, RecordOrigin, RecordStore, StoredRecord } from '../ports';
+import {
+  BatchExecuteStatementCommand,
+  BatchGetCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+} from '@aws-sdk/lib-dynamodb';
+import type {
+  BatchInsertOutcome,
+  InsertOutcome,
+  Page,
+  RecordInsert,
+  RecordOrigin,
+  RecordStore,
+  StoredRecord,
+} from '../ports';
 import { RECORD_INDEX_SHARDS } from '../resource-definitions';
+
+/** DynamoDB's limits per BatchExecuteStatement and per BatchGetItem call. */
+export const MAX_STATEMENTS_PER_BATCH = 25;
+const MAX_KEYS_PER_BATCH_GET = 100;
+
+/** Every attribute of a record item, in the order of the INSERT statement's placeholders. */
+const RECORD_ATTRIBUTES = [
+  'pk',
+  'gsi1pk',
+  'gsi1sk',
+  'templateId',
+  'key',
+  'data',
+  'importId',
+  'rowNumber',
+  'createdAt',
+  'updatedAt',
+] as const;
+type RecordItem = Record<(typeof RECORD_ATTRIBUTES)[number], unknown>;
+
+/** Statement errors that mean "not done this time": the statement is handed back to be retried. */
+const RETRYABLE_STATEMENT_ERRORS = new Set([
+  'ThrottlingError',
+  'ProvisionedThroughputExceeded',
+  'RequestLimitExceeded',
+  'InternalServerError',
+  'TransactionConflict',
+]);
+
+/** A statement DynamoDB refused for a reason a retry does not fix (validation, access, size). */
+export class RecordWriteRejectedError extends Error {
+  readonly code = 'RECORD_WRITE_REJECTED';
+  constructor(key: string, errorCode: string, message: string) {
+    super(`Inserting ${key} was refused (${errorCode}): ${message}`);
+    this.name = 'RecordWriteRejectedError';
+  }
+}
 
 const recordPk = (templateId: string, key: string) => `${templateId}#${key}`;
 
@@ -24,12 +76,24 @@ const toStored = (item: Record<string, unknown>): StoredRecord => ({
   updatedAt: String(item.updatedAt),
 });
 
-/** RecordStore on the records table: one item per record, conditional writes for insert-only. */
+/**
+ * RecordStore on the records table: one item per record, conditional writes for insert-only.
+ *
+ * Batches use PartiQL: an `INSERT` fails with `DuplicateItem` when the key is taken, and
+ * BatchExecuteStatement answers per statement, so 25 records cost one request and keep the exact
+ * semantics of a conditional PutItem each (BatchWriteItem takes no conditions, and transactions fail as
+ * a whole). On the table's side the cost is the same: one write per record.
+ */
 export class DynamoRecordStore implements RecordStore {
+  private readonly insertStatement: string;
+
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly table: string,
-  ) {}
+  ) {
+    const fields = RECORD_ATTRIBUTES.map((name) => `'${name}': ?`).join(', ');
+    this.insertStatement = `INSERT INTO "${table}" VALUE {${fields}}`;
+  }
 
   private item(
     templateId: string,
@@ -37,7 +101,7 @@ export class DynamoRecordStore implements RecordStore {
     data: Record<string, unknown>,
     origin: RecordOrigin,
     now: string,
-  ) {
+  ): RecordItem {
     return {
       pk: recordPk(templateId, key),
       gsi1pk: indexPk(templateId, shardOf(key)),
@@ -83,6 +147,102 @@ export class DynamoRecordStore implements RecordStore {
     return item?.importId === origin.importId && item?.rowNumber === origin.rowNumber
       ? 'already-ours'
       : 'exists';
+  }
+
+  async insertBatch(templateId: string, records: readonly RecordInsert[]): Promise<BatchInsertOutcome[]> {
+    if (new Set(records.map((record) => record.key)).size !== records.length) {
+      // Two statements on one key in one batch would race each other; callers keep keys distinct.
+      throw new RangeError('insertBatch needs distinct keys');
+    }
+    const outcomes: BatchInsertOutcome[] = [];
+    for (let start = 0; start < records.length; start += MAX_STATEMENTS_PER_BATCH) {
+      outcomes.push(
+        ...(await this.insertGroup(templateId, records.slice(start, start + MAX_STATEMENTS_PER_BATCH))),
+      );
+    }
+    return outcomes;
+  }
+
+  private async insertGroup(
+    templateId: string,
+    records: readonly RecordInsert[],
+  ): Promise<BatchInsertOutcome[]> {
+    const now = new Date().toISOString();
+    const out = await this.db.send(
+      new BatchExecuteStatementCommand({
+        Statements: records.map((record) => {
+          const item = this.item(templateId, record.key, record.data, record.origin, now);
+          return {
+            Statement: this.insertStatement,
+            Parameters: RECORD_ATTRIBUTES.map((name) => item[name]),
+          };
+        }),
+      }),
+    );
+    const responses = out.Responses ?? [];
+    if (responses.length !== records.length) {
+      throw new Error(`BatchExecuteStatement answered ${responses.length} of ${records.length} statements`);
+    }
+    const outcomes: (BatchInsertOutcome | 'taken')[] = responses.map((response, index) => {
+      const error = response.Error;
+      if (!error) return 'inserted';
+      if (error.Code === 'DuplicateItem') return 'taken';
+      if (error.Code && RETRYABLE_STATEMENT_ERRORS.has(error.Code)) return 'unprocessed';
+      throw new RecordWriteRejectedError(
+        records[index]?.key ?? '?',
+        error.Code ?? 'unknown',
+        error.Message ?? 'no message',
+      );
+    });
+    const taken = records.filter((_, index) => outcomes[index] === 'taken');
+    const owners = await this.owners(templateId, taken);
+    return outcomes.map((outcome, index) => {
+      if (outcome !== 'taken') return outcome;
+      const record = records[index];
+      if (!record) return 'exists';
+      const owner = owners.get(record.key);
+      // Unread (the read was throttled): retrying the insert meets the taken key again and reads again.
+      if (owner === undefined) return 'unprocessed';
+      return owner?.importId === record.origin.importId && owner.rowNumber === record.origin.rowNumber
+        ? 'already-ours'
+        : 'exists';
+    });
+  }
+
+  /**
+   * Who wrote each taken key: the stored importId and rowNumber (null when the item is gone again), read
+   * consistently, as `insert` does for a single record. Keys the store left unprocessed are absent.
+   */
+  private async owners(
+    templateId: string,
+    records: readonly RecordInsert[],
+  ): Promise<Map<string, RecordOrigin | null>> {
+    const owners = new Map<string, RecordOrigin | null>();
+    for (let start = 0; start < records.length; start += MAX_KEYS_PER_BATCH_GET) {
+      const group = records.slice(start, start + MAX_KEYS_PER_BATCH_GET);
+      const out = await this.db.send(
+        new BatchGetCommand({
+          RequestItems: {
+            [this.table]: {
+              Keys: group.map((record) => ({ pk: recordPk(templateId, record.key) })),
+              ConsistentRead: true,
+              ProjectionExpression: '#key, importId, rowNumber',
+              ExpressionAttributeNames: { '#key': 'key' },
+            },
+          },
+        }),
+      );
+      const unprocessed = new Set(
+        (out.UnprocessedKeys?.[this.table]?.Keys ?? []).map((key) => String(key.pk)),
+      );
+      for (const record of group) {
+        if (!unprocessed.has(recordPk(templateId, record.key))) owners.set(record.key, null);
+      }
+      for (const item of out.Responses?.[this.table] ?? []) {
+        owners.set(String(item.key), { importId: String(item.importId), rowNumber: Number(item.rowNumber) });
+      }
+    }
+    return owners;
   }
 
   async upsert(

@@ -1,5 +1,8 @@
 import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
+  BatchExecuteStatementCommand,
+  type BatchExecuteStatementCommandInput,
+  BatchGetCommand,
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -8,7 +11,10 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import { DynamoRecordStore } from '../../../lambdas/shared/adapters/dynamo-record-store';
+import {
+  DynamoRecordStore,
+  RecordWriteRejectedError,
+} from '../../../lambdas/shared/adapters/dynamo-record-store';
 import { RECORD_INDEX_SHARDS } from '../../../lambdas/shared/resource-definitions';
 
 const TABLE = 'imports-records';
@@ -89,6 +95,133 @@ describe('DynamoRecordStore.insert', () => {
       'InternalServerError',
     );
     expect(db).toHaveReceivedCommandTimes(GetCommand, 0);
+  });
+});
+
+describe('DynamoRecordStore.insertBatch', () => {
+  const records = (count: number, from = 0) =>
+    Array.from({ length: count }, (_, index) => ({
+      key: `u${from + index}@example.com`,
+      data: { first_name: `U${from + index}` },
+      origin: { importId: 'import-1234', rowNumber: 2 + from + index },
+    }));
+  /** A statement response per statement of the call, by key: no entry means the insert went through. */
+  const answerStatements = (errors: Record<string, { Code: string; Message?: string }> = {}) =>
+    db.on(BatchExecuteStatementCommand).callsFake((input: BatchExecuteStatementCommandInput) => ({
+      Responses: (input.Statements ?? []).map((statement) => {
+        const error = errors[String(statement.Parameters?.[4])];
+        return error ? { TableName: TABLE, Error: error } : { TableName: TABLE };
+      }),
+    }));
+
+  it('inserts each record with a parameterised INSERT, 25 statements per request', async () => {
+    // Prepare
+    answerStatements();
+
+    // Act
+    const outcomes = await store().insertBatch('users', records(30));
+
+    // Assess
+    expect(outcomes).toEqual(new Array(30).fill('inserted'));
+    const calls = db.commandCalls(BatchExecuteStatementCommand).map((call) => call.args[0].input);
+    expect(calls.map((input) => input.Statements?.length)).toEqual([25, 5]);
+    const first = calls[0]?.Statements?.[0];
+    expect(first?.Statement).toBe(
+      `INSERT INTO "${TABLE}" VALUE {'pk': ?, 'gsi1pk': ?, 'gsi1sk': ?, 'templateId': ?, 'key': ?, 'data': ?, ` +
+        `'importId': ?, 'rowNumber': ?, 'createdAt': ?, 'updatedAt': ?}`,
+    );
+    expect(first?.Parameters).toEqual([
+      'users#u0@example.com',
+      expect.stringMatching(/^users#\d{2}$/),
+      'u0@example.com',
+      'users',
+      'u0@example.com',
+      { first_name: 'U0' },
+      'import-1234',
+      2,
+      expect.any(String),
+      expect.any(String),
+    ]);
+    expect(db).toHaveReceivedCommandTimes(BatchGetCommand, 0);
+  });
+
+  it('tells its own earlier writes from other owners for the keys that were taken', async () => {
+    // Prepare: u1 was written by this very row before (a retried chunk), u2 by another import.
+    answerStatements({
+      'u1@example.com': { Code: 'DuplicateItem' },
+      'u2@example.com': { Code: 'DuplicateItem' },
+    });
+    db.on(BatchGetCommand).resolves({
+      Responses: {
+        [TABLE]: [
+          { key: 'u1@example.com', importId: 'import-1234', rowNumber: 3 },
+          { key: 'u2@example.com', importId: 'import-0001', rowNumber: 4 },
+        ],
+      },
+    });
+
+    // Act
+    const outcomes = await store().insertBatch('users', records(3));
+
+    // Assess
+    expect(outcomes).toEqual(['inserted', 'already-ours', 'exists']);
+    expect(db).toHaveReceivedCommandWith(BatchGetCommand, {
+      RequestItems: {
+        [TABLE]: expect.objectContaining({
+          Keys: [{ pk: 'users#u1@example.com' }, { pk: 'users#u2@example.com' }],
+          ConsistentRead: true,
+        }),
+      },
+    });
+  });
+
+  it('hands throttled statements and unread owners back as unprocessed', async () => {
+    // Prepare
+    answerStatements({
+      'u0@example.com': { Code: 'ThrottlingError' },
+      'u1@example.com': { Code: 'DuplicateItem' },
+    });
+    db.on(BatchGetCommand).resolves({
+      Responses: { [TABLE]: [] },
+      UnprocessedKeys: { [TABLE]: { Keys: [{ pk: 'users#u1@example.com' }] } },
+    });
+
+    // Act
+    const outcomes = await store().insertBatch('users', records(3));
+
+    // Assess
+    expect(outcomes).toEqual(['unprocessed', 'unprocessed', 'inserted']);
+  });
+
+  it('calls a taken key whose item is gone again "exists", as a single insert does', async () => {
+    // Prepare
+    answerStatements({ 'u0@example.com': { Code: 'DuplicateItem' } });
+    db.on(BatchGetCommand).resolves({ Responses: { [TABLE]: [] } });
+
+    // Act / Assess
+    await expect(store().insertBatch('users', records(1))).resolves.toEqual(['exists']);
+  });
+
+  it('raises a statement the store refused for good instead of reporting the row', async () => {
+    // Prepare
+    answerStatements({ 'u1@example.com': { Code: 'ValidationError', Message: 'Item size too large' } });
+
+    // Act
+    const attempt = store().insertBatch('users', records(2));
+
+    // Assess
+    await expect(attempt).rejects.toBeInstanceOf(RecordWriteRejectedError);
+    await expect(attempt).rejects.toThrow(
+      'u1@example.com was refused (ValidationError): Item size too large',
+    );
+  });
+
+  it('refuses a batch with a key twice rather than racing two statements on it', async () => {
+    // Act / Assess
+    await expect(store().insertBatch('users', [...records(2), ...records(1)])).rejects.toThrow(
+      'distinct keys',
+    );
+    expect(db).toHaveReceivedCommandTimes(BatchExecuteStatementCommand, 0);
   });
 });
 

@@ -22,6 +22,7 @@ export const SETTINGS: ChunkingSettings = {
   CHUNK_MAX_BYTES: 4 * 1024 * 1024,
   MAX_RECORD_BYTES: 1024 * 1024,
   WRITE_CONCURRENCY: 8,
+  WRITE_BATCH_SIZE: 25,
 };
 
 export const createHarness = (settings: Partial<ChunkingSettings> = {}): Harness => {
