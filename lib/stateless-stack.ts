@@ -96,7 +96,11 @@ export class StatelessStack extends Stack {
           'dynamodb:BatchWriteItem',
         ],
       })
-      .useTable('RECORDS_TABLE', recordsTable, { actions: ['dynamodb:GetItem', 'dynamodb:PutItem'] })
+      // Insert-only batches are PartiQL INSERTs (BatchExecuteStatement needs the per-statement action) whose
+      // taken keys are read back with BatchGetItem; upserts and single inserts use PutItem and GetItem.
+      .useTable('RECORDS_TABLE', recordsTable, {
+        actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:PartiQLInsert', 'dynamodb:BatchGetItem'],
+      })
       .setting('CHUNKS_QUEUE_URL', queues.chunks.queue.queueUrl)
       .sendsTo('FINALIZE_QUEUE_URL', queues.finalize.queue);
     consume(this.processChunk, queues.chunks, settings.chunkMaxConcurrency);

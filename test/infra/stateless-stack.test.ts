@@ -152,6 +152,10 @@ describe('stateless stack: least privilege', () => {
 
     // Assess
     expect(recordWriters).toEqual(['ProcessChunk']);
+    expect(tableActions('ProcessChunk', /RecordsTable/)).toEqual(
+      expect.arrayContaining(['dynamodb:PartiQLInsert', 'dynamodb:BatchGetItem']),
+    );
+    expect(allActions).not.toContain('dynamodb:PartiQLUpdate');
     expect(allActions).not.toContain('dynamodb:DeleteItem');
     expect(tableActions('FinalizeImport', /RecordsTable/)).toEqual([]);
   });
