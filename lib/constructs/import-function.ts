@@ -64,7 +64,8 @@ export type TableAction =
   | 'dynamodb:DeleteItem'
   | 'dynamodb:Query'
   | 'dynamodb:BatchWriteItem'
-  | 'dynamodb:BatchGetItem';
+  | 'dynamodb:BatchGetItem'
+  | 'dynamodb:PartiQLInsert';
 
 export interface TableUse {
   actions: readonly TableAction[];
