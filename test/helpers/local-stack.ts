@@ -47,11 +47,16 @@ const isPortFree = (port: number, host: string): Promise<boolean> =>
     server.listen({ port, host, exclusive: true }, () => server.close(() => resolvePort(true)));
   });
 
-/** A base port whose whole span is free on every interface the stack's servers use. */
+/** A test stack's ports: the span derived from IMPORTS_PORT, then its SMTP port right after it. */
+const TEST_STACK_PORTS = PORT_SPAN + 1;
+
+/** A base port whose whole block (derived ports and SMTP) is free on every interface the stack uses. */
 export const findFreePortBase = async (): Promise<number> => {
   for (let attempt = 0; attempt < 50; attempt += 1) {
-    const base = 20_000 + PORT_SPAN * Math.floor(Math.random() * Math.floor(30_000 / PORT_SPAN));
-    const ports = Array.from({ length: PORT_SPAN }, (_, offset) => base + offset);
+    // Blocks are aligned to their own size, so two test stacks never share a port.
+    const base =
+      20_000 + TEST_STACK_PORTS * Math.floor(Math.random() * Math.floor(30_000 / TEST_STACK_PORTS));
+    const ports = Array.from({ length: TEST_STACK_PORTS }, (_, offset) => base + offset);
     let free = true;
     // One check at a time: binding 0.0.0.0 and 127.0.0.1 to one port at once would collide with itself.
     for (const port of ports) {
@@ -128,7 +133,7 @@ export class LocalStack {
     portBase: number,
     private env: Record<string, string>,
   ) {
-    this.ports = derivePorts(portBase, portBase + PORT_SPAN + 1);
+    this.ports = derivePorts(portBase, portBase + PORT_SPAN);
   }
 
   /** Starts a stack on a fresh data dir and free ports, and waits until its API answers. */
