@@ -159,8 +159,8 @@ describe('S3 endpoint CORS', () => {
 });
 
 /**
- * Every route of DESIGN §6 but health and the email settings (a later issue): without a token, with a
- * forged, expired, foreign-issuer, wrong-client or ID token, and as a non-admin.
+ * Every route of DESIGN §6 but health: without a token, with a forged, expired, foreign-issuer,
+ * wrong-client or ID token, and as a non-admin.
  */
 const PROTECTED_ROUTES: { method: string; path: string; body?: unknown }[] = [
   { method: 'GET', path: '/api/templates' },
@@ -176,6 +176,13 @@ const PROTECTED_ROUTES: { method: string; path: string; body?: unknown }[] = [
   },
   { method: 'GET', path: '/api/imports/00000000-0000-4000-8000-000000000000/errors' },
   { method: 'GET', path: '/api/imports/00000000-0000-4000-8000-000000000000/links/results' },
+  { method: 'GET', path: '/api/imports/00000000-0000-4000-8000-000000000000/links/email' },
+  { method: 'GET', path: '/api/settings/email' },
+  {
+    method: 'PUT',
+    path: '/api/settings/email',
+    body: { enabled: false, addresses: [], allowedSenders: [], replyToSender: true },
+  },
 ];
 
 describe('authorization on every route', () => {
