@@ -4,6 +4,7 @@ import dynalite from 'dynalite';
 import dynaliteDb = require('dynalite/db');
 
 import { z } from 'zod';
+import { closeIteratorsAtEnd } from './dynalite-iterators';
 import { addBatchStatements } from './dynamodb-statements';
 import { closeServer, listen } from './servers';
 
@@ -13,9 +14,9 @@ import { closeServer, listen } from './servers';
  */
 
 /**
- * A dynalite server with batch statements. dynalite does not expose its store, and the statements must
- * run on that very store (its per-key locks make conditional writes exact), so the store is captured
- * while dynalite creates it.
+ * A dynalite server with batch statements and queries that close their LevelDB iterators. dynalite does
+ * not expose its store, and the statements must run on that very store (its per-key locks make
+ * conditional writes exact), so the store is captured while dynalite creates it.
  */
 export const createDynamoServer = (path?: string): Server => {
   const create = dynaliteDb.create;
@@ -32,6 +33,7 @@ export const createDynamoServer = (path?: string): Server => {
       updateTableMs: 0,
     });
     if (!store) throw new Error('dynalite did not create its store through dynalite/db');
+    closeIteratorsAtEnd(store.db);
     addBatchStatements(server, store);
     return server;
   } finally {

@@ -9,10 +9,11 @@ import { lockDataDir } from './data-dir-lock';
 import { startEmulators } from './emulators';
 import { handlerEnvironment } from './handler-env';
 import { startHttpServer } from './http-server';
-import { type FunctionInvoker, loadInProcessFunction } from './invoker';
+import { loadInProcessFunction } from './invoker';
 import { createLog, type Log } from './log';
 import { NotificationJournal, type ObjectProbe, replayJournal } from './notification-journal';
 import { QueuePoller, sqsPolledQueue } from './poller';
+import { peakRssMb } from './process-memory';
 import { provision } from './provision';
 import { ReceiptJournal } from './receipt-journal';
 import { type CreatedObject, s3EventNotification } from './s3-event';
@@ -20,6 +21,7 @@ import { startS3Front } from './s3-front';
 import { startSesOutbound } from './ses-outbound';
 import type { LocalSettings } from './settings';
 import { deliverReceipt, startSmtpReceiver } from './smtp-receiver';
+import { startWorkerFunction, type WorkerFunction } from './worker-invoker';
 
 /**
  * Assembles the local stack in dependency order: emulators, resources, secrets, handler environment,
@@ -34,6 +36,12 @@ export const QUEUE_CONSUMERS: readonly { queue: QueueDefinition['id']; stage: st
   { queue: 'chunks', stage: 'process-chunk' },
   { queue: 'finalize', stage: 'finalize-import' },
 ];
+
+/**
+ * Heap cap of each queue consumer's environment, as `node --max-old-space-size=256` sets it: far below
+ * what the functions get on AWS, so a handler that starts holding a whole file fails here first.
+ */
+export const FUNCTION_MAX_OLD_SPACE_MB = 256;
 
 /** API Gateway gives up on an integration after 29 seconds (and so does the API function's timeout). */
 const API_TIMEOUT_SECONDS = 29;
@@ -137,12 +145,33 @@ export const startStack = async (settings: LocalSettings): Promise<RunningStack>
         region,
       });
     const api = await load('api', API_TIMEOUT_SECONDS);
-    const consumers: { queue: QueueDefinition['id']; stage: string; invoker: FunctionInvoker | undefined }[] =
+    // Queue consumers run in worker threads, one environment per concurrent batch, each with a capped heap:
+    // they use every core, and their memory is measured and bounded as a Lambda environment's would be.
+    const consumers: { queue: QueueDefinition['id']; stage: string; invoker: WorkerFunction | undefined }[] =
       [];
+    stopSteps.push({
+      name: 'functions',
+      run: async () => {
+        for (const { invoker } of consumers) if (invoker) log.info('function stats', { ...invoker.stats() });
+        log.info('peak memory', {
+          stackRssMb: await peakRssMb(),
+          dynamodbRssMb: await emulators.dynamoPeakRssMb(),
+        });
+        await Promise.all(consumers.map((consumer) => consumer.invoker?.stop()));
+      },
+    });
     for (const consumer of QUEUE_CONSUMERS) {
       consumers.push({
         ...consumer,
-        invoker: await load(consumer.stage, queueDefinition(consumer.queue).functionTimeoutSeconds),
+        invoker: await startWorkerFunction({
+          name: consumer.stage,
+          modulePath: join(REPO_ROOT, 'lambdas', consumer.stage, 'handler'),
+          timeoutSeconds: queueDefinition(consumer.queue).functionTimeoutSeconds,
+          region,
+          instances: Math.max(1, settings.concurrency[consumer.queue]),
+          maxOldSpaceMb: FUNCTION_MAX_OLD_SPACE_MB,
+          log: createLog(`function:${consumer.stage}`),
+        }),
       });
     }
     const ingest = await load('email-ingest', EMAIL_INGEST_TIMEOUT_SECONDS);

@@ -22,6 +22,8 @@ declare module 'dynalite' {
  * and validations. Global because `dynalite/db` exports one object (`export =`) and so cannot export types.
  */
 interface DynaliteStore {
+  /** The LevelDB handle every table and index reads through (see `local/dynalite-iterators.ts`). */
+  db: import('../dynalite-iterators').IteratingLevel;
   /** Calls back with the table's description (a 400 DynaliteError when it does not exist). */
   getTable(
     name: string,
