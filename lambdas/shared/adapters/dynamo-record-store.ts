@@ -36,7 +36,7 @@ const RECORD_ATTRIBUTES = [
   'createdAt',
   'updatedAt',
 ] as const;
-type RecordItem = Record<(typeof RECORD_ATTRIBUTES)[number], unknown>;
+export type RecordItem = Record<(typeof RECORD_ATTRIBUTES)[number], unknown>;
 
 /** Statement errors that mean "not done this time": the statement is handed back to be retried. */
 const RETRYABLE_STATEMENT_ERRORS = new Set([
@@ -76,6 +76,26 @@ const toStored = (item: Record<string, unknown>): StoredRecord => ({
   updatedAt: String(item.updatedAt),
 });
 
+/** The item that stores one record (exported for the bench, which writes the same items other ways). */
+export const recordItem = (
+  templateId: string,
+  key: string,
+  data: Record<string, unknown>,
+  origin: RecordOrigin,
+  now: string,
+): RecordItem => ({
+  pk: recordPk(templateId, key),
+  gsi1pk: indexPk(templateId, shardOf(key)),
+  gsi1sk: key,
+  templateId,
+  key,
+  data,
+  importId: origin.importId,
+  rowNumber: origin.rowNumber,
+  createdAt: now,
+  updatedAt: now,
+});
+
 /**
  * RecordStore on the records table: one item per record, conditional writes for insert-only.
  *
@@ -95,27 +115,6 @@ export class DynamoRecordStore implements RecordStore {
     this.insertStatement = `INSERT INTO "${table}" VALUE {${fields}}`;
   }
 
-  private item(
-    templateId: string,
-    key: string,
-    data: Record<string, unknown>,
-    origin: RecordOrigin,
-    now: string,
-  ): RecordItem {
-    return {
-      pk: recordPk(templateId, key),
-      gsi1pk: indexPk(templateId, shardOf(key)),
-      gsi1sk: key,
-      templateId,
-      key,
-      data,
-      importId: origin.importId,
-      rowNumber: origin.rowNumber,
-      createdAt: now,
-      updatedAt: now,
-    };
-  }
-
   async insert(
     templateId: string,
     key: string,
@@ -126,7 +125,7 @@ export class DynamoRecordStore implements RecordStore {
       await this.db.send(
         new PutCommand({
           TableName: this.table,
-          Item: this.item(templateId, key, data, origin, new Date().toISOString()),
+          Item: recordItem(templateId, key, data, origin, new Date().toISOString()),
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );
@@ -171,7 +170,7 @@ export class DynamoRecordStore implements RecordStore {
     const out = await this.db.send(
       new BatchExecuteStatementCommand({
         Statements: records.map((record) => {
-          const item = this.item(templateId, record.key, record.data, record.origin, now);
+          const item = recordItem(templateId, record.key, record.data, record.origin, now);
           return {
             Statement: this.insertStatement,
             Parameters: RECORD_ATTRIBUTES.map((name) => item[name]),
@@ -252,7 +251,7 @@ export class DynamoRecordStore implements RecordStore {
     origin: RecordOrigin,
   ): Promise<void> {
     const now = new Date().toISOString();
-    const item = this.item(templateId, key, data, origin, now);
+    const item = recordItem(templateId, key, data, origin, now);
     try {
       // Keep the original createdAt when updating.
       await this.db.send(

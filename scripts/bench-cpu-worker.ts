@@ -1,0 +1,48 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { z } from 'zod';
+import { processChunk } from '../lambdas/process-chunk/process-chunk';
+import { chunkingSettings, loadConfig } from '../lambdas/shared/config';
+import { chunkMessageSchema, TaskStatus } from '../lambdas/shared/model';
+import {
+  acceptingRecordStore,
+  collectingQueue,
+  fileObjectStore,
+  MemoryTaskStore,
+  silentLogger,
+} from './bench-stubs';
+
+/**
+ * One core's worth of process-chunk for the CPU bench (`bench-cpu.ts`): takes chunk messages one at a
+ * time and runs the real core on them with the stores stubbed, answering each chunk's counts.
+ */
+
+const optionsSchema = z.object({ path: z.string(), size: z.number().int(), chunkCount: z.number().int() });
+
+const main = async () => {
+  const port = parentPort;
+  if (!port) throw new Error('bench-cpu-worker.ts runs only as a worker thread');
+  const { path, size, chunkCount } = optionsSchema.parse(workerData);
+  const tasks = MemoryTaskStore.forFile(size);
+  await tasks.update('', { status: TaskStatus.PROCESSING, chunkCount, chunksDone: 0 });
+  const deps = {
+    objects: await fileObjectStore(path, size),
+    tasks,
+    records: acceptingRecordStore,
+    finalize: collectingQueue(),
+    settings: loadConfig(chunkingSettings),
+    logger: silentLogger,
+  };
+  port.on('message', async (raw: unknown) => {
+    const message = chunkMessageSchema.parse(raw);
+    const before = await tasks.get();
+    await processChunk(deps, message);
+    const after = await tasks.get();
+    port.postMessage({
+      rows: (after?.processedRows ?? 0) - (before?.processedRows ?? 0),
+      errors: (after?.errorCount ?? 0) - (before?.errorCount ?? 0),
+    });
+  });
+  port.postMessage('ready');
+};
+
+void main();

@@ -1,0 +1,150 @@
+import { createReadStream } from 'node:fs';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { parse } from 'csv-parse';
+import { z } from 'zod';
+import { chunkingSettings, loadConfig } from '../lambdas/shared/config';
+import { cellValue } from '../lambdas/shared/csv-cells';
+import type { ChunkMessage } from '../lambdas/shared/model';
+import { findTemplate, type TemplateDefinition, validateRow } from '../lambdas/shared/templates';
+import { ValidateOutcome, validateFile } from '../lambdas/validate-file/validate-file';
+import type { BenchFile } from './bench-data';
+import {
+  benchObjectKey,
+  collectingQueue,
+  fileObjectStore,
+  MemoryTaskStore,
+  silentLogger,
+} from './bench-stubs';
+
+/**
+ * The CPU side of the bench: the single-core floor (csv-parse streaming into the template's zod schema,
+ * nothing else), and the pipeline's own work over the same file with the stores stubbed: validate-file's
+ * pass and chunk plan on this thread, then process-chunk on one worker thread per core.
+ */
+
+const usersTemplate = (): TemplateDefinition => {
+  const template = findTemplate('users');
+  if (!template) throw new Error('The users template is missing');
+  return template;
+};
+
+export interface Floor {
+  rows: number;
+  seconds: number;
+  rowsPerSecond: number;
+}
+
+/** csv-parse + zod over the whole file on this thread: what one core must spend per row at least. */
+export const measureFloor = async (file: BenchFile): Promise<Floor> => {
+  const template = usersTemplate();
+  const columns = template.columns.map((column) => column.name);
+  const started = performance.now();
+  let rows = 0;
+  const records = createReadStream(file.path, { highWaterMark: 1 << 20 }).pipe(
+    parse({ record_delimiter: ['\r\n', '\n', '\r'], relax_column_count: true, from_line: 2 }),
+  );
+  for await (const cells of records as AsyncIterable<string[]>) {
+    const values: Record<string, string | undefined> = {};
+    for (let index = 0; index < columns.length; index += 1) {
+      const value = cellValue(cells[index] ?? '');
+      values[columns[index] ?? ''] = value === '' ? undefined : value;
+    }
+    validateRow(template, values);
+    rows += 1;
+  }
+  const seconds = (performance.now() - started) / 1000;
+  if (rows !== file.rows) throw new Error(`The floor read ${rows} rows; the file has ${file.rows}`);
+  return { rows, seconds, rowsPerSecond: rows / seconds };
+};
+
+export interface PipelineCpu {
+  workers: number;
+  chunks: number;
+  rows: number;
+  failedRows: number;
+  validateSeconds: number;
+  processSeconds: number;
+  rowsPerSecond: number;
+}
+
+const chunkAnswerSchema = z.object({ rows: z.number(), errors: z.number() });
+
+const startWorker = (file: BenchFile, chunkCount: number): Promise<Worker> =>
+  new Promise((resolve, reject) => {
+    // Workers inherit tsx's loader from this process's exec arguments.
+    const worker = new Worker(join(__dirname, 'bench-cpu-worker.ts'), {
+      workerData: { path: file.path, size: file.bytes, chunkCount },
+    });
+    worker.once('message', (message) =>
+      message === 'ready' ? resolve(worker) : reject(new Error(String(message))),
+    );
+    worker.once('error', reject);
+  });
+
+/** Runs every chunk on `workers` threads, each taking the next chunk when it is done with one. */
+const processAll = async (workers: Worker[], messages: readonly ChunkMessage[]) => {
+  let next = 0;
+  let rows = 0;
+  let failedRows = 0;
+  await Promise.all(
+    workers.map(
+      (worker) =>
+        new Promise<void>((resolve, reject) => {
+          const sendNext = () => {
+            const message = messages[next];
+            next += 1;
+            if (message) worker.postMessage(message);
+            else resolve();
+          };
+          worker.on('message', (answer: unknown) => {
+            const counts = chunkAnswerSchema.safeParse(answer);
+            if (!counts.success) return reject(new Error(`A CPU bench worker answered ${String(answer)}`));
+            rows += counts.data.rows;
+            failedRows += counts.data.errors;
+            sendNext();
+          });
+          worker.on('error', reject);
+          sendNext();
+        }),
+    ),
+  );
+  return { rows, failedRows };
+};
+
+export const measurePipelineCpu = async (file: BenchFile, workerCount: number): Promise<PipelineCpu> => {
+  const objects = await fileObjectStore(file.path, file.bytes);
+  const tasks = MemoryTaskStore.forFile(file.bytes);
+  const chunks = collectingQueue<ChunkMessage>();
+  const settings = loadConfig(chunkingSettings);
+
+  const validateStarted = performance.now();
+  const outcome = await validateFile(
+    { objects, tasks, chunks, settings, logger: silentLogger },
+    benchObjectKey,
+  );
+  const validateSeconds = (performance.now() - validateStarted) / 1000;
+  if (outcome !== ValidateOutcome.ENQUEUED) throw new Error(`validate-file answered ${outcome}`);
+
+  // Threads load their modules before the clock starts: a warm function, as most chunks meet on AWS.
+  const workers = await Promise.all(
+    Array.from({ length: workerCount }, () => startWorker(file, chunks.sent.length)),
+  );
+  try {
+    const processStarted = performance.now();
+    const { rows, failedRows } = await processAll(workers, chunks.sent);
+    const processSeconds = (performance.now() - processStarted) / 1000;
+    if (rows !== file.rows) throw new Error(`process-chunk counted ${rows} rows; the file has ${file.rows}`);
+    return {
+      workers: workerCount,
+      chunks: chunks.sent.length,
+      rows,
+      failedRows,
+      validateSeconds,
+      processSeconds,
+      rowsPerSecond: rows / (validateSeconds + processSeconds),
+    };
+  } finally {
+    await Promise.all(workers.map((worker) => worker.terminate()));
+  }
+};

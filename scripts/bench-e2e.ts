@@ -1,0 +1,178 @@
+import { open } from 'node:fs/promises';
+import { z } from 'zod';
+import { isFinalStatus, type Task } from '../lambdas/shared/model';
+import { LocalStack } from '../test/helpers/local-stack';
+import type { BenchFile } from './bench-data';
+
+/**
+ * The end-to-end run: a local stack of its own (fresh data dir, free ports, the shipped settings unless
+ * `env` overrides them), the file imported through the HTTP API and presigned multipart PUTs as the
+ * console does it, the task followed to its final status, then the stack stopped so that it reports its
+ * functions' heap peaks and its processes' peak memory.
+ */
+
+export interface StageTimes {
+  /** Create the import, PUT every part, complete the upload. */
+  upload: number;
+  /** Completion until the task is PROCESSING: the S3 event, validate-file's pass, the chunk messages. */
+  validate: number;
+  /** PROCESSING until every row is counted. */
+  process: number;
+  /** Every row counted until the final status: finalize-import's reports. */
+  finalize: number;
+  total: number;
+}
+
+export interface FunctionStats {
+  name: string;
+  invocations: number;
+  crashes: number;
+  timeouts: number;
+  errors: number;
+  peakHeapMb: number;
+  maxOldSpaceMb: number;
+}
+
+export interface EndToEnd {
+  task: Task;
+  /** Chunk batches the stack's poller handed to process-chunk (more than the plan's chunks if any retried). */
+  chunkBatches: number;
+  stages: StageTimes;
+  functions: FunctionStats[];
+  memory: { stackRssMb?: number; dynamodbRssMb?: number };
+  /** Log lines of the stack that were warnings or errors (retried batches, crashes). */
+  warnings: string[];
+}
+
+const createdSchema = z.object({
+  import: z.object({ importId: z.string() }),
+  upload: z.object({
+    partSize: z.number().int().positive(),
+    parts: z.array(z.object({ partNumber: z.number().int(), url: z.string() })),
+  }),
+});
+
+/** Parts PUT at once, as the console's uploader does. */
+const PARALLEL_PARTS = 4;
+const POLL_MS = 250;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+const uploadParts = async (
+  file: BenchFile,
+  upload: z.infer<typeof createdSchema>['upload'],
+): Promise<{ partNumber: number; etag: string }[]> => {
+  const handle = await open(file.path);
+  try {
+    const queue = [...upload.parts];
+    const etags: { partNumber: number; etag: string }[] = [];
+    const worker = async () => {
+      for (let part = queue.shift(); part; part = queue.shift()) {
+        const start = (part.partNumber - 1) * upload.partSize;
+        const body = Buffer.alloc(Math.min(upload.partSize, file.bytes - start));
+        await handle.read(body, 0, body.length, start);
+        const response = await fetch(part.url, { method: 'PUT', body });
+        const etag = response.headers.get('etag');
+        if (!response.ok || !etag) throw new Error(`PUT part ${part.partNumber}: HTTP ${response.status}`);
+        etags.push({ partNumber: part.partNumber, etag });
+      }
+    };
+    await Promise.all(Array.from({ length: PARALLEL_PARTS }, worker));
+    return etags.sort((a, b) => a.partNumber - b.partNumber);
+  } finally {
+    await handle.close();
+  }
+};
+
+const FIELD = /(\w+)=(\S+)/g;
+/** `key=value` fields of the stack's log lines that start with `marker`. */
+const logFields = (logs: string, marker: string): Record<string, string>[] =>
+  logs
+    .split('\n')
+    .filter((line) => line.includes(marker))
+    .map((line) => Object.fromEntries([...line.matchAll(FIELD)].map((match) => [match[1], match[2]])));
+
+const functionStats = (logs: string): FunctionStats[] =>
+  logFields(logs, '[stack] function stats').map((fields) => ({
+    name: fields.name ?? '?',
+    invocations: Number(fields.invocations),
+    crashes: Number(fields.crashes),
+    timeouts: Number(fields.timeouts),
+    errors: Number(fields.errors),
+    peakHeapMb: Number(fields.peakHeapMb),
+    maxOldSpaceMb: Number(fields.maxOldSpaceMb),
+  }));
+
+export const runEndToEnd = async (
+  file: BenchFile,
+  options: { env: Record<string, string>; timeoutMs: number; onProgress?: (task: Task) => void },
+): Promise<EndToEnd> => {
+  const stack = await LocalStack.start({ env: options.env });
+  try {
+    const token = await stack.token('admin');
+    const began = performance.now();
+    const created = await stack.post(
+      '/api/imports',
+      { templateId: 'users', fileName: 'bench-users.csv', fileSize: file.bytes },
+      token,
+    );
+    if (created.status !== 201) throw new Error(`create import: ${created.status} ${created.text}`);
+    const { import: record, upload } = createdSchema.parse(created.body);
+    const importId = record.importId;
+    const parts = await uploadParts(file, upload);
+    const completed = await stack.post(`/api/imports/${importId}/upload/complete`, { parts }, token);
+    if (completed.status !== 200) throw new Error(`complete upload: ${completed.status} ${completed.text}`);
+    const uploaded = performance.now();
+
+    let processingAt: number | undefined;
+    let countedAt: number | undefined;
+    let task: Task;
+    for (;;) {
+      task = await stack.task(token, importId);
+      const now = performance.now();
+      if (processingAt === undefined && task.status !== 'PENDING' && task.status !== 'VALIDATING') {
+        processingAt = now;
+      }
+      if (countedAt === undefined && task.totalRows !== undefined && task.processedRows >= task.totalRows) {
+        countedAt = now;
+      }
+      options.onProgress?.(task);
+      if (isFinalStatus(task.status)) break;
+      if (now - began > options.timeoutMs) {
+        throw new Error(
+          `The import did not finish in ${options.timeoutMs / 1000} s: ${JSON.stringify(task)}`,
+        );
+      }
+      await sleep(POLL_MS);
+    }
+    const ended = performance.now();
+    const processing = processingAt ?? ended;
+    const counted = countedAt ?? ended;
+
+    // A clean stop makes the stack log its functions' statistics and its peak memory.
+    await stack.stop();
+    const logs = stack.logs();
+    const memory = logFields(logs, '[stack] peak memory')[0] ?? {};
+    return {
+      task,
+      chunkBatches: logs.split('\n').filter((line) => line.includes('batch done queue=chunks')).length,
+      stages: {
+        upload: (uploaded - began) / 1000,
+        validate: (processing - uploaded) / 1000,
+        process: (counted - processing) / 1000,
+        finalize: (ended - counted) / 1000,
+        total: (ended - began) / 1000,
+      },
+      functions: functionStats(logs),
+      memory: {
+        ...(memory.stackRssMb ? { stackRssMb: Number(memory.stackRssMb) } : {}),
+        ...(memory.dynamodbRssMb ? { dynamodbRssMb: Number(memory.dynamodbRssMb) } : {}),
+      },
+      warnings: logs
+        .split('\n')
+        .filter((line) => / (WARN|ERROR) /.test(line) || /"level":"(WARN|ERROR)"/.test(line)),
+    };
+  } finally {
+    await stack.dispose();
+  }
+};

@@ -1,0 +1,178 @@
+import { createReadStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { parse } from 'csv-parse';
+import { DynamoRecordStore, recordItem } from '../lambdas/shared/adapters/dynamo-record-store';
+import { cellValue } from '../lambdas/shared/csv-cells';
+import type { RecordInsert } from '../lambdas/shared/ports';
+import { RECORDS_TABLE } from '../lambdas/shared/resource-definitions';
+import { findTemplate, validateRow } from '../lambdas/shared/templates';
+import { LOCAL_CREDENTIALS } from '../local/clients';
+import { startDynamoProcess } from '../local/dynamodb-process';
+import { createTableInput } from '../local/resources';
+import type { BenchFile } from './bench-data';
+
+/**
+ * The store's raw write rate on this machine: the local DynamoDB emulator, in its own process as the stack
+ * runs it, fed the file's own records as fast as one client can, with nothing else running. Three
+ * patterns on fresh tables: the shipped one (RecordStore.insertBatch: PartiQL INSERTs, exact), plain
+ * BatchWriteItem (no conditions: the store's ceiling, not exact), and a conditional PutItem per record
+ * (exact, the pattern before batching).
+ */
+
+export interface StoreRate {
+  pattern: 'insertBatch' | 'batchWriteItem' | 'conditionalPutItem';
+  items: number;
+  seconds: number;
+  itemsPerSecond: number;
+  /** Client CPU per item (this process), microseconds. */
+  clientMicros: number;
+  /** Emulator process peak resident memory so far, MB. */
+  emulatorRssMb: number | undefined;
+}
+
+export interface StoreOptions {
+  items: number;
+  /** Records per request (the shipped WRITE_BATCH_SIZE). */
+  batchSize: number;
+  /** Requests in flight (the pipeline's: chunk workers × WRITE_CONCURRENCY). */
+  inFlight: number;
+  /** Records for the (slow) one-request-per-record pattern. */
+  putItems: number;
+}
+
+/** The first `count` valid records of the file, as process-chunk would write them. */
+const readRecords = async (file: BenchFile, count: number): Promise<RecordInsert[]> => {
+  const template = findTemplate('users');
+  if (!template) throw new Error('The users template is missing');
+  const columns = template.columns.map((column) => column.name);
+  const records: RecordInsert[] = [];
+  const seen = new Set<string>();
+  let rowNumber = 1;
+  const parser = createReadStream(file.path).pipe(
+    parse({ record_delimiter: ['\r\n', '\n', '\r'], relax_column_count: true, from_line: 2 }),
+  );
+  for await (const cells of parser as AsyncIterable<string[]>) {
+    rowNumber += 1;
+    const values: Record<string, string | undefined> = {};
+    columns.forEach((column, index) => {
+      const value = cellValue(cells[index] ?? '');
+      values[column] = value === '' ? undefined : value;
+    });
+    const outcome = validateRow(template, values);
+    if (!outcome.ok || seen.has(outcome.key)) continue;
+    seen.add(outcome.key);
+    records.push({ key: outcome.key, data: outcome.record, origin: { importId: 'bench-store', rowNumber } });
+    if (records.length >= count) break;
+  }
+  parser.destroy();
+  return records;
+};
+
+/** Runs `send` over groups of `size` records with `inFlight` groups at once; returns the elapsed seconds. */
+const timeGroups = async (
+  records: readonly RecordInsert[],
+  size: number,
+  inFlight: number,
+  send: (group: readonly RecordInsert[]) => Promise<void>,
+): Promise<{ seconds: number; clientMicros: number }> => {
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: inFlight }, async () => {
+      while (next < records.length) {
+        const group = records.slice(next, next + size);
+        next += size;
+        await send(group);
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  const used = process.cpuUsage(cpu);
+  return { seconds, clientMicros: (used.user + used.system) / records.length };
+};
+
+export const measureStore = async (file: BenchFile, options: StoreOptions): Promise<StoreRate[]> => {
+  const records = await readRecords(file, options.items);
+  const dir = await mkdtemp(join(tmpdir(), 'bulk-imports-bench-store-'));
+  const emulator = await startDynamoProcess(dir, 0);
+  const db = DynamoDBDocumentClient.from(
+    new DynamoDBClient({ region: 'us-east-1', endpoint: emulator.endpoint, credentials: LOCAL_CREDENTIALS }),
+    { marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false } },
+  );
+  const freshTable = async (name: string) => {
+    await db.send(new CreateTableCommand(createTableInput(RECORDS_TABLE, name)));
+    return name;
+  };
+  const rate = async (
+    pattern: StoreRate['pattern'],
+    items: number,
+    timed: { seconds: number; clientMicros: number },
+  ): Promise<StoreRate> => ({
+    pattern,
+    items,
+    ...timed,
+    itemsPerSecond: items / timed.seconds,
+    emulatorRssMb: await emulator.peakRssMb(),
+  });
+  try {
+    const rates: StoreRate[] = [];
+
+    const store = new DynamoRecordStore(db, await freshTable('bench-insert-batch'));
+    rates.push(
+      await rate(
+        'insertBatch',
+        records.length,
+        await timeGroups(records, options.batchSize, options.inFlight, async (group) => {
+          const outcomes = await store.insertBatch('users', group);
+          if (outcomes.some((outcome) => outcome !== 'inserted'))
+            throw new Error(`Not all inserted: ${outcomes}`);
+        }),
+      ),
+    );
+
+    const batchTable = await freshTable('bench-batch-write');
+    const now = new Date().toISOString();
+    rates.push(
+      await rate(
+        'batchWriteItem',
+        records.length,
+        await timeGroups(records, 25, options.inFlight, async (group) => {
+          let requests: { PutRequest: { Item: Record<string, unknown> } }[] = group.map((record) => ({
+            PutRequest: { Item: recordItem('users', record.key, record.data, record.origin, now) },
+          }));
+          while (requests.length > 0) {
+            const out = await db.send(new BatchWriteCommand({ RequestItems: { [batchTable]: requests } }));
+            requests = (out.UnprocessedItems?.[batchTable] ?? []).flatMap((request) =>
+              request.PutRequest?.Item ? [{ PutRequest: { Item: request.PutRequest.Item } }] : [],
+            );
+          }
+        }),
+      ),
+    );
+
+    const putStore = new DynamoRecordStore(db, await freshTable('bench-put-item'));
+    const putRecords = records.slice(0, options.putItems);
+    rates.push(
+      await rate(
+        'conditionalPutItem',
+        putRecords.length,
+        // As many single writes in flight as the batches above had records in flight.
+        await timeGroups(putRecords, 1, options.inFlight * options.batchSize, async ([record]) => {
+          if (!record) return;
+          const outcome = await putStore.insert('users', record.key, record.data, record.origin);
+          if (outcome !== 'inserted') throw new Error(`Not inserted: ${outcome}`);
+        }),
+      ),
+    );
+    return rates;
+  } finally {
+    db.destroy();
+    await emulator.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+};
