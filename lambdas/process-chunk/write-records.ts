@@ -56,10 +56,9 @@ export const writeRecords = async (
     for (let pass = indexes; pass.length > 0; ) {
       const { firsts, repeats } = splitRepeatedKeys(writes, pass);
       const groups = inGroups(firsts, Math.max(1, input.batchSize));
-      await runBounded(groups, input.concurrency, async (group) => {
-        const written = await insertGroupWithRetry(input, group, writes);
-        for (const [index, outcome] of written) outcomes[index] = outcome;
-      });
+      await runBounded(groups, input.concurrency, (group) =>
+        insertGroupWithRetry(input, group, writes, outcomes),
+      );
       pass = repeats;
     }
   } else {
@@ -105,16 +104,16 @@ const inGroups = <T>(items: readonly T[], size: number): T[][] => {
 };
 
 /**
- * Inserts one group; rows the store leaves unprocessed (throttling) are sent again after a backoff, and
- * so is the whole rest of the group after an error. Resolves to each row's final outcome by index.
+ * Inserts one group into `outcomes` (by index); rows the store leaves unprocessed (throttling) are sent
+ * again after a backoff, and so is the whole rest of the group after an error.
  */
 const insertGroupWithRetry = async (
   input: WriteInput,
   group: readonly number[],
   writes: readonly RowWrite[],
-): Promise<Map<number, InsertOutcome>> => {
-  const done = new Map<number, InsertOutcome>();
-  let pending = [...group];
+  outcomes: InsertOutcome[],
+): Promise<void> => {
+  let pending = group;
   for (let attempt = 1; ; attempt += 1) {
     let failure: unknown;
     try {
@@ -123,15 +122,16 @@ const insertGroupWithRetry = async (
         if (!write) throw new RangeError(`No write at ${index}`);
         return { key: write.key, data: write.record, origin: origin(input, write) };
       });
-      const outcomes = await input.records.insertBatch(input.template.templateId, batch);
+      const answers = await input.records.insertBatch(input.template.templateId, batch);
       const unprocessed: number[] = [];
-      pending.forEach((index, position) => {
-        const outcome: BatchInsertOutcome | undefined = outcomes[position];
-        if (outcome === undefined || outcome === 'unprocessed') unprocessed.push(index);
-        else done.set(index, outcome);
-      });
+      for (let position = 0; position < pending.length; position += 1) {
+        const index = pending[position] ?? -1;
+        const answer: BatchInsertOutcome | undefined = answers[position];
+        if (answer === undefined || answer === 'unprocessed') unprocessed.push(index);
+        else outcomes[index] = answer;
+      }
+      if (unprocessed.length === 0) return;
       pending = unprocessed;
-      if (pending.length === 0) return done;
       failure = new Error(`${pending.length} of ${batch.length} inserts were left unprocessed (throttled)`);
     } catch (error) {
       failure = error;

@@ -96,10 +96,14 @@ export const exceptionLine = (
 export const resultsHeaderLine = (keyColumn: string): string =>
   csvLine(['row_number', 'status', 'reason', keyColumn]);
 
-/** One data row's outcome: row_number, status, reason, then the key column's value. */
+/**
+ * One data row's outcome: row_number, status, reason, then the key column's value. Written for every row
+ * of every import, so the two cells that never need quoting or neutralising (a row number, a status
+ * word) skip `reportCell`; the line is the one `csvLine` would write.
+ */
 export const resultLine = (
   rowNumber: number,
   status: ResultStatus,
   reason: string,
   keyValue: string,
-): string => csvLine([String(rowNumber), status, reason, keyValue]);
+): string => `${rowNumber},${status},${reason === '' ? '' : reportCell(reason)},${reportCell(keyValue)}\r\n`;
