@@ -35,11 +35,14 @@ const main = async () => {
   port.on('message', async (raw: unknown) => {
     const message = chunkMessageSchema.parse(raw);
     const before = await tasks.get();
+    const cpu = process.threadCpuUsage();
     await processChunk(deps, message);
+    const used = process.threadCpuUsage(cpu);
     const after = await tasks.get();
     port.postMessage({
       rows: (after?.processedRows ?? 0) - (before?.processedRows ?? 0),
       errors: (after?.errorCount ?? 0) - (before?.errorCount ?? 0),
+      cpuMicros: used.user + used.system,
     });
   });
   port.postMessage('ready');

@@ -33,6 +33,8 @@ export interface Floor {
   rows: number;
   seconds: number;
   rowsPerSecond: number;
+  /** CPU time of the thread, per row: what the floor costs when it gets a core to itself. */
+  cpuMicrosPerRow: number;
 }
 
 /** csv-parse + zod over the whole file on this thread: what one core must spend per row at least. */
@@ -40,6 +42,7 @@ export const measureFloor = async (file: BenchFile): Promise<Floor> => {
   const template = usersTemplate();
   const columns = template.columns.map((column) => column.name);
   const started = performance.now();
+  const cpu = process.threadCpuUsage();
   let rows = 0;
   const records = createReadStream(file.path, { highWaterMark: 1 << 20 }).pipe(
     parse({ record_delimiter: ['\r\n', '\n', '\r'], relax_column_count: true, from_line: 2 }),
@@ -54,8 +57,9 @@ export const measureFloor = async (file: BenchFile): Promise<Floor> => {
     rows += 1;
   }
   const seconds = (performance.now() - started) / 1000;
+  const used = process.threadCpuUsage(cpu);
   if (rows !== file.rows) throw new Error(`The floor read ${rows} rows; the file has ${file.rows}`);
-  return { rows, seconds, rowsPerSecond: rows / seconds };
+  return { rows, seconds, rowsPerSecond: rows / seconds, cpuMicrosPerRow: (used.user + used.system) / rows };
 };
 
 export interface PipelineCpu {
@@ -66,9 +70,13 @@ export interface PipelineCpu {
   validateSeconds: number;
   processSeconds: number;
   rowsPerSecond: number;
+  /** CPU time of the process-chunk threads, per row. */
+  processCpuMicrosPerRow: number;
+  /** Share of the process phase the threads spent on a core (1 = each thread had a core throughout). */
+  coreShare: number;
 }
 
-const chunkAnswerSchema = z.object({ rows: z.number(), errors: z.number() });
+const chunkAnswerSchema = z.object({ rows: z.number(), errors: z.number(), cpuMicros: z.number() });
 
 const startWorker = (file: BenchFile, chunkCount: number): Promise<Worker> =>
   new Promise((resolve, reject) => {
@@ -87,6 +95,7 @@ const processAll = async (workers: Worker[], messages: readonly ChunkMessage[]) 
   let next = 0;
   let rows = 0;
   let failedRows = 0;
+  let cpuMicros = 0;
   await Promise.all(
     workers.map(
       (worker) =>
@@ -102,6 +111,7 @@ const processAll = async (workers: Worker[], messages: readonly ChunkMessage[]) 
             if (!counts.success) return reject(new Error(`A CPU bench worker answered ${String(answer)}`));
             rows += counts.data.rows;
             failedRows += counts.data.errors;
+            cpuMicros += counts.data.cpuMicros;
             sendNext();
           });
           worker.on('error', reject);
@@ -109,7 +119,7 @@ const processAll = async (workers: Worker[], messages: readonly ChunkMessage[]) 
         }),
     ),
   );
-  return { rows, failedRows };
+  return { rows, failedRows, cpuMicros };
 };
 
 export const measurePipelineCpu = async (file: BenchFile, workerCount: number): Promise<PipelineCpu> => {
@@ -132,7 +142,7 @@ export const measurePipelineCpu = async (file: BenchFile, workerCount: number): 
   );
   try {
     const processStarted = performance.now();
-    const { rows, failedRows } = await processAll(workers, chunks.sent);
+    const { rows, failedRows, cpuMicros } = await processAll(workers, chunks.sent);
     const processSeconds = (performance.now() - processStarted) / 1000;
     if (rows !== file.rows) throw new Error(`process-chunk counted ${rows} rows; the file has ${file.rows}`);
     return {
@@ -143,6 +153,8 @@ export const measurePipelineCpu = async (file: BenchFile, workerCount: number): 
       validateSeconds,
       processSeconds,
       rowsPerSecond: rows / (validateSeconds + processSeconds),
+      processCpuMicrosPerRow: cpuMicros / rows,
+      coreShare: cpuMicros / 1e6 / (processSeconds * workerCount),
     };
   } finally {
     await Promise.all(workers.map((worker) => worker.terminate()));

@@ -136,12 +136,12 @@ const main = async () => {
       table([
         [
           'floor: csv-parse + zod, 1 core',
-          `${formatSeconds(floor.seconds)}, ${formatRate(floor.rowsPerSecond, 'rows')} (${((floor.seconds / floor.rows) * 1e6).toFixed(1)} µs/row)`,
+          `${formatSeconds(floor.seconds)}, ${formatRate(floor.rowsPerSecond, 'rows')} (${floor.cpuMicrosPerRow.toFixed(1)} µs CPU/row)`,
         ],
         ['validate-file (one pass + plan)', `${formatSeconds(cpu.validateSeconds)}, ${cpu.chunks} chunks`],
         [
           `process-chunk, ${cpu.workers} threads`,
-          `${formatSeconds(cpu.processSeconds)} (${((cpu.processSeconds * cpu.workers * 1e6) / cpu.rows).toFixed(1)} µs/row per thread), ${thousands(cpu.failedRows)} failed rows`,
+          `${formatSeconds(cpu.processSeconds)}, ${cpu.processCpuMicrosPerRow.toFixed(1)} µs CPU/row; the threads were on a core ${Math.round(cpu.coreShare * 100)}% of the time; ${thousands(cpu.failedRows)} failed rows`,
         ],
         ['validate + split + process', `${formatRate(cpu.rowsPerSecond, 'rows')}`],
       ]),
