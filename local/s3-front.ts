@@ -9,6 +9,7 @@ import type {
   NotificationSender,
   ObjectProbe,
 } from './notification-journal';
+import type { RangeReader } from './object-ranges';
 import { type ObjectCreation, objectCreation, S3EventName } from './s3-event';
 import { closeServer, listen, type RunningServer } from './servers';
 
@@ -29,6 +30,8 @@ export interface S3FrontOptions {
   notify: NotificationSender;
   region: string;
   log: Log;
+  /** Serves ranged GETs from the emulator's object files instead of forwarding them (`object-ranges.ts`). */
+  ranges?: RangeReader;
 }
 
 const HOP_BY_HOP = new Set([
@@ -177,6 +180,13 @@ export const startS3Front = async (options: S3FrontOptions): Promise<RunningServ
       } else {
         s3Error(response, 403, 'AccessForbidden', 'CORSResponse: This CORS request is not allowed.');
       }
+      return;
+    }
+
+    if (
+      options.ranges &&
+      (await options.ranges.serve(request, response, corsResponseHeaders(options.cors, origin, method)))
+    ) {
       return;
     }
 

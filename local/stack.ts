@@ -12,6 +12,7 @@ import { startHttpServer } from './http-server';
 import { loadInProcessFunction } from './invoker';
 import { createLog, type Log } from './log';
 import { NotificationJournal, type ObjectProbe, replayJournal } from './notification-journal';
+import { createRangeReader } from './object-ranges';
 import { QueuePoller, sqsPolledQueue } from './poller';
 import { peakRssMb } from './process-memory';
 import { provision } from './provision';
@@ -205,6 +206,7 @@ export const startStack = async (settings: LocalSettings): Promise<RunningStack>
       notify,
       region,
       log: createLog('s3'),
+      ranges: createRangeReader({ storageDir: paths.s3, upstreamPort: ports.fauxqs }),
     });
     stopSteps.push({ name: 'S3 endpoint', run: () => s3Front.close() });
 
