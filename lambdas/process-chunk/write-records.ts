@@ -16,7 +16,12 @@ export interface RetryPolicy {
   baseDelayMs: number;
 }
 
-export const DEFAULT_RETRY: RetryPolicy = { attempts: 4, baseDelayMs: 100 };
+/**
+ * Up to about 10 s of backoff (100 ms doubling, 8 tries): a new on-demand table takes 4,000 writes/s
+ * before it scales, so throttled statements are normal at first and are waited out here rather than
+ * failing the chunk into a redelivery a visibility timeout (12 minutes) later.
+ */
+export const DEFAULT_RETRY: RetryPolicy = { attempts: 8, baseDelayMs: 100 };
 
 export interface RowWrite {
   rowNumber: number;
