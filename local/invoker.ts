@@ -3,8 +3,9 @@ import { existsSync } from 'node:fs';
 import type { Context } from 'aws-lambda';
 
 /**
- * How the local stack runs a function. Pollers and the HTTP server only see `FunctionInvoker`, so the
- * in-process invoker below can be swapped for one that runs handlers in worker threads.
+ * How the local stack runs a function. Pollers and the HTTP server only see `FunctionInvoker`: the
+ * in-process invoker below runs the API and email ingest, `worker-invoker.ts` runs the queue consumers in
+ * worker threads.
  */
 
 export interface FunctionInvoker {

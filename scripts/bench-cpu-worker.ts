@@ -25,7 +25,8 @@ const main = async () => {
   const tasks = MemoryTaskStore.forFile(size);
   await tasks.update('', { status: TaskStatus.PROCESSING, chunkCount, chunksDone: 0 });
   const deps = {
-    objects: await fileObjectStore(path, size),
+    // Open for the thread's life: the bench terminates the thread when every chunk is done.
+    objects: (await fileObjectStore(path, size)).objects,
     tasks,
     records: acceptingRecordStore,
     finalize: collectingQueue(),

@@ -123,7 +123,7 @@ const processAll = async (workers: Worker[], messages: readonly ChunkMessage[]) 
 };
 
 export const measurePipelineCpu = async (file: BenchFile, workerCount: number): Promise<PipelineCpu> => {
-  const objects = await fileObjectStore(file.path, file.bytes);
+  const { objects, close } = await fileObjectStore(file.path, file.bytes);
   const tasks = MemoryTaskStore.forFile(file.bytes);
   const chunks = collectingQueue<ChunkMessage>();
   const settings = loadConfig(chunkingSettings);
@@ -132,7 +132,7 @@ export const measurePipelineCpu = async (file: BenchFile, workerCount: number): 
   const outcome = await validateFile(
     { objects, tasks, chunks, settings, logger: silentLogger },
     benchObjectKey,
-  );
+  ).finally(close);
   const validateSeconds = (performance.now() - validateStarted) / 1000;
   if (outcome !== ValidateOutcome.ENQUEUED) throw new Error(`validate-file answered ${outcome}`);
 

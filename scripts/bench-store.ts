@@ -52,7 +52,8 @@ const readRecords = async (file: BenchFile, count: number): Promise<RecordInsert
   const records: RecordInsert[] = [];
   const seen = new Set<string>();
   let rowNumber = 1;
-  const parser = createReadStream(file.path).pipe(
+  const source = createReadStream(file.path);
+  const parser = source.pipe(
     parse({ record_delimiter: ['\r\n', '\n', '\r'], relax_column_count: true, from_line: 2 }),
   );
   for await (const cells of parser as AsyncIterable<string[]>) {
@@ -69,6 +70,7 @@ const readRecords = async (file: BenchFile, count: number): Promise<RecordInsert
     if (records.length >= count) break;
   }
   parser.destroy();
+  source.destroy();
   return records;
 };
 

@@ -26,10 +26,13 @@ export const benchObjectKey = uploadKey(BENCH_IMPORT_ID, BENCH_FILE_NAME);
 
 const unused = (what: string) => () => Promise.reject(new Error(`The CPU bench does not use ${what}`));
 
-/** Reads the benchmark file under any key; accepts and forgets every write. */
-export const fileObjectStore = async (path: string, size: number): Promise<ObjectStore> => {
+/** Reads the benchmark file under any key; accepts and forgets every write. Close it when done. */
+export const fileObjectStore = async (
+  path: string,
+  size: number,
+): Promise<{ objects: ObjectStore; close(): Promise<void> }> => {
   const file = await open(path);
-  return {
+  const objects: ObjectStore = {
     head: async () => ({ size }),
     getRange: async (_key, start, end) => {
       const buffer = Buffer.allocUnsafe(end - start);
@@ -50,6 +53,7 @@ export const fileObjectStore = async (path: string, size: number): Promise<Objec
     abortMultipartUpload: unused('multipart uploads'),
     presignGet: unused('presigning'),
   };
+  return { objects, close: () => file.close() };
 };
 
 /** One task that moves through its statuses in memory; chunk results are counted, not kept. */
