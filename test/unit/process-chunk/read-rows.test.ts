@@ -77,6 +77,21 @@ describe('readChunkRows', () => {
     ]);
   });
 
+  it('reads the good quoted records of a range even when another one is malformed', async () => {
+    // Prepare: csv-parse reads a range's quoted records together; one bad record must not spoil the rest.
+    const { objects, message } = await chunkOf(
+      '"a, 1",b,c\r\n"bad"x,y,z\r\nplain,row,here\r\n"c",d,"e\r\nf"\r\n',
+    );
+
+    // Act
+    const rows = await readChunkRows(objects, message, 1024 * 1024);
+
+    // Assess
+    expect(rows.map((row) => row.kind)).toEqual(['cells', 'malformed', 'cells', 'cells']);
+    expect(rows[0]).toEqual({ kind: 'cells', rowNumber: 2, cells: ['a, 1', 'b', 'c'] });
+    expect(rows[3]).toEqual({ kind: 'cells', rowNumber: 5, cells: ['c', 'd', 'e\r\nf'] });
+  });
+
   it('keeps a quote inside an unquoted value as a literal character, as the scanner does', async () => {
     // Prepare
     const { objects, message } = await chunkOf('5" floppy,b,c\r\n');
