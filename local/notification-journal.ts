@@ -1,7 +1,5 @@
-import { randomUUID } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { z } from 'zod';
+import { DiskJournal } from './disk-journal';
 import type { Log } from './log';
 import { type CreatedObject, s3EventNameSchema } from './s3-event';
 
@@ -21,59 +19,16 @@ const journalEntrySchema = z.object({
 });
 export type JournalEntry = z.infer<typeof journalEntrySchema>;
 
-const ENTRY_SUFFIX = '.json';
-
-export class NotificationJournal {
-  constructor(private readonly dir: string) {}
-
-  /** Writes the entry atomically (temp file + rename), so a crash never leaves half an entry. */
-  async record(entry: Omit<JournalEntry, 'id' | 'requestedAt'>, now = new Date()): Promise<JournalEntry> {
-    await mkdir(this.dir, { recursive: true });
-    // A sortable name replays entries in the order their requests arrived.
-    const id = `${now.getTime().toString().padStart(15, '0')}-${randomUUID()}`;
-    const full: JournalEntry = { ...entry, id, requestedAt: now.toISOString() };
-    const path = join(this.dir, `${id}${ENTRY_SUFFIX}`);
-    await writeFile(`${path}.tmp`, JSON.stringify(full));
-    await rename(`${path}.tmp`, path);
-    return full;
+export class NotificationJournal extends DiskJournal<JournalEntry> {
+  constructor(dir: string) {
+    super(dir, journalEntrySchema, 'notification');
   }
 
-  async clear(id: string): Promise<void> {
-    await rm(join(this.dir, `${id}${ENTRY_SUFFIX}`), { force: true });
-  }
-
-  /** Entries still pending, oldest first. Unreadable files are set aside (renamed `.corrupt`) and logged. */
-  async pending(log: Log): Promise<JournalEntry[]> {
-    let names: string[];
-    try {
-      names = await readdir(this.dir);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw error;
-    }
-    const entries: JournalEntry[] = [];
-    for (const name of names.filter((file) => file.endsWith(ENTRY_SUFFIX)).sort()) {
-      const path = join(this.dir, name);
-      const parsed = journalEntrySchema.safeParse(await readJson(path));
-      if (parsed.success) {
-        entries.push(parsed.data);
-      } else {
-        log.error('unreadable notification journal entry set aside', undefined, { file: `${name}.corrupt` });
-        await rename(path, `${path}.corrupt`);
-      }
-    }
-    return entries;
+  /** Records a request about to create an object, stamped with the time it arrived. */
+  override record(entry: Omit<JournalEntry, 'id' | 'requestedAt'>, now = new Date()): Promise<JournalEntry> {
+    return super.record({ ...entry, requestedAt: now.toISOString() }, now);
   }
 }
-
-const readJson = async (path: string): Promise<unknown> => {
-  try {
-    return JSON.parse(await readFile(path, 'utf8'));
-  } catch (error) {
-    if (error instanceof SyntaxError) return undefined;
-    throw error;
-  }
-};
 
 /** Size and ETag of an object, or undefined when it does not exist. */
 export type ObjectProbe = (

@@ -162,7 +162,7 @@ const receive = async (
     functionArn: `arn:aws:lambda:${options.region}:000000000000:function:email-ingest`,
   });
   // Journaled before the sender hears 250, so a crash after that answer loses no message.
-  const entry = await options.journal.record(event);
+  const entry = await options.journal.record({ event });
   options.log.info('message received', {
     messageId,
     bytes: metered.size(),

@@ -84,8 +84,8 @@ describe('receipt journal and delivery', () => {
     // Prepare
     const journal = new ReceiptJournal(dir);
     const event = await eventFor();
-    const first = await journal.record(event, new Date('2026-11-22T09:00:00.000Z'));
-    await journal.record(event, new Date('2026-11-22T09:01:00.000Z'));
+    const first = await journal.record({ event }, new Date('2026-11-22T09:00:00.000Z'));
+    await journal.record({ event }, new Date('2026-11-22T09:01:00.000Z'));
     await writeFile(join(dir, '000000000000001-broken.json'), '{not json');
 
     // Act
@@ -102,7 +102,7 @@ describe('receipt journal and delivery', () => {
   it('retries a failed ingest like Lambda retries an asynchronous invocation, then clears the entry', async () => {
     // Prepare
     const journal = new ReceiptJournal(dir);
-    const entry = await journal.record(await eventFor());
+    const entry = await journal.record({ event: await eventFor() });
     const invoke = jest
       .fn()
       .mockRejectedValueOnce(new Error('cold start failed'))
@@ -124,7 +124,7 @@ describe('receipt journal and delivery', () => {
   it('gives up after the retries, logging it, and keeps the raw message where it is', async () => {
     // Prepare
     const journal = new ReceiptJournal(dir);
-    const entry = await journal.record(await eventFor());
+    const entry = await journal.record({ event: await eventFor() });
     const invoke = jest.fn().mockRejectedValue(new Error('always fails'));
     const lines: string[] = [];
 
