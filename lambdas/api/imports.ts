@@ -46,6 +46,14 @@ const expected = (what: string) => ({
   error: (issue: { input?: unknown }) => (issue.input === undefined ? 'is required' : `must be ${what}`),
 });
 
+/**
+ * A file name is shown in the console, in replies and in download headers: characters that cannot be
+ * displayed, or could split a header or a log line, are refused rather than silently changed.
+ */
+const CONTROL_CHARACTER = /\p{Cc}/u;
+/** Half of a UTF-16 surrogate pair: no file system names a file with one, and it cannot be encoded. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 const SIZE_RULE = `must be between 1 byte and ${LIMIT_MB} MB (${bytes(MAX_FILE_BYTES)})`;
 
 /** Body of `POST /api/imports`. */
@@ -61,6 +69,10 @@ export const createImportBodySchema = z.object(
       .trim()
       .min(1, { error: 'is required' })
       .max(255, { error: 'must be at most 255 characters' })
+      .refine((name) => !CONTROL_CHARACTER.test(name), {
+        error: 'must not contain control characters (line breaks, tabs, NUL)',
+      })
+      .refine((name) => !LONE_SURROGATE.test(name), { error: 'must be valid Unicode text' })
       .refine((name) => /\.csv$/i.test(name), { error: 'must end in .csv' }),
     fileSize: z
       .number(expected('a number of bytes'))

@@ -25,16 +25,22 @@ type ParamNames<Pattern extends string> = Pattern extends `${string}{${infer Nam
 type Params<Pattern extends string> = { readonly [Name in ParamNames<Pattern>]: string };
 
 interface RouteContext<P> {
+  deps: ApiDeps;
   request: ApiRequest;
   params: P;
   principal: Principal;
 }
 
-interface Route {
+/** What a route is, without its handler: the API's public surface. */
+export interface RouteSignature {
   method: 'GET' | 'POST' | 'PUT';
+  /** `/api/imports/{importId}`: parameters in braces, each one path segment. */
   pattern: string;
   /** Public routes skip the token check (only health). */
   isPublic: boolean;
+}
+
+interface Route extends RouteSignature {
   /** The path parameters when `path` matches, keyed by name. */
   match(path: string): Record<string, string> | undefined;
   handle(context: RouteContext<Record<string, string>>): Promise<ApiResponse>;
@@ -88,7 +94,8 @@ const importsPage = pageQuerySchema(25, 100);
 const errorsPage = pageQuerySchema(100, 1000);
 const recordsPage = pageQuerySchema(100, 1000);
 
-const buildRoutes = (deps: ApiDeps): Route[] => [
+/** Every route of DESIGN §6, built once; handlers get their dependencies per call. */
+const ROUTES: readonly Route[] = [
   route('GET', '/api/health', async () => jsonResponse(200, { ok: true }), { isPublic: true }),
 
   route('GET', '/api/templates', async () => jsonResponse(200, listTemplateSummaries())),
@@ -96,37 +103,44 @@ const buildRoutes = (deps: ApiDeps): Route[] => [
     const sample = templateSample(params.templateId);
     return csvResponse(sample.fileName, sample.csv);
   }),
-  route('GET', '/api/templates/{templateId}/records', async ({ request, params }) =>
+  route('GET', '/api/templates/{templateId}/records', async ({ deps, request, params }) =>
     jsonResponse(200, await listTemplateRecords(deps, params.templateId, parseQuery(request, recordsPage))),
   ),
 
-  route('POST', '/api/imports', async ({ request, principal }) =>
+  route('POST', '/api/imports', async ({ deps, request, principal }) =>
     jsonResponse(201, await createImport(deps, principal, parseBody(request, createImportBodySchema))),
   ),
-  route('GET', '/api/imports', async ({ request }) =>
+  route('GET', '/api/imports', async ({ deps, request }) =>
     jsonResponse(200, await listImports(deps, parseQuery(request, importsPage))),
   ),
-  route('GET', '/api/imports/{importId}', async ({ params }) =>
+  route('GET', '/api/imports/{importId}', async ({ deps, params }) =>
     jsonResponse(200, await getImport(deps, params.importId)),
   ),
-  route('POST', '/api/imports/{importId}/upload/complete', async ({ request, params }) =>
+  route('POST', '/api/imports/{importId}/upload/complete', async ({ deps, request, params }) =>
     jsonResponse(
       200,
       await completeUpload(deps, params.importId, parseBody(request, completeUploadBodySchema)),
     ),
   ),
-  route('GET', '/api/imports/{importId}/errors', async ({ request, params }) =>
+  route('GET', '/api/imports/{importId}/errors', async ({ deps, request, params }) =>
     jsonResponse(200, await listImportErrors(deps, params.importId, parseQuery(request, errorsPage))),
   ),
-  route('GET', '/api/imports/{importId}/links/{kind}', async ({ params }) =>
+  route('GET', '/api/imports/{importId}/links/{kind}', async ({ deps, params }) =>
     jsonResponse(200, await createImportLink(deps, params.importId, linkKind(params.kind))),
   ),
 
-  route('GET', '/api/settings/email', async () => jsonResponse(200, await getEmailSettings(deps))),
-  route('PUT', '/api/settings/email', async ({ request }) =>
+  route('GET', '/api/settings/email', async ({ deps }) => jsonResponse(200, await getEmailSettings(deps))),
+  route('PUT', '/api/settings/email', async ({ deps, request }) =>
     jsonResponse(200, await putEmailSettings(deps, parseBody(request, putEmailSettingsBodySchema))),
   ),
 ];
+
+/** The method, pattern and visibility of every route, e.g. for tests that must cover each one. */
+export const API_ROUTES: readonly RouteSignature[] = ROUTES.map(({ method, pattern, isPublic }) => ({
+  method,
+  pattern,
+  isPublic,
+}));
 
 /** Health needs no caller; it is the only route that answers without a principal. */
 const ANONYMOUS: Principal = { username: 'anonymous', groups: [] };
@@ -137,19 +151,18 @@ const ANONYMOUS: Principal = { username: 'anonymous', groups: [] };
  * error goes through the one mapper.
  */
 export const createApi = (deps: ApiDeps): ((request: ApiRequest) => Promise<ApiResponse>) => {
-  const routes = buildRoutes(deps);
   return async (request) => {
     try {
       const path = request.path.length > 1 ? request.path.replace(/\/+$/, '') : request.path;
       const method = request.method.toUpperCase();
-      for (const candidate of routes) {
+      for (const candidate of ROUTES) {
         if (candidate.method !== method) continue;
         const params = candidate.match(path);
         if (!params) continue;
         const principal = candidate.isPublic
           ? ANONYMOUS
           : await deps.verifyToken(request.headers.authorization);
-        return await candidate.handle({ request, params, principal });
+        return await candidate.handle({ deps, request, params, principal });
       }
       throw new NotFoundError(`No route for ${method} ${path}.`);
     } catch (error) {

@@ -51,6 +51,16 @@ const utc = (iso: string): string => `${iso.slice(0, 10)} ${iso.slice(11, 16)} U
 
 const escapeHtml = (value: string): string => value.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
 
+/**
+ * The sender chose the subject, and an encoded word can carry line breaks: the reply's Subject header
+ * must stay one line (no header injection), so control characters and line separators become spaces.
+ */
+const singleLine = (value: string): string =>
+  value
+    .replace(/[\p{Cc}\u2028\u2029]+/gu, ' ')
+    .replace(/ {2,}/g, ' ')
+    .trim();
+
 const counts = (file: ReplyFile): string | undefined => {
   if (file.totalRows === undefined) return undefined;
   const rows = `${thousands.format(file.totalRows)} ${file.totalRows === 1 ? 'row' : 'rows'}`;
@@ -110,7 +120,8 @@ const fileHtml = (file: ReplyFile): string => {
 
 /** The reply for one email: every file it carried, in the order they were attached. */
 export const composeReply = (input: ReplyInput): ComposedReply => {
-  const subject = input.subject.trim() === '' ? '(no subject)' : input.subject.trim();
+  const oneLine = singleLine(input.subject);
+  const subject = oneLine === '' ? '(no subject)' : oneLine;
   const intro = `Your email "${subject}", received ${utc(input.receivedAt)}, carried ${
     input.files.length === 1 ? 'one file' : `${input.files.length} files`
   }: ${summary(input.files)}.`;

@@ -1,3 +1,4 @@
+import { API_ROUTES } from '../../../lambdas/api/router';
 import { aTask } from '../../helpers/factories';
 import { accessToken, createHarness, expectError } from './support';
 
@@ -16,7 +17,12 @@ const PROTECTED_ROUTES: [method: string, path: string, body: unknown][] = [
   ['GET', '/api/imports/{id}/links/exceptions', undefined],
   ['GET', '/api/imports/{id}/links/results', undefined],
   ['GET', '/api/imports/{id}/links/email', undefined],
+  ['GET', '/api/settings/email', undefined],
+  ['PUT', '/api/settings/email', { enabled: false, addresses: [], allowedSenders: [], replyToSender: true }],
 ];
+
+/** `/api/imports/{importId}` → a regex that matches its concrete paths. */
+const patternRegex = (pattern: string): RegExp => new RegExp(`^${pattern.replace(/\{\w+\}/g, '[^/]+')}$`);
 
 const setUp = async () => {
   const harness = await createHarness();
@@ -27,6 +33,20 @@ const setUp = async () => {
 };
 
 describe('authorization over every route', () => {
+  it('covers every protected route of the router, so a new route cannot be left out', () => {
+    // Act
+    const uncovered = API_ROUTES.filter(
+      (route) =>
+        !route.isPublic &&
+        !PROTECTED_ROUTES.some(
+          ([method, path]) => method === route.method && patternRegex(route.pattern).test(path),
+        ),
+    );
+
+    // Assess
+    expect(uncovered).toEqual([]);
+  });
+
   it.each(PROTECTED_ROUTES)('%s %s answers 401 without a token', async (method, path, body) => {
     const { harness, pathOf } = await setUp();
 

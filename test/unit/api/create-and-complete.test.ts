@@ -134,6 +134,30 @@ describe('POST /api/imports', () => {
       'number',
     ],
     ['a missing file name', { templateId: 'users', fileSize: 10 }, 'fileName', 'required'],
+    [
+      'a name with a line break (header injection)',
+      { templateId: 'users', fileName: 'a.csv\r\nX-Injected: 1.csv', fileSize: 10 },
+      'fileName',
+      'control characters',
+    ],
+    [
+      'a name with NUL',
+      { templateId: 'users', fileName: 'a\u0000.csv', fileSize: 10 },
+      'fileName',
+      'control characters',
+    ],
+    [
+      'a name with half a surrogate pair',
+      { templateId: 'users', fileName: 'a\ud800.csv', fileSize: 10 },
+      'fileName',
+      'valid Unicode',
+    ],
+    [
+      'a name over 255 characters',
+      { templateId: 'users', fileName: `${'a'.repeat(252)}.csv`, fileSize: 10 },
+      'fileName',
+      '255',
+    ],
   ])('refuses %s with a 400 naming the field', async (_case, body, field, problem) => {
     // Prepare
     const harness = await createHarness();

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { API_ROUTES } from '../../../lambdas/api/router';
 import { findTemplate, listTemplates, sampleCsv } from '../../../lambdas/shared/templates';
 import { createHarness, expectError } from './support';
 
@@ -170,6 +171,29 @@ describe('GET /api/templates/{templateId}/records', () => {
 });
 
 describe('routing', () => {
+  it('serves exactly the routes of DESIGN §6, all but health behind the token check', () => {
+    // Act
+    const routes = API_ROUTES.map(
+      ({ method, pattern, isPublic }) => `${method} ${pattern}${isPublic ? ' (public)' : ''}`,
+    );
+
+    // Assess
+    expect(routes).toEqual([
+      'GET /api/health (public)',
+      'GET /api/templates',
+      'GET /api/templates/{templateId}/sample',
+      'GET /api/templates/{templateId}/records',
+      'POST /api/imports',
+      'GET /api/imports',
+      'GET /api/imports/{importId}',
+      'POST /api/imports/{importId}/upload/complete',
+      'GET /api/imports/{importId}/errors',
+      'GET /api/imports/{importId}/links/{kind}',
+      'GET /api/settings/email',
+      'PUT /api/settings/email',
+    ]);
+  });
+
   it.each([
     ['GET', '/api/nothing-here'],
     ['DELETE', '/api/imports'],
