@@ -1,8 +1,10 @@
 import type { Readable } from 'node:stream';
 import {
+  countLineBreaks,
+  firstInvalidUtf8,
   formatSize,
   isBlankCell,
-  NOT_CSV_REASONS,
+  nulByteReason,
   parseHeaderCells,
   RecordScanner,
   type ScannedRecord,
@@ -18,7 +20,12 @@ import { cellValue } from '../shared/csv-cells';
 import { FileRejectedError } from '../shared/errors';
 import type { Delimiter } from '../shared/model';
 import type { ObjectStore } from '../shared/ports';
-import { type HeaderMatch, matchHeader, type TemplateDefinition } from '../shared/templates';
+import {
+  type HeaderMatch,
+  matchHeader,
+  normalizeHeaderName,
+  type TemplateDefinition,
+} from '../shared/templates';
 import { ChunkPlanner, type PlannedChunk } from './chunk-plan';
 import { KeyIndex } from './duplicate-keys';
 import { UploadSink } from './upload-sink';
@@ -89,9 +96,11 @@ export const scanFile = async (input: ScanInput): Promise<FileScan> => {
     const sniff = sniffEncoding(Buffer.concat(head.pieces));
     if (!sniff.ok) throw new FileRejectedError(sniff.reason);
     const all = replay(head, pieces);
-    if (sniff.encoding !== TextEncoding.UTF8) return await runPass(input, all, sniff.encoding);
+    // A byte order mark says UTF-8, so bytes that are not UTF-8 are an error, not a hint to try Windows-1252.
+    if (sniff.encoding !== TextEncoding.UTF8 || sniff.hasBom)
+      return await runPass(input, all, sniff.encoding, sniff.hasBom);
     try {
-      return await runPass(input, all, TextEncoding.UTF8);
+      return await runPass(input, all, TextEncoding.UTF8, false);
     } catch (error) {
       if (!(error instanceof NotUtf8Error)) throw error;
     }
@@ -100,7 +109,7 @@ export const scanFile = async (input: ScanInput): Promise<FileScan> => {
   }
   const again = await input.objects.getStream(input.sourceKey);
   try {
-    return await runPass(input, again, TextEncoding.WINDOWS_1252);
+    return await runPass(input, again, TextEncoding.WINDOWS_1252, false);
   } finally {
     again.destroy();
   }
@@ -145,6 +154,7 @@ const runPass = async (
   input: ScanInput,
   source: AsyncIterable<unknown> | Readable,
   encoding: TextEncoding,
+  hasBom: boolean,
 ): Promise<FileScan> => {
   const validator = encoding === TextEncoding.UTF8 ? new Utf8Validator() : undefined;
   const transcoder = encoding === TextEncoding.UTF8 ? undefined : new Utf8Transcoder(encoding);
@@ -152,19 +162,37 @@ const runPass = async (
     ? new UploadSink(input.objects, input.utf8Key, 'text/csv; charset=utf-8')
     : undefined;
   const reader = new CsvFileReader(input.template, input.limits);
+  /** Bytes of the upload read so far (before the piece at hand). */
+  let consumed = 0;
+  const notUtf8 = (raw: Buffer) => {
+    if (!hasBom) return new NotUtf8Error();
+    // The piece's valid start goes to the reader, which then knows the line the bad byte is on.
+    const at = Math.max(0, firstInvalidUtf8(raw));
+    reader.push(raw.subarray(0, at));
+    return new FileRejectedError(
+      `Line ${reader.currentLine().toLocaleString('en-US')} is not valid UTF-8 (byte ${(consumed + at + 1).toLocaleString('en-US')}), but the file starts with a UTF-8 byte order mark: save it as 'CSV UTF-8' and upload that`,
+    );
+  };
   try {
     const feed = async (data: Buffer) => {
       if (data.length === 0) return;
-      if (data.indexOf(0) !== -1) throw new FileRejectedError(NOT_CSV_REASONS.binary);
+      const nul = data.indexOf(0);
+      if (nul !== -1) {
+        reader.push(data.subarray(0, nul));
+        throw new FileRejectedError(
+          nulByteReason(reader.currentLine(), transcoder ? undefined : consumed + nul + 1),
+        );
+      }
       if (sink) await sink.write(data);
       reader.push(data);
     };
     for await (const piece of source) {
       const raw = asBuffer(piece);
-      if (validator && !validator.push(raw)) throw new NotUtf8Error();
+      if (validator && !validator.push(raw)) throw notUtf8(raw);
       await feed(transcoder ? transcoder.write(raw) : raw);
+      consumed += raw.length;
     }
-    if (validator && !validator.finish()) throw new NotUtf8Error();
+    if (validator && !validator.finish()) throw notUtf8(Buffer.alloc(0));
     if (transcoder) await feed(transcoder.end());
     const result = reader.finish();
     if (sink) await sink.end();
@@ -234,6 +262,13 @@ class CsvFileReader {
     }
     this.headerScanner.push(data);
     this.afterHeaderPush();
+  }
+
+  /** The physical line the bytes pushed so far end on (for reasons that say where a problem is). */
+  currentLine(): number {
+    const scanner = this.dataScanner ?? this.headerScanner;
+    if (scanner) return scanner.currentLine;
+    return 1 + this.retained.reduce((sum, piece) => sum + countLineBreaks(piece), 0);
   }
 
   finish(): ReaderResult {
@@ -317,7 +352,7 @@ class CsvFileReader {
     const match = matchHeader(this.template, cells);
     const blank = cells.every(isBlankCell);
     if (!blank) {
-      const problem = headerProblem(match);
+      const problem = headerProblem(match, cells);
       if (problem) throw new FileRejectedError(problem);
     }
     return {
@@ -367,11 +402,36 @@ class CsvFileReader {
 
 const unterminated = (line: number) => new FileRejectedError(`Line ${line}: unterminated quoted field`);
 
+/**
+ * Characters that show as nothing (zero-width spaces and joiners, bidi marks and isolates, soft hyphens,
+ * BOMs): a column name that contains one looks right in a spreadsheet and still does not match.
+ */
+const INVISIBLE = /[\u00AD\u180E\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u206F\uFEFF]/g;
+
+const codePoint = (character: string): string =>
+  `U+${(character.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`;
+
+/** For each missing column a cell names once its invisible characters are gone: where it is and what hides in it. */
+const invisibleNameHints = (missing: readonly string[], cells: readonly string[]): string[] =>
+  cells.flatMap((cell, index) => {
+    const hidden = cell.match(INVISIBLE);
+    if (!hidden || !missing.includes(normalizeHeaderName(cell.replace(INVISIBLE, '')))) return [];
+    const which = [...new Set(hidden.map(codePoint))];
+    return [
+      `column ${index + 1} is ${JSON.stringify(cell)}, which has ${which.length === 1 ? 'an invisible character' : 'invisible characters'} ${which.join(', ')} in its name: retype it`,
+    ];
+  });
+
 /** Why a header cannot be imported, or undefined when it can. */
-const headerProblem = (match: HeaderMatch): string | undefined => {
-  if (match.missingRequired.length === 1) return `Missing required column: ${match.missingRequired[0]}`;
-  if (match.missingRequired.length > 1)
-    return `Missing required columns: ${match.missingRequired.join(', ')}`;
+const headerProblem = (match: HeaderMatch, cells: readonly string[]): string | undefined => {
+  const missing = match.missingRequired;
+  if (missing.length > 0) {
+    const hints = invisibleNameHints(missing, cells);
+    const hint = hints.length > 0 ? ` (${hints.join('; ')})` : '';
+    return missing.length === 1
+      ? `Missing required column: ${missing[0]}${hint}`
+      : `Missing required columns: ${missing.join(', ')}${hint}`;
+  }
   if (match.duplicated.length > 0) {
     return match.duplicated
       .map(

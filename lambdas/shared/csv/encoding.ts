@@ -23,6 +23,7 @@ export const NOT_CSV_REASONS = {
   xlsx: "This is an Excel workbook (.xlsx) or another zip file, not CSV: save it as 'CSV UTF-8' and upload that",
   xls: "This is a legacy Excel workbook (.xls), not CSV: save it as 'CSV UTF-8' and upload that",
   pdf: 'This is a PDF document, not CSV: export the data as CSV and upload that',
+  gzip: 'This is a gzip-compressed file, not CSV: decompress it and upload the .csv file inside',
   binary:
     "This is not a text file (it contains binary data), so it cannot be read as CSV: save it as 'CSV UTF-8' and upload that",
 } as const;
@@ -41,6 +42,7 @@ const ZIP_SIGNATURES = [
 ];
 const OLE_SIGNATURE = [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1];
 const PDF_SIGNATURE = [0x25, 0x50, 0x44, 0x46];
+const GZIP_SIGNATURE = [0x1f, 0x8b];
 const UTF8_BOM = [0xef, 0xbb, 0xbf];
 const UTF16LE_BOM = [0xff, 0xfe];
 const UTF16BE_BOM = [0xfe, 0xff];
@@ -72,12 +74,72 @@ export const sniffEncoding = (head: Uint8Array): EncodingSniff => {
     return { ok: false, reason: NOT_CSV_REASONS.xlsx };
   if (startsWith(head, OLE_SIGNATURE)) return { ok: false, reason: NOT_CSV_REASONS.xls };
   if (startsWith(head, PDF_SIGNATURE)) return { ok: false, reason: NOT_CSV_REASONS.pdf };
+  if (startsWith(head, GZIP_SIGNATURE)) return { ok: false, reason: NOT_CSV_REASONS.gzip };
   if (startsWith(head, UTF8_BOM)) return { ok: true, encoding: TextEncoding.UTF8, hasBom: true };
   if (startsWith(head, UTF16LE_BOM)) return { ok: true, encoding: TextEncoding.UTF16LE, hasBom: true };
   if (startsWith(head, UTF16BE_BOM)) return { ok: true, encoding: TextEncoding.UTF16BE, hasBom: true };
-  if (head.indexOf(0) === -1) return { ok: true, encoding: TextEncoding.UTF8, hasBom: false };
+  const nul = head.indexOf(0);
+  if (nul === -1) return { ok: true, encoding: TextEncoding.UTF8, hasBom: false };
   const utf16 = guessUtf16(head);
-  return utf16 ? { ok: true, encoding: utf16, hasBom: false } : { ok: false, reason: NOT_CSV_REASONS.binary };
+  if (utf16) return { ok: true, encoding: utf16, hasBom: false };
+  return { ok: false, reason: nulByteReason(1 + countLineBreaks(head.subarray(0, nul)), nul + 1) };
+};
+
+/**
+ * Why a file with a NUL in it is refused, and where the first one is: its physical line, and its byte
+ * (1-based) when the file was read as it is (a transcoded file's bytes are not the upload's).
+ */
+export const nulByteReason = (line: number, byte?: number): string =>
+  `Line ${line.toLocaleString('en-US')} has a NUL ${byte === undefined ? 'character' : `byte at byte ${byte.toLocaleString('en-US')}`}: ${NOT_CSV_REASONS.binary.charAt(0).toLowerCase()}${NOT_CSV_REASONS.binary.slice(1)}`;
+
+/** Line breaks in `bytes` as the record scanner counts lines: LF, CRLF and a lone CR each end one. */
+export const countLineBreaks = (bytes: Uint8Array): number => {
+  let breaks = 0;
+  for (let i = 0; i < bytes.length; i += 1) {
+    const byte = bytes[i];
+    if (byte === 0x0a) breaks += 1;
+    else if (byte === 0x0d) {
+      breaks += 1;
+      if (bytes[i + 1] === 0x0a) i += 1;
+    }
+  }
+  return breaks;
+};
+
+/**
+ * Offset of the first byte that cannot start or continue a UTF-8 character (overlong forms, surrogates
+ * and code points past U+10FFFF included), or -1 when there is none. A character cut off by the end of
+ * `bytes` is not counted as invalid: it may continue in the next piece.
+ */
+export const firstInvalidUtf8 = (bytes: Uint8Array): number => {
+  let i = 0;
+  while (i < bytes.length) {
+    const lead = bytes[i] ?? 0;
+    if (lead < 0x80) {
+      i += 1;
+      continue;
+    }
+    let length: number;
+    let low = 0x80;
+    let high = 0xbf;
+    if (lead >= 0xc2 && lead <= 0xdf) length = 2;
+    else if (lead >= 0xe0 && lead <= 0xef) {
+      length = 3;
+      if (lead === 0xe0) low = 0xa0; // overlong
+      if (lead === 0xed) high = 0x9f; // UTF-16 surrogates
+    } else if (lead >= 0xf0 && lead <= 0xf4) {
+      length = 4;
+      if (lead === 0xf0) low = 0x90; // overlong
+      if (lead === 0xf4) high = 0x8f; // past U+10FFFF
+    } else return i;
+    for (let k = 1; k < length; k += 1) {
+      if (i + k >= bytes.length) return -1;
+      const next = bytes[i + k] ?? 0;
+      if (next < (k === 1 ? low : 0x80) || next > (k === 1 ? high : 0xbf)) return i;
+    }
+    i += length;
+  }
+  return -1;
 };
 
 /**

@@ -2,7 +2,10 @@
 
 export type { EncodingSniff } from './encoding';
 export {
+  countLineBreaks,
+  firstInvalidUtf8,
   NOT_CSV_REASONS,
+  nulByteReason,
   SNIFF_BYTES,
   sniffEncoding,
   TextEncoding,

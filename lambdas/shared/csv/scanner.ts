@@ -116,6 +116,11 @@ export class RecordScanner {
     return this.keyBytes.toString('utf8', 0, this.keyLength);
   }
 
+  /** The physical line (1-based) the input pushed so far ends on. */
+  get currentLine(): number {
+    return this.line;
+  }
+
   /** Scans the next piece of input. */
   push(bytes: Uint8Array): void {
     // Hot loop: state lives in locals and is written back before every callback and at the end.

@@ -1,5 +1,7 @@
 import iconv from 'iconv-lite';
 import {
+  countLineBreaks,
+  firstInvalidUtf8,
   formatSize,
   NOT_CSV_REASONS,
   sniffEncoding,
@@ -49,8 +51,14 @@ describe('sniffEncoding', () => {
     [
       'binary data with NULs',
       Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 0x0d, 0x49, 0x48, 0, 7, 1, 0]),
-      NOT_CSV_REASONS.binary,
+      "Line 1 has a NUL byte at byte 5: this is not a text file (it contains binary data), so it cannot be read as CSV: save it as 'CSV UTF-8' and upload that",
     ],
+    [
+      'text with a NUL on its third line',
+      Buffer.from('a,b\r\nc,d\ne\u0000f\n'),
+      "Line 3 has a NUL byte at byte 11: this is not a text file (it contains binary data), so it cannot be read as CSV: save it as 'CSV UTF-8' and upload that",
+    ],
+    ['a gzip file', Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 2, 3]), NOT_CSV_REASONS.gzip],
   ])('rejects %s with a reason that names it', (_label, bytes, reason) => {
     expect(sniffEncoding(bytes)).toEqual({ ok: false, reason });
   });
@@ -59,6 +67,27 @@ describe('sniffEncoding', () => {
     expect(NOT_CSV_REASONS.xlsx).toBe(
       "This is an Excel workbook (.xlsx) or another zip file, not CSV: save it as 'CSV UTF-8' and upload that",
     );
+  });
+});
+
+describe('firstInvalidUtf8', () => {
+  it.each([
+    ['valid text', Buffer.from('a€b😀c'), -1],
+    ['a character cut off at the end (it may go on in the next piece)', Buffer.from([0x61, 0xe2, 0x82]), -1],
+    ['a lone continuation byte', Buffer.from([0x61, 0x62, 0x80]), 2],
+    ['an overlong "/" (C0 AF)', Buffer.from([0x61, 0xc0, 0xaf]), 1],
+    ['an overlong three-byte form (E0 80 80)', Buffer.from([0xe0, 0x80, 0x80]), 0],
+    ['a UTF-16 surrogate (ED A0 80)', Buffer.from([0x41, 0xed, 0xa0, 0x80]), 1],
+    ['a code point past U+10FFFF (F4 90 80 80)', Buffer.from([0xf4, 0x90, 0x80, 0x80]), 0],
+    ['Windows-1252 é in ASCII text', Buffer.from([0x4a, 0x6f, 0x73, 0xe9, 0x2c]), 3],
+  ])('finds %s', (_label, bytes, expected) => {
+    expect(firstInvalidUtf8(bytes)).toBe(expected);
+  });
+});
+
+describe('countLineBreaks', () => {
+  it('counts LF, CRLF and a lone CR as one break each', () => {
+    expect(countLineBreaks(Buffer.from('a\nb\r\nc\rd\r\r\n'))).toBe(5);
   });
 });
 

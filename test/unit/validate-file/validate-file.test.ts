@@ -349,7 +349,7 @@ describe('validateFile', () => {
       [
         'a NUL byte past the first 4 KB',
         Buffer.concat([Buffer.from(usersCsv(rows(80))), Buffer.from([0, 0x41]), Buffer.from('\r\n')]),
-        NOT_CSV_REASONS.binary,
+        `Line 82 has a NUL byte at byte ${(Buffer.byteLength(usersCsv(rows(80))) + 1).toLocaleString('en-US')}: this is not a text file (it contains binary data), so it cannot be read as CSV: save it as 'CSV UTF-8' and upload that`,
       ],
       [
         'a header longer than one record may be',
