@@ -1,0 +1,502 @@
+/**
+ * `npm run chaos`: at-least-once delivery and crashes, end to end, on the real local stack.
+ *
+ *   npm run chaos -- [--seed N] [--rows 200000] [--kills 10] [--concurrent 10] [--concurrent-rows 4000]
+ *
+ * 1. A deterministic users file (known invalid rows and in-file duplicates) is imported through the API and
+ *    presigned multipart PUTs, as the console does, while the whole stack (its process group) is SIGKILLed
+ *    at seeded random moments in upload, validate, process and finalize, and restarted on the same data dir.
+ * 2. The import must end exact: status, counts, every row's error type, the results report, and the records
+ *    in the store that name this import (read from the DynamoDB endpoint) row for row.
+ * 3. The same file imported again: every valid row ALREADY_EXISTS, nothing new committed.
+ * 4. Several imports started at once, whose files share keys: exactly one import wins each shared key.
+ * Prints a summary line and exits non-zero on any mismatch. The seed is printed so a run can be repeated.
+ */
+
+import { mkdtemp, open, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { parse } from 'csv-parse/sync';
+import { z } from 'zod';
+import { isFinalStatus, type Task, taskSchema } from '../lambdas/shared/model';
+import { LOCAL_CREDENTIALS } from '../local/clients';
+import { LOCAL_TABLES } from '../local/resources';
+import { LocalStack } from '../test/helpers/local-stack';
+import { checkImport, type ObservedImport, type RecordOwner, readResultStatuses } from './chaos-check';
+import {
+  type ChaosFile,
+  generateChaosFile,
+  type KillPhase,
+  type PlannedKill,
+  planKills,
+  seededRandom,
+} from './chaos-data';
+
+const options = z
+  .object({
+    seed: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 31 - 1),
+    rows: z.coerce.number().int().min(1).max(2_000_000),
+    kills: z.coerce.number().int().min(0).max(50),
+    concurrent: z.coerce.number().int().min(0).max(20),
+    concurrentRows: z.coerce.number().int().min(100).max(100_000),
+  })
+  .parse({
+    seed: flag('--seed') ?? Math.floor(Math.random() * 2 ** 31),
+    rows: flag('--rows') ?? 200_000,
+    kills: flag('--kills') ?? 10,
+    concurrent: flag('--concurrent') ?? 10,
+    concurrentRows: flag('--concurrent-rows') ?? 4_000,
+  });
+
+function flag(name: string): string | undefined {
+  const index = process.argv.indexOf(name);
+  if (index < 0) return undefined;
+  const value = process.argv[index + 1];
+  if (value === undefined || value.startsWith('--')) throw new Error(`${name} needs a value`);
+  return value;
+}
+
+/**
+ * Shorter visibility timeout than the shipped 30 s: a killed stack's in-flight messages come back sooner,
+ * so ten kills fit in a few minutes. Live invocations keep extending it, so nothing is redelivered early.
+ */
+const STACK_ENV = { IMPORTS_VISIBILITY_TIMEOUT: '5' };
+const INVALID_EVERY = 25;
+const PARALLEL_PARTS = 3;
+const POLL_MS = 100;
+const IMPORT_TIMEOUT_MS = 10 * 60_000;
+const RETRY_TIMEOUT_MS = 120_000;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const log = (line: string) => console.log(`chaos: ${line}`);
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+/** Retries a call the kills may interrupt (connection refused or reset, a 5xx while the stack restarts). */
+const persistently = async <T>(what: string, call: () => Promise<T>): Promise<T> => {
+  const deadline = Date.now() + RETRY_TIMEOUT_MS;
+  for (;;) {
+    try {
+      return await call();
+    } catch (error) {
+      if (Date.now() > deadline)
+        throw new Error(`${what} kept failing for ${seconds(RETRY_TIMEOUT_MS)}`, { cause: error });
+      await sleep(250);
+    }
+  }
+};
+
+const createdSchema = z.object({
+  import: taskSchema,
+  upload: z.object({
+    partSize: z.number().int().positive(),
+    parts: z.array(z.object({ partNumber: z.number().int(), url: z.string() })),
+  }),
+});
+const errorsPageSchema = z.object({
+  items: z.array(z.object({ rowNumber: z.number().int(), errorType: z.string() })),
+  nextCursor: z.string().nullish(),
+});
+const linkSchema = z.object({ url: z.string() });
+
+class ChaosRun {
+  private token = '';
+  private restarting: Promise<void> | undefined;
+  readonly kills: { phase: KillPhase; seen: string; restartMs: number }[] = [];
+
+  constructor(readonly stack: LocalStack) {}
+
+  async signIn(): Promise<void> {
+    this.token = await persistently('sign-in', () => this.stack.token('admin'));
+  }
+
+  /** SIGKILL on the stack's process group, then a start on the same data dir and ports. */
+  async killAndRestart(phase: KillPhase, seen: string): Promise<void> {
+    const began = performance.now();
+    const restart = (async () => {
+      await this.stack.kill();
+      await this.stack.restart();
+    })();
+    this.restarting = restart;
+    await restart;
+    this.restarting = undefined;
+    const restartMs = performance.now() - began;
+    this.kills.push({ phase, seen, restartMs });
+    log(`kill ${this.kills.length}: ${phase} (${seen}); restarted in ${seconds(restartMs)}`);
+  }
+
+  private async json(method: 'GET' | 'POST', path: string, body?: unknown): Promise<unknown> {
+    const result = await this.stack.request(method, path, {
+      token: this.token,
+      ...(body !== undefined ? { body } : {}),
+    });
+    if (result.status >= 500) throw new Error(`${method} ${path}: ${result.status} ${result.text}`);
+    if (result.status >= 300) {
+      throw new HttpRefusal(`${method} ${path}: ${result.status} ${result.text.slice(0, 500)}`);
+    }
+    return result.body;
+  }
+
+  /** A GET or an idempotent POST, retried through kills; a 4xx is an answer, not an outage. */
+  private call(method: 'GET' | 'POST', path: string, body?: unknown): Promise<unknown> {
+    return persistently(`${method} ${path}`, async () => {
+      try {
+        return await this.json(method, path, body);
+      } catch (error) {
+        if (error instanceof HttpRefusal) throw new FatalError(error.message);
+        throw error;
+      }
+    }).catch((error: unknown) => {
+      throw error instanceof Error && error.cause instanceof FatalError ? error.cause : error;
+    });
+  }
+
+  async task(importId: string): Promise<Task> {
+    return taskSchema.parse(await this.call('GET', `/api/imports/${importId}`));
+  }
+
+  /** Creates the import (not retried: a retry could create a second task) and returns its part URLs. */
+  async create(file: ChaosFile, fileName: string): Promise<z.infer<typeof createdSchema>> {
+    return createdSchema.parse(
+      await this.json('POST', '/api/imports', { templateId: 'users', fileName, fileSize: file.bytes }),
+    );
+  }
+
+  /** PUTs every part (a few at once, as the console does), each retried until it is stored. */
+  async uploadParts(
+    file: ChaosFile,
+    upload: z.infer<typeof createdSchema>['upload'],
+    onStored: () => void = () => {},
+  ): Promise<{ partNumber: number; etag: string }[]> {
+    const handle = await open(file.path);
+    try {
+      const queue = [...upload.parts];
+      const etags: { partNumber: number; etag: string }[] = [];
+      const worker = async () => {
+        for (let part = queue.shift(); part; part = queue.shift()) {
+          const { partNumber, url } = part;
+          const start = (partNumber - 1) * upload.partSize;
+          const body = Buffer.alloc(Math.min(upload.partSize, file.bytes - start));
+          await handle.read(body, 0, body.length, start);
+          const etag = await persistently(`PUT part ${partNumber}`, async () => {
+            const response = await fetch(url, { method: 'PUT', body });
+            const tag = response.headers.get('etag');
+            if (!response.ok || !tag) throw new Error(`PUT part ${partNumber}: HTTP ${response.status}`);
+            return tag;
+          });
+          etags.push({ partNumber, etag });
+          onStored();
+        }
+      };
+      await Promise.all(Array.from({ length: PARALLEL_PARTS }, worker));
+      return etags.sort((a, b) => a.partNumber - b.partNumber);
+    } finally {
+      await handle.close();
+    }
+  }
+
+  async complete(importId: string, parts: { partNumber: number; etag: string }[]): Promise<void> {
+    await this.call('POST', `/api/imports/${importId}/upload/complete`, { parts });
+  }
+
+  /** Uploads a file start to finish with no kills; returns the import id. */
+  async importWithoutKills(file: ChaosFile, fileName: string): Promise<string> {
+    const { import: task, upload } = await this.create(file, fileName);
+    await this.complete(task.importId, await this.uploadParts(file, upload));
+    return task.importId;
+  }
+
+  async waitForFinal(
+    importId: string,
+    onTask: (task: Task) => Promise<void> = async () => {},
+  ): Promise<Task> {
+    const deadline = Date.now() + IMPORT_TIMEOUT_MS;
+    for (;;) {
+      await this.restarting;
+      const task = await this.task(importId);
+      await onTask(task);
+      if (isFinalStatus(task.status)) return task;
+      if (Date.now() > deadline) {
+        throw new Error(
+          `Import ${importId} not final after ${seconds(IMPORT_TIMEOUT_MS)}: ${JSON.stringify(task)}`,
+        );
+      }
+      await sleep(POLL_MS);
+    }
+  }
+
+  /** Everything the API and the reports say about an import, for the checks. */
+  async observe(task: Task): Promise<ObservedImport> {
+    const errors: { rowNumber: number; errorType: string }[] = [];
+    let cursor: string | null | undefined;
+    do {
+      const query = `limit=1000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+      const page = errorsPageSchema.parse(
+        await this.call('GET', `/api/imports/${task.importId}/errors?${query}`),
+      );
+      errors.push(...page.items);
+      cursor = page.nextCursor;
+    } while (cursor);
+    const { url } = linkSchema.parse(await this.call('GET', `/api/imports/${task.importId}/links/results`));
+    const response = await fetch(url);
+    if (!response.ok) throw new Error(`results report of ${task.importId}: HTTP ${response.status}`);
+    const rows: string[][] = parse(await response.text(), { bom: true, relax_column_count: true });
+    const { statuses, repeated } = readResultStatuses(rows);
+    return { task, errors, results: statuses, repeatedResultRows: repeated };
+  }
+}
+
+class HttpRefusal extends Error {}
+class FatalError extends Error {}
+
+/** Imports the main file while killing the stack at each planned moment; returns the final task. */
+const importThroughKills = async (run: ChaosRun, file: ChaosFile, plan: PlannedKill[]): Promise<Task> => {
+  const pending = [...plan];
+  const next = (phase: KillPhase) => (pending[0]?.phase === phase ? pending.shift() : undefined);
+
+  const { import: created, upload } = await run.create(file, 'chaos-users.csv');
+  const importId = created.importId;
+  log(`import ${importId}: ${upload.parts.length} parts of ${upload.partSize} bytes`);
+
+  // Upload: the kill fires on a timer while parts are being PUT; interrupted PUTs retry after the restart.
+  let stored = 0;
+  const uploadKill = next('upload');
+  let uploading = true;
+  const killer = uploadKill
+    ? sleep(uploadKill.at).then(() =>
+        run.killAndRestart(
+          'upload',
+          uploading
+            ? `${uploadKill.at} ms into the upload, ${stored} of ${upload.parts.length} parts stored`
+            : `${uploadKill.at} ms after the upload began, all parts stored, completing`,
+        ),
+      )
+    : Promise.resolve();
+  const parts = await run.uploadParts(file, upload, () => {
+    stored += 1;
+  });
+  uploading = false;
+  await run.complete(importId, parts);
+  await killer;
+
+  // Validate: a delay after the upload is completed (the S3 event, then validate-file's pass).
+  const validateKill = next('validate');
+  if (validateKill) {
+    await sleep(validateKill.at);
+    const task = await run.task(importId);
+    await run.killAndRestart(
+      'validate',
+      `${validateKill.at} ms after completing the upload, task ${describe(task)}`,
+    );
+  }
+
+  let finalizeSeenAt: number | undefined;
+  return run.waitForFinal(importId, async (task) => {
+    const counted = task.totalRows !== undefined && task.processedRows >= task.totalRows;
+    const upcoming = pending[0];
+    if (!upcoming) return;
+    if (upcoming.phase === 'process' && task.totalRows) {
+      if (counted || task.processedRows >= upcoming.at * task.totalRows || isFinalStatus(task.status)) {
+        pending.shift();
+        await run.killAndRestart(
+          'process',
+          `aimed at ${(upcoming.at * 100).toFixed(1)}% counted, task ${describe(task)}`,
+        );
+      }
+      return;
+    }
+    if (upcoming.phase === 'finalize' && (counted || isFinalStatus(task.status))) {
+      finalizeSeenAt ??= performance.now();
+      if (performance.now() - finalizeSeenAt < upcoming.at && !isFinalStatus(task.status)) return;
+      pending.shift();
+      await run.killAndRestart('finalize', `every row counted, task ${describe(task)}`);
+    }
+  });
+};
+
+const describe = (task: Task): string =>
+  `${task.status} ${task.processedRows.toLocaleString('en-US')}/${task.totalRows?.toLocaleString('en-US') ?? '?'} rows counted`;
+
+/** Who committed each key, from the records table itself. */
+const scanOwners = async (
+  stack: LocalStack,
+): Promise<{ owners: Map<string, RecordOwner>; byImport: Map<string, number> }> => {
+  const client = DynamoDBDocumentClient.from(
+    new DynamoDBClient({
+      region: 'us-east-1',
+      endpoint: `http://127.0.0.1:${stack.ports.dynamo}`,
+      credentials: LOCAL_CREDENTIALS,
+    }),
+  );
+  const owners = new Map<string, RecordOwner>();
+  const byImport = new Map<string, number>();
+  try {
+    let after: Record<string, unknown> | undefined;
+    do {
+      const page = await client.send(
+        new ScanCommand({
+          TableName: LOCAL_TABLES.records,
+          ProjectionExpression: '#key, importId, rowNumber',
+          ExpressionAttributeNames: { '#key': 'key' },
+          ...(after ? { ExclusiveStartKey: after } : {}),
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        const importId = String(item.importId);
+        owners.set(String(item.key), { importId, rowNumber: Number(item.rowNumber) });
+        byImport.set(importId, (byImport.get(importId) ?? 0) + 1);
+      }
+      after = page.LastEvaluatedKey;
+    } while (after);
+  } finally {
+    client.destroy();
+  }
+  return { owners, byImport };
+};
+
+/** Keys each concurrent file shares: windows over one pool, so every shared key is in three files. */
+const sharedWindows = (files: number, perFile: number): string[][] => {
+  const step = Math.max(1, Math.floor(perFile / 3));
+  const pool = Array.from({ length: step * files }, (_, index) => `shared.${index}@race.example`);
+  return Array.from({ length: files }, (_, file) =>
+    Array.from({ length: perFile }, (_, offset) => pool[(file * step + offset) % pool.length] as string),
+  );
+};
+
+const main = async (): Promise<number> => {
+  const random = seededRandom(options.seed);
+  const plan = planKills(random, options.kills);
+  log(`seed ${options.seed} (repeat with: npm run chaos -- --seed ${options.seed})`);
+  log(
+    `plan: ${plan.map((kill) => `${kill.phase}@${kill.phase === 'process' ? `${(kill.at * 100).toFixed(1)}%` : `${kill.at}ms`}`).join(' ')}`,
+  );
+
+  const workDir = await mkdtemp(join(tmpdir(), 'bulk-imports-chaos-'));
+  const began = performance.now();
+  const file = await generateChaosFile(join(workDir, 'chaos-users.csv'), {
+    rows: options.rows,
+    seed: options.seed,
+    invalidEvery: INVALID_EVERY,
+    tag: 'main',
+  });
+  log(`file: ${file.rows} rows, ${file.bytes} bytes, ${file.validRows} valid, ${file.invalidRows} invalid`);
+
+  const stack = await LocalStack.start({ env: STACK_ENV });
+  const run = new ChaosRun(stack);
+  let failed = false;
+  try {
+    await run.signIn();
+    const mainTask = await importThroughKills(run, file, plan);
+    const survived = run.kills.length;
+    log(
+      `import ${mainTask.importId} ${describe(mainTask)} after ${run.kills.length} kills (${seconds(performance.now() - began)})`,
+    );
+    const mainObserved = await run.observe(mainTask);
+
+    const again = await run.waitForFinal(await run.importWithoutKills(file, 'chaos-users-again.csv'));
+    log(`re-import ${again.importId} ${describe(again)}`);
+    const againObserved = await run.observe(again);
+
+    const windows = sharedWindows(options.concurrent, Math.floor(options.concurrentRows / 6));
+    const racing = await Promise.all(
+      windows.map((sharedKeys, index) =>
+        generateChaosFile(join(workDir, `race-${index}.csv`), {
+          rows: options.concurrentRows,
+          seed: options.seed + index + 1,
+          invalidEvery: INVALID_EVERY,
+          tag: `race${index}`,
+          sharedKeys,
+          sharedShare: 0.5,
+        }),
+      ),
+    );
+    const startedAt = performance.now();
+    const racingIds = await Promise.all(
+      racing.map((raceFile, index) => run.importWithoutKills(raceFile, `chaos-race-${index}.csv`)),
+    );
+    const racingTasks = await Promise.all(racingIds.map((importId) => run.waitForFinal(importId)));
+    log(`${racingTasks.length} concurrent imports final in ${seconds(performance.now() - startedAt)}`);
+    const racingObserved: ObservedImport[] = [];
+    for (const task of racingTasks) racingObserved.push(await run.observe(task));
+
+    const { owners, byImport } = await scanOwners(stack);
+    const owned = (importId: string) => byImport.get(importId) ?? 0;
+    const verdicts: { name: string; mismatches: string[] }[] = [
+      {
+        name: `import ${mainTask.importId}`,
+        ...checkImport(file, mainObserved, owners, owned(mainTask.importId), () => 'success'),
+      },
+      {
+        name: `re-import ${again.importId}`,
+        ...checkImport(file, againObserved, owners, owned(again.importId), () => 'already-exists'),
+      },
+      ...racing.map((raceFile, index) => {
+        const observed = racingObserved[index] as ObservedImport;
+        return {
+          name: `concurrent import ${observed.task.importId}`,
+          ...checkImport(raceFile, observed, owners, owned(observed.task.importId), (_key, shared) =>
+            shared ? 'race' : 'success',
+          ),
+        };
+      }),
+    ];
+    for (const verdict of verdicts) {
+      if (verdict.mismatches.length === 0) continue;
+      log(`${verdict.name} is not exact:`);
+      for (const mismatch of verdict.mismatches) console.log(`  ${mismatch}`);
+    }
+    const raced = new Set(windows.flat());
+    const won = new Map<string, number>();
+    for (const [index, observed] of racingObserved.entries()) {
+      for (const [rowIndex, expectation] of (racing[index] as ChaosFile).expected.entries()) {
+        if (expectation.kind !== 'valid' || !expectation.shared) continue;
+        const owner = owners.get(expectation.key);
+        if (owner?.importId === observed.task.importId && owner.rowNumber === rowIndex + 2) {
+          won.set(expectation.key, (won.get(expectation.key) ?? 0) + 1);
+        }
+      }
+    }
+    const winners = new Set(racingTasks.map((task) => task.importId).filter((id) => owned(id) > 0));
+    log(
+      `raced keys: ${raced.size}, won once: ${[...won.values()].filter((count) => count === 1).length}, ` +
+        `imports that won at least one: ${winners.size}`,
+    );
+    const deadLetters = await Promise.all(
+      (['intake', 'chunks', 'finalize'] as const).map(
+        async (queue) => `${queue}=${await stack.messageCount(queue, true)}`,
+      ),
+    );
+    log(`dead-letter queues: ${deadLetters.join(' ')}`);
+
+    const mainExact =
+      (verdicts[0]?.mismatches.length ?? 1) === 0 && (verdicts[1]?.mismatches.length ?? 1) === 0;
+    const concurrentExact = verdicts.slice(2).filter((verdict) => verdict.mismatches.length === 0).length;
+    failed = !mainExact || concurrentExact !== racing.length || survived !== options.kills;
+    console.log(
+      `chaos: kills=${run.kills.length} survived=${survived} rows=${file.rows} exact=${mainExact ? 'yes' : 'no'} ` +
+        `concurrent=${racing.length} exact=${concurrentExact}/${racing.length} seed=${options.seed} ` +
+        `time=${seconds(performance.now() - began)}`,
+    );
+  } catch (error) {
+    failed = true;
+    console.error('chaos: the run broke off:', error);
+    console.error(`chaos: last stack output:\n${stack.logs().slice(-6000)}`);
+  } finally {
+    await stack.dispose();
+    await rm(workDir, { recursive: true, force: true });
+  }
+  return failed ? 1 : 0;
+};
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
