@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -233,6 +233,33 @@ export class LocalStack {
     if (pid === undefined || !isGroupAlive(pid)) return;
     process.kill(-pid, 'SIGKILL');
     await this.waitForGroupExit(pid, 10_000);
+  }
+
+  /**
+   * `kill -9` on the stack's own child processes whose command line matches `command` (the DynamoDB
+   * emulator's process, say), as when one part of the stack crashes. Returns the pids it killed.
+   */
+  async killChildProcess(command: RegExp): Promise<number[]> {
+    const group = this.child?.pid;
+    if (group === undefined) return [];
+    const killed: number[] = [];
+    for (const entry of await readdir('/proc')) {
+      if (!/^\d+$/.test(entry) || Number(entry) === group) continue;
+      let stat: string;
+      let commandLine: string;
+      try {
+        stat = await readFile(`/proc/${entry}/stat`, 'utf8');
+        commandLine = (await readFile(`/proc/${entry}/cmdline`, 'utf8')).replaceAll('\0', ' ');
+      } catch {
+        continue; // Exited while we looked.
+      }
+      // Fields after the parenthesised command name: state, ppid, pgrp.
+      const processGroup = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
+      if (processGroup !== group || !command.test(commandLine)) continue;
+      process.kill(Number(entry), 'SIGKILL');
+      killed.push(Number(entry));
+    }
+    return killed;
   }
 
   /** Ctrl-C: a clean stop. */
