@@ -4,8 +4,8 @@ import { resolve } from 'node:path';
 import { LocalStack } from '../helpers/local-stack';
 
 /**
- * The local stack itself: start-up, local sign-in, the S3 endpoint's CORS, the authorization matrix of
- * every API route, and two stacks side by side.
+ * The local stack itself: start-up, local sign-in, the S3 endpoint's CORS, and two stacks side by side.
+ * The authorization matrix of every API route is in security.test.ts.
  */
 
 jest.setTimeout(120_000);
@@ -155,93 +155,6 @@ describe('S3 endpoint CORS', () => {
     // Assess
     expect(response.status).toBe(403);
     expect(response.headers.get('access-control-allow-origin')).toBeNull();
-  });
-});
-
-/**
- * Every route of DESIGN §6 but health: without a token, with a forged, expired, foreign-issuer,
- * wrong-client or ID token, and as a non-admin.
- */
-const PROTECTED_ROUTES: { method: string; path: string; body?: unknown }[] = [
-  { method: 'GET', path: '/api/templates' },
-  { method: 'GET', path: '/api/templates/users/sample' },
-  { method: 'GET', path: '/api/templates/users/records' },
-  { method: 'POST', path: '/api/imports', body: { templateId: 'users', fileName: 'a.csv', fileSize: 10 } },
-  { method: 'GET', path: '/api/imports' },
-  { method: 'GET', path: '/api/imports/00000000-0000-4000-8000-000000000000' },
-  {
-    method: 'POST',
-    path: '/api/imports/00000000-0000-4000-8000-000000000000/upload/complete',
-    body: { parts: [{ partNumber: 1, etag: '"x"' }] },
-  },
-  { method: 'GET', path: '/api/imports/00000000-0000-4000-8000-000000000000/errors' },
-  { method: 'GET', path: '/api/imports/00000000-0000-4000-8000-000000000000/links/results' },
-  { method: 'GET', path: '/api/imports/00000000-0000-4000-8000-000000000000/links/email' },
-  { method: 'GET', path: '/api/settings/email' },
-  {
-    method: 'PUT',
-    path: '/api/settings/email',
-    body: { enabled: false, addresses: [], allowedSenders: [], replyToSender: true },
-  },
-];
-
-describe('authorization on every route', () => {
-  const badTokens = async (): Promise<[string, string | undefined][]> => {
-    const now = new Date();
-    const hourAgo = new Date(now.getTime() - 2 * 3600 * 1000);
-    return [
-      ['no token', undefined],
-      ['a garbage token', 'not-a-jwt'],
-      ['a token signed by another key', await stack.signToken(stack.claims('admin'), 'forged')],
-      ['an expired token', await stack.signToken(stack.claims('admin', hourAgo))],
-      [
-        'a token of another issuer',
-        await stack.signToken({ ...stack.claims('admin'), iss: 'http://elsewhere/pool' }),
-      ],
-      [
-        'a token of another client',
-        await stack.signToken({ ...stack.claims('admin'), client_id: 'other-app' }),
-      ],
-      ['an ID token', await stack.signToken({ ...stack.claims('admin'), token_use: 'id' })],
-    ];
-  };
-
-  it.each(PROTECTED_ROUTES)(
-    '$method $path is 401 without a valid token and 403 for a non-admin',
-    async (route) => {
-      // Prepare
-      const tokens = await badTokens();
-
-      // Act
-      const unauthorized = await Promise.all(
-        tokens.map(async ([label, token]) => {
-          const result = await stack.request(route.method, route.path, {
-            ...(token ? { token } : {}),
-            ...(route.body !== undefined ? { body: route.body } : {}),
-          });
-          return [label, result.status, (result.body as { error?: { code?: string } }).error?.code];
-        }),
-      );
-      const forbidden = await stack.request(route.method, route.path, {
-        token: viewer,
-        ...(route.body !== undefined ? { body: route.body } : {}),
-      });
-
-      // Assess
-      expect(unauthorized).toEqual(tokens.map(([label]) => [label, 401, 'UNAUTHORIZED']));
-      expect(forbidden.status).toBe(403);
-      expect(forbidden.body).toMatchObject({ error: { code: 'FORBIDDEN' } });
-    },
-  );
-
-  it('lets an admin through', async () => {
-    // Act
-    const templates = await stack.get('/api/templates', admin);
-    const imports = await stack.get('/api/imports', admin);
-
-    // Assess
-    expect(templates.status).toBe(200);
-    expect(imports.status).toBe(200);
   });
 });
 
