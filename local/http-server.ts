@@ -90,7 +90,12 @@ export const startHttpServer = async (options: HttpServerOptions): Promise<Runni
     try {
       body = await readBody(request, MAX_API_BODY);
     } catch (error) {
-      if (error instanceof BodyTooLargeError) return json(413, { message: 'Request Entity Too Large' });
+      if (error instanceof BodyTooLargeError) {
+        // The rest of the body is never read, so the connection cannot carry another request: close it
+        // rather than let the client's next request on it fail half-way.
+        const tooLarge = json(413, { message: 'Request Entity Too Large' });
+        return { ...tooLarge, headers: { ...tooLarge.headers, connection: 'close' } };
+      }
       throw error;
     }
     const event = toApiGatewayEvent({
