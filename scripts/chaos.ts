@@ -11,6 +11,8 @@
  * 3. The same file imported again: every valid row ALREADY_EXISTS, nothing new committed.
  * 4. Several imports started at once, whose files share keys: exactly one import wins each shared key.
  * Prints a summary line and exits non-zero on any mismatch. The seed is printed so a run can be repeated.
+ * `survived` counts the kills after which the restarted stack still brought the import to its final status;
+ * `exact` says whether it (and the re-import) came out exact row for row.
  */
 
 import { mkdtemp, open, rm } from 'node:fs/promises';
