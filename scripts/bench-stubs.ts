@@ -110,6 +110,12 @@ export class MemoryTaskStore implements TaskStore {
     return { counted: true, task: this.task };
   }
   async putChunkResult(_result: ChunkResult): Promise<void> {}
+  async putChunkResultIfAbsent(_result: ChunkResult): Promise<boolean> {
+    return true;
+  }
+  async listOpen(): Promise<Page<TaskRecord>> {
+    return { items: [this.task] };
+  }
   async getChunkResult(): Promise<ChunkResult | undefined> {
     return undefined;
   }
@@ -123,6 +129,7 @@ export const acceptingRecordStore: RecordStore = {
   insert: async () => 'inserted',
   insertBatch: async (_templateId, records) => records.map((): BatchInsertOutcome => 'inserted'),
   upsert: async () => undefined,
+  owners: async () => new Map(),
   list: async (): Promise<Page<StoredRecord>> => ({ items: [] }),
 };
 

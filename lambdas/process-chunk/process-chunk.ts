@@ -7,6 +7,7 @@ import {
   ErrorType,
   type FinalizeMessage,
   isFinalStatus,
+  type RowError,
   TaskStatus,
 } from '../shared/model';
 import { chunkPartKey } from '../shared/object-keys';
@@ -50,7 +51,15 @@ export const processChunk = async (deps: ProcessChunkDeps, message: ChunkMessage
   const { importId, chunkIndex } = message;
   const task = await tasks.get(importId);
   if (!task) throw new NotFoundError(`Import ${importId} does not exist`);
-  if (isFinalStatus(task.status)) return ChunkOutcome.ALREADY_FINAL;
+  if (isFinalStatus(task.status)) {
+    // A late redelivery, a redriven dead letter or a chunk the watchdog gave up on: nothing to do.
+    deps.logger.info('Task already final; chunk message dropped', {
+      importId,
+      chunkIndex,
+      status: task.status,
+    });
+    return ChunkOutcome.ALREADY_FINAL;
+  }
   if (task.status !== TaskStatus.PROCESSING) {
     throw new ConflictError(
       `Import ${importId} is ${task.status}, not PROCESSING yet; chunk ${chunkIndex} waits`,
@@ -62,10 +71,24 @@ export const processChunk = async (deps: ProcessChunkDeps, message: ChunkMessage
 
   const existing = await tasks.getChunkResult(importId, chunkIndex);
   const result = existing ?? (await importChunk(deps, template, message));
-  const { counted, task: now } = await tasks.countChunk(importId, chunkIndex, {
+  await countAndFinalize(deps, result);
+  return existing ? ChunkOutcome.RECOUNTED : ChunkOutcome.PROCESSED;
+};
+
+/**
+ * Counts a chunk's stored result on its task exactly once and, when that makes every chunk counted, sends
+ * the finalize message (possibly more than once; finalize is idempotent).
+ */
+export const countAndFinalize = async (
+  deps: Pick<ProcessChunkDeps, 'tasks' | 'finalize' | 'logger'>,
+  result: ChunkResult,
+): Promise<void> => {
+  const { importId, chunkIndex } = result;
+  const { counted, task: now } = await deps.tasks.countChunk(importId, chunkIndex, {
     rows: result.rowCount,
     success: result.successCount,
     errors: result.errorCount,
+    systemErrors: systemErrorRows(result),
   });
   deps.logger.info('Chunk counted', {
     importId,
@@ -79,7 +102,76 @@ export const processChunk = async (deps: ProcessChunkDeps, message: ChunkMessage
   if (now.chunkCount !== undefined && now.chunksDone === now.chunkCount) {
     await deps.finalize.send([{ kind: 'finalize', importId }]);
   }
-  return existing ? ChunkOutcome.RECOUNTED : ChunkOutcome.PROCESSED;
+};
+
+/** Rows of a result that failed with a SYSTEM error (rows of a chunk given up on). */
+const systemErrorRows = (result: ChunkResult): number =>
+  new Set(
+    result.errors.filter((error) => error.errorType === ErrorType.SYSTEM).map((error) => error.rowNumber),
+  ).size;
+
+/** One row as the reports show it. */
+export interface ReportedRow {
+  rowNumber: number;
+  /** Cells as parsed (none when the row could not be read). */
+  cells: readonly string[];
+  rawKey: string;
+  errors: readonly RowError[];
+}
+
+/**
+ * Writes a chunk's report parts, then its result (parts first: a stored result means the chunk's reports
+ * are complete). With `ifAbsent`, the result is stored only if the chunk has none yet; returns the result
+ * that stands for the chunk afterwards (the one found when there was one).
+ */
+export const storeChunkOutcome = async (
+  deps: Pick<ProcessChunkDeps, 'objects' | 'tasks'>,
+  message: ChunkMessage,
+  rows: readonly ReportedRow[],
+  options: { ifAbsent?: boolean } = {},
+): Promise<ChunkResult> => {
+  let exceptions = '';
+  let results = '';
+  let successCount = 0;
+  for (const row of rows) {
+    if (row.errors.length === 0) {
+      successCount += 1;
+      results += resultLine(row.rowNumber, RESULT_STATUS.SUCCESS, '', row.rawKey);
+      continue;
+    }
+    exceptions += exceptionLine(message.header, row.cells, row.errors);
+    const reason = row.errors.map((error) => error.message).join('; ');
+    results += resultLine(row.rowNumber, RESULT_STATUS.FAILED, reason, row.rawKey);
+  }
+  await Promise.all([
+    deps.objects.put(
+      chunkPartKey(message.importId, 'exceptions', message.chunkIndex),
+      exceptions,
+      PART_CONTENT_TYPE,
+    ),
+    deps.objects.put(
+      chunkPartKey(message.importId, 'results', message.chunkIndex),
+      results,
+      PART_CONTENT_TYPE,
+    ),
+  ]);
+  const result: ChunkResult = {
+    importId: message.importId,
+    chunkIndex: message.chunkIndex,
+    firstRowNumber: message.firstRowNumber,
+    rowCount: rows.length,
+    successCount,
+    errorCount: rows.length - successCount,
+    errors: rows.flatMap((row) => row.errors),
+  };
+  if (!options.ifAbsent) {
+    await deps.tasks.putChunkResult(result);
+    return result;
+  }
+  if (await deps.tasks.putChunkResultIfAbsent(result)) return result;
+  const standing = await deps.tasks.getChunkResult(message.importId, message.chunkIndex);
+  if (!standing) throw new Error(`Chunk ${message.chunkIndex} of ${message.importId} lost its result`);
+  return standing;
 };
 
 const importChunk = async (
@@ -118,37 +210,5 @@ const importChunk = async (
     });
   });
 
-  let exceptions = '';
-  let results = '';
-  let successCount = 0;
-  for (const row of checked) {
-    if (row.errors.length === 0) {
-      successCount += 1;
-      results += resultLine(row.rowNumber, RESULT_STATUS.SUCCESS, '', row.rawKey);
-      continue;
-    }
-    exceptions += exceptionLine(message.header, row.cells, row.errors);
-    const reason = row.errors.map((error) => error.message).join('; ');
-    results += resultLine(row.rowNumber, RESULT_STATUS.FAILED, reason, row.rawKey);
-  }
-  // Parts before the result: a stored result means the chunk's reports are complete.
-  await Promise.all([
-    objects.put(
-      chunkPartKey(message.importId, 'exceptions', message.chunkIndex),
-      exceptions,
-      PART_CONTENT_TYPE,
-    ),
-    objects.put(chunkPartKey(message.importId, 'results', message.chunkIndex), results, PART_CONTENT_TYPE),
-  ]);
-  const result: ChunkResult = {
-    importId: message.importId,
-    chunkIndex: message.chunkIndex,
-    firstRowNumber: message.firstRowNumber,
-    rowCount: checked.length,
-    successCount,
-    errorCount: checked.length - successCount,
-    errors: checked.flatMap((row) => row.errors),
-  };
-  await deps.tasks.putChunkResult(result);
-  return result;
+  return storeChunkOutcome(deps, message, checked);
 };

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ConfigError } from './errors';
+import { QUEUES, type QueueDefinition } from './resource-definitions';
 
 /**
  * Settings come from the environment, are parsed once at cold start and fail loudly when missing.
@@ -78,6 +79,52 @@ export const replySettings = z.object({
   REPLY_FROM: z.email().optional(),
 });
 
+/**
+ * How many receives each queue allows before SQS moves a message to its dead-letter queue. A consumer gives
+ * up on the last one (ends the task with a reason) before failing it into the DLQ. CDK and the local stack
+ * set these from the queue definitions they built the redrive policies from; the defaults are the same.
+ */
+const maxReceives = (id: QueueDefinition['id']) =>
+  positiveInt(QUEUES.find((queue) => queue.id === id)?.maxReceiveCount ?? 1);
+
+export const receiveSettings = z.object({
+  INTAKE_MAX_RECEIVE_COUNT: maxReceives('intake'),
+  CHUNKS_MAX_RECEIVE_COUNT: maxReceives('chunks'),
+  FINALIZE_MAX_RECEIVE_COUNT: maxReceives('finalize'),
+});
+
+/** How long presigned upload-part URLs stay valid (the API hands them out): an upload may take this long. */
+export const UPLOAD_URL_SECONDS = 3600;
+
+/**
+ * The watchdog's idle timeouts, seconds. A queue's work is given up on only after its message could have
+ * used every receive (visibility timeout × (max receives + 1)), so a healthy retry is never cut short.
+ */
+export const watchdogTimeouts = (visibilityOf: (id: QueueDefinition['id']) => number) => {
+  const retries = (id: QueueDefinition['id']) =>
+    visibilityOf(id) * ((QUEUES.find((queue) => queue.id === id)?.maxReceiveCount ?? 1) + 1);
+  return {
+    /** PENDING: the browser's upload URLs expire, then the intake message has its receives. */
+    pending: UPLOAD_URL_SECONDS + retries('intake'),
+    validating: retries('intake'),
+    /** PROCESSING with chunks not counted. */
+    processing: retries('chunks'),
+    /** PROCESSING with every chunk counted: once to re-send finalize, once more to end it from its counters. */
+    finalizing: retries('finalize'),
+  };
+};
+
+const deployedTimeouts = watchdogTimeouts(
+  (id) => QUEUES.find((queue) => queue.id === id)?.visibilityTimeoutSeconds ?? 0,
+);
+
+export const watchdogSettings = z.object({
+  WATCHDOG_PENDING_TIMEOUT_SECONDS: positiveInt(deployedTimeouts.pending),
+  WATCHDOG_VALIDATING_TIMEOUT_SECONDS: positiveInt(deployedTimeouts.validating),
+  WATCHDOG_PROCESSING_TIMEOUT_SECONDS: positiveInt(deployedTimeouts.processing),
+  WATCHDOG_FINALIZING_TIMEOUT_SECONDS: positiveInt(deployedTimeouts.finalizing),
+});
+
 /** Parses `env` against the merged settings schemas or throws a ConfigError that lists every problem. */
 export const loadConfig = <Shape extends z.ZodRawShape>(
   schema: z.ZodObject<Shape>,
@@ -99,3 +146,5 @@ export type ChunkingSettings = z.infer<typeof chunkingSettings>;
 export type AuthSettings = z.infer<typeof authSettings>;
 export type EmailLimitSettings = z.infer<typeof emailLimitSettings>;
 export type ReplySettings = z.infer<typeof replySettings>;
+export type ReceiveSettings = z.infer<typeof receiveSettings>;
+export type WatchdogSettings = z.infer<typeof watchdogSettings>;

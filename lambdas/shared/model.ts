@@ -89,6 +89,17 @@ export const taskRecordSchema = taskSchema.extend({
   dataKey: z.string().optional(),
   chunkCount: z.number().int().nonnegative().optional(),
   chunksDone: z.number().int().nonnegative().optional(),
+  /** Indexes of the chunks counted on the task (a number set in DynamoDB, so it may come back as a Set). */
+  countedChunks: z
+    .preprocess(
+      (value) => (value instanceof Set ? [...value] : value),
+      z.array(z.number().int().nonnegative()),
+    )
+    .optional(),
+  /** Failed rows that failed with SYSTEM errors: rows of chunks given up on (included in errorCount). */
+  systemErrorCount: z.number().int().nonnegative().optional(),
+  /** When the watchdog last re-sent the finalize message of a task whose chunks were all counted. */
+  finalizeResentAt: z.string().optional(),
   /** Set once every chunk message has been sent, so a redelivered validation does not resend them. */
   chunksEnqueued: z.boolean().optional(),
   /** Raw email object key (`inbound/{messageId}`) for email imports. */
@@ -106,6 +117,9 @@ export const toPublicTask = (record: TaskRecord): Task => {
     dataKey: _dataKey,
     chunkCount: _chunkCount,
     chunksDone: _chunksDone,
+    countedChunks: _countedChunks,
+    systemErrorCount: _systemErrorCount,
+    finalizeResentAt: _finalizeResentAt,
     chunksEnqueued: _chunksEnqueued,
     emailKey: _emailKey,
     header: _header,
@@ -133,6 +147,13 @@ export const chunkMessageSchema = z.object({
   end: z.number().int().positive(),
   /** Spreadsheet row number of the first record in the range. */
   firstRowNumber: z.number().int().min(2),
+  /**
+   * Data rows in the range (blank records excluded) and the row numbers of its blank records: what a chunk
+   * that cannot be read any more is counted as when it is given up. Absent in messages planned before
+   * they existed, so those still parse.
+   */
+  rowCount: z.number().int().nonnegative().optional(),
+  blankRows: z.array(z.number().int()).optional(),
   delimiter: delimiterSchema,
   /** File's header, as written, and the template column each position maps to (null: ignored column). */
   header: z.array(z.string()),

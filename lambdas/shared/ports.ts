@@ -51,6 +51,8 @@ export interface ChunkCounts {
   rows: number;
   success: number;
   errors: number;
+  /** Failed rows among `errors` that failed with SYSTEM errors (a chunk given up on). */
+  systemErrors?: number;
 }
 
 export interface TaskStore {
@@ -82,6 +84,13 @@ export interface TaskStore {
   ): Promise<{ counted: boolean; task: TaskRecord }>;
   /** Stores one chunk's outcome (summary and failed rows, compactly); overwriting is harmless. */
   putChunkResult(result: ChunkResult): Promise<void>;
+  /**
+   * Stores the outcome of a chunk given up on, only if the chunk has none yet (a late worker's real
+   * outcome wins); false when one was there.
+   */
+  putChunkResultIfAbsent(result: ChunkResult): Promise<boolean>;
+  /** Tasks not in a final status (a sparse index holds only those), oldest first, paged. */
+  listOpen(limit: number, after?: Record<string, unknown>): Promise<Page<TaskRecord>>;
   getChunkResult(importId: string, chunkIndex: number): Promise<ChunkResult | undefined>;
   /** Row errors of an import in row order, paged. */
   listRowErrors(importId: string, limit: number, after?: Record<string, unknown>): Promise<Page<RowError>>;
@@ -130,6 +139,11 @@ export interface RecordStore {
    */
   insertBatch(templateId: string, records: readonly RecordInsert[]): Promise<BatchInsertOutcome[]>;
   upsert(templateId: string, key: string, data: Record<string, unknown>, origin: RecordOrigin): Promise<void>;
+  /**
+   * Who wrote each key, read consistently: its origin, or null when no record has the key. Keys the store
+   * did not read this time (throttled) are absent from the map.
+   */
+  owners(templateId: string, keys: readonly string[]): Promise<Map<string, RecordOrigin | null>>;
   list(templateId: string, limit: number, after?: Record<string, unknown>): Promise<Page<StoredRecord>>;
 }
 

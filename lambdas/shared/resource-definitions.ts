@@ -11,13 +11,21 @@ export interface TableDefinition {
   indexes: readonly { name: string; partitionKey: string; sortKey: string }[];
 }
 
-/** Tasks, chunk outcomes, row-error pages and settings (single-table, keyed by `pk`/`sk`). */
+/**
+ * Tasks, chunk outcomes, row-error pages and settings (single-table, keyed by `pk`/`sk`). `byOpenStatus` is
+ * sparse: a task carries its keys only while its status is not final, so the watchdog reads just those.
+ */
 export const STATE_TABLE: TableDefinition = {
   id: 'state',
   partitionKey: 'pk',
   sortKey: 'sk',
-  indexes: [{ name: 'byCreatedAt', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' }],
+  indexes: [
+    { name: 'byCreatedAt', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
+    { name: 'byOpenStatus', partitionKey: 'openpk', sortKey: 'opensk' },
+  ],
 };
+
+export const OPEN_TASKS_INDEX = 'byOpenStatus';
 
 /** Imported records of every template, keyed by `{templateId}#{key}` so writes spread over partitions. */
 export const RECORDS_TABLE: TableDefinition = {

@@ -3,6 +3,21 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, SQSBatchItemFailure, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { z } from 'zod';
 
+/** Which receive of its message an invocation is handling. */
+export interface Delivery {
+  /** SQS's ApproximateReceiveCount: 1 on the first delivery. */
+  receiveCount: number;
+  maxReceiveCount: number;
+  /** A failure now moves the message to the dead-letter queue: the consumer's last chance to end its task. */
+  isLastReceive: boolean;
+}
+
+export const deliveryOf = (record: SQSRecord, maxReceiveCount: number): Delivery => {
+  const parsed = Number(record.attributes?.ApproximateReceiveCount);
+  const receiveCount = Number.isInteger(parsed) && parsed > 0 ? parsed : 1;
+  return { receiveCount, maxReceiveCount, isLastReceive: receiveCount >= maxReceiveCount };
+};
+
 /**
  * Wraps a per-message function as an SQS handler that reports partial batch failures: a message that
  * throws is retried on its own (and reaches the dead-letter queue after the queue's max receives);
@@ -12,17 +27,21 @@ import type { z } from 'zod';
 export const createSqsHandler = <Message>(
   schema: z.ZodType<Message>,
   logger: Logger,
-  processMessage: (message: Message, record: SQSRecord) => Promise<void>,
+  processMessage: (message: Message, record: SQSRecord, delivery: Delivery) => Promise<void>,
+  /** The queue's receives before its dead-letter queue (its redrive policy's maxReceiveCount). */
+  maxReceiveCount = Number.POSITIVE_INFINITY,
 ) => {
   const processRecord = async (record: SQSRecord): Promise<void> => {
+    const delivery = deliveryOf(record, maxReceiveCount);
     try {
-      await processMessage(schema.parse(JSON.parse(record.body)), record);
+      await processMessage(schema.parse(JSON.parse(record.body)), record, delivery);
     } catch (error) {
-      logger.error('Message failed; it will be retried', {
-        messageId: record.messageId,
-        receiveCount: record.attributes?.ApproximateReceiveCount,
-        error,
-      });
+      logger.error(
+        delivery.isLastReceive
+          ? 'Message failed on its last receive; it moves to the dead-letter queue'
+          : 'Message failed; it will be retried',
+        { messageId: record.messageId, receiveCount: delivery.receiveCount, maxReceiveCount, error },
+      );
       throw error;
     }
   };

@@ -20,6 +20,8 @@ export interface PlannedChunk {
   firstRowNumber: number;
   /** Records in the range, blank ones included. */
   records: number;
+  /** Row numbers of the blank records in the range (rare: blank lines and all-empty rows). */
+  blankRows: number[];
   /** Bytes the chunk worker fetches (oversized records excluded). */
   bytes: number;
   /** Flat pairs: row, first row with its key. Flat numbers keep 2 M rows' worth small. */
@@ -45,6 +47,7 @@ export class ChunkPlanner {
     chunk.end = record.end;
     chunk.records += 1;
     chunk.bytes += length;
+    if (record.blank) chunk.blankRows.push(record.rowNumber);
     if (record.duplicateOf !== undefined) chunk.duplicates.push(record.rowNumber, record.duplicateOf);
     if (record.oversized) {
       chunk.oversized.push({ rowNumber: record.rowNumber, start: record.start, end: record.end });
@@ -64,6 +67,7 @@ export class ChunkPlanner {
       end: record.end,
       firstRowNumber: record.rowNumber,
       records: 0,
+      blankRows: [],
       bytes: 0,
       duplicates: [],
       oversized: [],

@@ -160,6 +160,8 @@ const chunkMessage = (task: TaskRecord, scan: FileScan, index: number, chunkCoun
     start: chunk.start,
     end: chunk.end,
     firstRowNumber: chunk.firstRowNumber,
+    rowCount: chunk.records - chunk.blankRows.length,
+    ...(chunk.blankRows.length > 0 ? { blankRows: chunk.blankRows } : {}),
     delimiter: scan.delimiter,
     header: scan.header,
     columnMap: scan.columnMap,

@@ -1,7 +1,13 @@
 import { Readable } from 'node:stream';
 import type { EmailMessage } from '../../lambdas/shared/email-message';
 import type { EmailSettings } from '../../lambdas/shared/email-settings';
-import type { ChunkResult, RowError, TaskRecord, TaskStatus } from '../../lambdas/shared/model';
+import {
+  type ChunkResult,
+  isFinalStatus,
+  type RowError,
+  type TaskRecord,
+  type TaskStatus,
+} from '../../lambdas/shared/model';
 import type {
   BatchInsertOutcome,
   ChunkCounts,
@@ -173,9 +179,11 @@ export class FakeTaskStore implements TaskStore {
     seen.add(chunkIndex);
     const next: TaskRecord = {
       ...task,
+      countedChunks: [...seen],
       processedRows: task.processedRows + counts.rows,
       successCount: task.successCount + counts.success,
       errorCount: task.errorCount + counts.errors,
+      systemErrorCount: (task.systemErrorCount ?? 0) + (counts.systemErrors ?? 0),
       chunksDone: (task.chunksDone ?? 0) + 1,
     };
     this.tasks.set(importId, next);
@@ -184,6 +192,22 @@ export class FakeTaskStore implements TaskStore {
 
   async putChunkResult(result: ChunkResult): Promise<void> {
     this.chunkResults.set(`${result.importId}#${result.chunkIndex}`, structuredClone(result));
+  }
+
+  async putChunkResultIfAbsent(result: ChunkResult): Promise<boolean> {
+    if (this.chunkResults.has(`${result.importId}#${result.chunkIndex}`)) return false;
+    await this.putChunkResult(result);
+    return true;
+  }
+
+  /** Open tasks oldest first, like the sparse index (keyed by createdAt). */
+  async listOpen(limit: number, after?: Record<string, unknown>): Promise<Page<TaskRecord>> {
+    const open = [...this.tasks.values()]
+      .filter((task) => !isFinalStatus(task.status))
+      .sort((a, b) => `${a.createdAt}#${a.importId}`.localeCompare(`${b.createdAt}#${b.importId}`));
+    const start = typeof after?.index === 'number' ? after.index : 0;
+    const items = open.slice(start, start + limit).map((task) => structuredClone(task));
+    return start + limit < open.length ? { items, next: { index: start + limit } } : { items };
   }
 
   async getChunkResult(importId: string, chunkIndex: number): Promise<ChunkResult | undefined> {
@@ -265,6 +289,16 @@ export class FakeRecordStore implements RecordStore {
     const now = new Date().toISOString();
     const createdAt = this.records.get(id)?.createdAt ?? now;
     this.records.set(id, { templateId, key, data, ...origin, createdAt, updatedAt: now });
+  }
+
+  async owners(templateId: string, keys: readonly string[]): Promise<Map<string, RecordOrigin | null>> {
+    const owners = new Map<string, RecordOrigin | null>();
+    for (const key of keys) {
+      if (this.failingKeys.has(key)) continue;
+      const record = this.records.get(`${templateId}#${key}`);
+      owners.set(key, record ? { importId: record.importId, rowNumber: record.rowNumber } : null);
+    }
+    return owners;
   }
 
   async list(

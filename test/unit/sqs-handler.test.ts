@@ -1,7 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { z } from 'zod';
-import { createSqsHandler } from '../../lambdas/shared/sqs-handler';
+import { createSqsHandler, type Delivery, deliveryOf } from '../../lambdas/shared/sqs-handler';
 
 const messageSchema = z.object({ kind: z.literal('test'), id: z.string() });
 type Message = z.infer<typeof messageSchema>;
@@ -56,7 +56,7 @@ describe('createSqsHandler', () => {
     expect(seen.map((message) => message.id)).toEqual(['a', 'b', 'c']);
     expect(logged).toHaveBeenCalledWith(
       'Message failed; it will be retried',
-      expect.objectContaining({ messageId: 'm-2', receiveCount: '1' }),
+      expect.objectContaining({ messageId: 'm-2', receiveCount: 1 }),
     );
   });
 
@@ -153,5 +153,42 @@ describe('createSqsHandler', () => {
 
     // Assess
     expect(response.batchItemFailures).toEqual([]);
+  });
+
+  it('tells the core which receive it handles, and that the last one is last', async () => {
+    // Prepare
+    const logger = new Logger({ serviceName: 'test', logLevel: 'SILENT' });
+    const deliveries: Delivery[] = [];
+    const handler = createSqsHandler(
+      messageSchema,
+      logger,
+      async (_message, _record, delivery) => void deliveries.push(delivery),
+      3,
+    );
+    const received = (count: string, id: string): SQSRecord => ({
+      ...sqsRecord(id, JSON.stringify({ kind: 'test', id })),
+      attributes: { ...sqsRecord(id, '').attributes, ApproximateReceiveCount: count },
+    });
+
+    // Act
+    await handler(eventOf(received('2', 'second'), received('3', 'third')));
+
+    // Assess
+    expect(deliveries).toEqual([
+      { receiveCount: 2, maxReceiveCount: 3, isLastReceive: false },
+      { receiveCount: 3, maxReceiveCount: 3, isLastReceive: true },
+    ]);
+  });
+
+  it('reads a missing or malformed receive count as the first receive', () => {
+    // Prepare
+    const record = { ...sqsRecord('m', '{}'), attributes: { ...sqsRecord('m', '{}').attributes } };
+    record.attributes.ApproximateReceiveCount = 'many';
+
+    // Act
+    const delivery = deliveryOf(record, 1);
+
+    // Assess
+    expect(delivery).toEqual({ receiveCount: 1, maxReceiveCount: 1, isLastReceive: true });
   });
 });

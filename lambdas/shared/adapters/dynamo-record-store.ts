@@ -194,7 +194,10 @@ export class DynamoRecordStore implements RecordStore {
       );
     });
     const taken = records.filter((_, index) => outcomes[index] === 'taken');
-    const owners = await this.owners(templateId, taken);
+    const owners = await this.owners(
+      templateId,
+      taken.map((record) => record.key),
+    );
     return outcomes.map((outcome, index) => {
       if (outcome !== 'taken') return outcome;
       const record = records[index];
@@ -212,18 +215,15 @@ export class DynamoRecordStore implements RecordStore {
    * Who wrote each taken key: the stored importId and rowNumber (null when the item is gone again), read
    * consistently, as `insert` does for a single record. Keys the store left unprocessed are absent.
    */
-  private async owners(
-    templateId: string,
-    records: readonly RecordInsert[],
-  ): Promise<Map<string, RecordOrigin | null>> {
+  async owners(templateId: string, keys: readonly string[]): Promise<Map<string, RecordOrigin | null>> {
     const owners = new Map<string, RecordOrigin | null>();
-    for (let start = 0; start < records.length; start += MAX_KEYS_PER_BATCH_GET) {
-      const group = records.slice(start, start + MAX_KEYS_PER_BATCH_GET);
+    for (let start = 0; start < keys.length; start += MAX_KEYS_PER_BATCH_GET) {
+      const group = keys.slice(start, start + MAX_KEYS_PER_BATCH_GET);
       const out = await this.db.send(
         new BatchGetCommand({
           RequestItems: {
             [this.table]: {
-              Keys: group.map((record) => ({ pk: recordPk(templateId, record.key) })),
+              Keys: group.map((key) => ({ pk: recordPk(templateId, key) })),
               ConsistentRead: true,
               ProjectionExpression: '#key, importId, rowNumber',
               ExpressionAttributeNames: { '#key': 'key' },
@@ -234,8 +234,8 @@ export class DynamoRecordStore implements RecordStore {
       const unprocessed = new Set(
         (out.UnprocessedKeys?.[this.table]?.Keys ?? []).map((key) => String(key.pk)),
       );
-      for (const record of group) {
-        if (!unprocessed.has(recordPk(templateId, record.key))) owners.set(record.key, null);
+      for (const key of group) {
+        if (!unprocessed.has(recordPk(templateId, key))) owners.set(key, null);
       }
       for (const item of out.Responses?.[this.table] ?? []) {
         owners.set(String(item.key), { importId: String(item.importId), rowNumber: Number(item.rowNumber) });

@@ -12,17 +12,21 @@ import {
 import {
   type ChunkResult,
   ErrorType,
+  isFinalStatus,
   type RowError,
   type TaskRecord,
   type TaskStatus,
   taskRecordSchema,
 } from '../model';
 import type { ChunkCounts, Page, TaskStore } from '../ports';
+import { OPEN_TASKS_INDEX } from '../resource-definitions';
 
 /** Failed rows are stored in pages of this many errors, gzipped: one item per page, never one per row. */
 export const ERRORS_PER_PAGE = 1000;
 
 const LIST_PARTITION = 'IMPORTS';
+/** Partition of the sparse open-tasks index; removed from a task when it becomes final. */
+const OPEN_PARTITION = 'OPEN';
 const taskPk = (importId: string) => `IMPORT#${importId}`;
 const TASK_SK = 'TASK';
 const chunkSk = (chunkIndex: number) => `CHUNK#${String(chunkIndex).padStart(6, '0')}`;
@@ -63,6 +67,9 @@ const isConditionFailure = (error: unknown): boolean =>
 
 const toTask = (item: Record<string, unknown>): TaskRecord => taskRecordSchema.parse(item);
 
+const openIndexKeys = (task: TaskRecord) =>
+  isFinalStatus(task.status) ? {} : { openpk: OPEN_PARTITION, opensk: `${task.createdAt}#${task.importId}` };
+
 /** Builds `SET a = :a, …` for the given fields (undefined values are skipped). */
 const setExpression = (fields: Record<string, unknown>) => {
   const names: Record<string, string> = {};
@@ -95,6 +102,7 @@ export class DynamoTaskStore implements TaskStore {
             sk: TASK_SK,
             gsi1pk: LIST_PARTITION,
             gsi1sk: `${task.createdAt}#${task.importId}`,
+            ...openIndexKeys(task),
           },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
@@ -135,6 +143,23 @@ export class DynamoTaskStore implements TaskStore {
     };
   }
 
+  async listOpen(limit: number, after?: Record<string, unknown>): Promise<Page<TaskRecord>> {
+    const out = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        IndexName: OPEN_TASKS_INDEX,
+        KeyConditionExpression: 'openpk = :p',
+        ExpressionAttributeValues: { ':p': OPEN_PARTITION },
+        Limit: limit,
+        ...(after ? { ExclusiveStartKey: after } : {}),
+      }),
+    );
+    return {
+      items: (out.Items ?? []).map(toTask),
+      ...(out.LastEvaluatedKey ? { next: out.LastEvaluatedKey } : {}),
+    };
+  }
+
   async transition(
     importId: string,
     from: readonly TaskStatus[],
@@ -144,12 +169,14 @@ export class DynamoTaskStore implements TaskStore {
     if (from.length === 0) throw new Error('transition needs at least one status to move from');
     const set = setExpression({ ...fields, status: to, updatedAt: new Date().toISOString() });
     const fromValues = Object.fromEntries(from.map((status, index) => [`:from${index}`, status]));
+    // A final task leaves the open-tasks index: the watchdog never reads it again.
+    const leaveOpenIndex = isFinalStatus(to) ? ' REMOVE openpk, opensk' : '';
     try {
       const out = await this.db.send(
         new UpdateCommand({
           TableName: this.table,
           Key: { pk: taskPk(importId), sk: TASK_SK },
-          UpdateExpression: `SET ${set.expression}`,
+          UpdateExpression: `SET ${set.expression}${leaveOpenIndex}`,
           ConditionExpression: `#status IN (${Object.keys(fromValues).join(', ')})`,
           ExpressionAttributeNames: { ...set.names, '#status': 'status' },
           ExpressionAttributeValues: { ...set.values, ...fromValues },
@@ -190,12 +217,13 @@ export class DynamoTaskStore implements TaskStore {
           // The set of counted chunk indexes makes the counter update happen once per chunk, whatever
           // the redeliveries: the local emulator has no transactions, so this one conditional write is it.
           UpdateExpression:
-            'ADD processedRows :rows, successCount :ok, errorCount :bad, chunksDone :one, countedChunks :chunk SET updatedAt = :now',
+            'ADD processedRows :rows, successCount :ok, errorCount :bad, systemErrorCount :sys, chunksDone :one, countedChunks :chunk SET updatedAt = :now',
           ConditionExpression: 'attribute_exists(pk) AND NOT contains(countedChunks, :index)',
           ExpressionAttributeValues: {
             ':rows': counts.rows,
             ':ok': counts.success,
             ':bad': counts.errors,
+            ':sys': counts.systemErrors ?? 0,
             ':one': 1,
             ':chunk': new Set([chunkIndex]),
             ':index': chunkIndex,
@@ -249,6 +277,19 @@ export class DynamoTaskStore implements TaskStore {
   }
 
   async putChunkResult(result: ChunkResult): Promise<void> {
+    const pk = taskPk(result.importId);
+    const pages = await this.putErrorPages(result);
+    const { errors: _errors, ...summary } = result;
+    await this.db.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: { ...summary, pk, sk: chunkSk(result.chunkIndex), errorPages: pages },
+      }),
+    );
+  }
+
+  /** Writes a chunk's error pages and removes an earlier attempt's extra ones; returns the page count. */
+  private async putErrorPages(result: ChunkResult): Promise<number> {
     const { importId, chunkIndex } = result;
     const pk = taskPk(importId);
     const pages: Record<string, unknown>[] = [];
@@ -271,13 +312,30 @@ export class DynamoTaskStore implements TaskStore {
       stale.map((sk) => ({ DeleteRequest: { Key: { pk, sk } } })),
       `stale error pages of chunk ${chunkIndex}`,
     );
-    const { errors: _errors, ...summary } = result;
-    await this.db.send(
-      new PutCommand({
-        TableName: this.table,
-        Item: { ...summary, pk, sk: chunkSk(chunkIndex), errorPages: pages.length },
-      }),
+    return pages.length;
+  }
+
+  async putChunkResultIfAbsent(result: ChunkResult): Promise<boolean> {
+    const key = { pk: taskPk(result.importId), sk: chunkSk(result.chunkIndex) };
+    const existing = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: key, ConsistentRead: true }),
     );
+    if (existing.Item) return false;
+    const { errors: _errors, ...summary } = result;
+    const pages = await this.putErrorPages(result);
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { ...summary, ...key, errorPages: pages },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
   }
 
   async getChunkResult(importId: string, chunkIndex: number): Promise<ChunkResult | undefined> {

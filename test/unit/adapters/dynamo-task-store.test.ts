@@ -154,6 +154,105 @@ describe('DynamoTaskStore.transition', () => {
   });
 });
 
+describe('DynamoTaskStore open-tasks index', () => {
+  it('puts a new non-final task in the sparse open-tasks index, and a final one not', async () => {
+    // Prepare
+    db.on(PutCommand).resolves({});
+
+    // Act
+    await store().create(aTask({ importId: IMPORT_ID }));
+    await store().create(aTask({ importId: 'final-from-the-start', status: 'VALIDATION_FAILED' }));
+
+    // Assess
+    const [open, final] = db.commandCalls(PutCommand).map((call) => call.args[0].input.Item);
+    expect(open).toMatchObject({ openpk: 'OPEN', opensk: `2026-11-22T10:00:00.000Z#${IMPORT_ID}` });
+    expect(final).not.toHaveProperty('openpk');
+    expect(final).not.toHaveProperty('opensk');
+  });
+
+  it('takes a task out of the index when it becomes final, and only then', async () => {
+    // Prepare
+    db.on(UpdateCommand).resolves({ Attributes: taskItem({ status: 'COMPLETED' }) });
+
+    // Act
+    await store().transition(IMPORT_ID, ['PROCESSING'], 'COMPLETED');
+    await store().transition(IMPORT_ID, ['PENDING'], 'VALIDATING');
+
+    // Assess
+    const [final, open] = db.commandCalls(UpdateCommand).map((call) => call.args[0].input.UpdateExpression);
+    expect(final).toMatch(/ REMOVE openpk, opensk$/);
+    expect(open).not.toContain('REMOVE');
+  });
+
+  it('lists open tasks from the sparse index, oldest first, with the counted chunks as numbers', async () => {
+    // Prepare
+    db.on(QueryCommand).resolves({
+      Items: [taskItem({ status: 'PROCESSING', countedChunks: new Set([0, 2]) })],
+      LastEvaluatedKey: { pk: PK, sk: 'TASK', openpk: 'OPEN', opensk: 'x' },
+    });
+
+    // Act
+    const page = await store().listOpen(10);
+
+    // Assess
+    expect(db).toHaveReceivedCommandWith(QueryCommand, {
+      IndexName: 'byOpenStatus',
+      KeyConditionExpression: 'openpk = :p',
+      ExpressionAttributeValues: { ':p': 'OPEN' },
+      Limit: 10,
+    });
+    expect(page.items[0]?.countedChunks).toEqual([0, 2]);
+    expect(page.next).toEqual({ pk: PK, sk: 'TASK', openpk: 'OPEN', opensk: 'x' });
+  });
+});
+
+describe('DynamoTaskStore.putChunkResultIfAbsent', () => {
+  it('stores the result under a not-exists condition when the chunk has none', async () => {
+    // Prepare
+    db.on(GetCommand).resolves({});
+    db.on(QueryCommand).resolves({ Items: [] });
+    db.on(BatchWriteCommand).resolves({ UnprocessedItems: {} });
+    db.on(PutCommand).resolves({});
+
+    // Act
+    const stored = await store().putChunkResultIfAbsent(chunkResult(3, 2));
+
+    // Assess
+    expect(stored).toBe(true);
+    expect(db).toHaveReceivedCommandWith(PutCommand, {
+      Item: expect.objectContaining({ sk: 'CHUNK#000003', errorPages: 1, rowCount: 7 }),
+      ConditionExpression: 'attribute_not_exists(pk)',
+    });
+  });
+
+  it('leaves a result that is already there alone', async () => {
+    // Prepare
+    db.on(GetCommand).resolves({ Item: { pk: PK, sk: 'CHUNK#000003' } });
+
+    // Act
+    const stored = await store().putChunkResultIfAbsent(chunkResult(3, 2));
+
+    // Assess
+    expect(stored).toBe(false);
+    expect(db).not.toHaveReceivedCommand(PutCommand);
+    expect(db).not.toHaveReceivedCommand(BatchWriteCommand);
+  });
+
+  it('answers false when a worker stores its result between the check and the write', async () => {
+    // Prepare
+    db.on(GetCommand).resolves({});
+    db.on(QueryCommand).resolves({ Items: [] });
+    db.on(BatchWriteCommand).resolves({ UnprocessedItems: {} });
+    db.on(PutCommand).rejects(conditionFailed());
+
+    // Act
+    const stored = await store().putChunkResultIfAbsent(chunkResult(3, 0));
+
+    // Assess
+    expect(stored).toBe(false);
+  });
+});
+
 describe('DynamoTaskStore.countChunk', () => {
   it('adds the counts under the not-yet-counted condition', async () => {
     // Prepare
@@ -179,7 +278,7 @@ describe('DynamoTaskStore.countChunk', () => {
       }),
     });
     expect(db.commandCalls(UpdateCommand)[0]?.args[0].input.UpdateExpression).toContain(
-      'ADD processedRows :rows, successCount :ok, errorCount :bad, chunksDone :one, countedChunks :chunk',
+      'ADD processedRows :rows, successCount :ok, errorCount :bad, systemErrorCount :sys, chunksDone :one, countedChunks :chunk',
     );
   });
 

@@ -15,6 +15,8 @@ describe('local resources from the shared definitions', () => {
         { AttributeName: 'sk', AttributeType: 'S' },
         { AttributeName: 'gsi1pk', AttributeType: 'S' },
         { AttributeName: 'gsi1sk', AttributeType: 'S' },
+        { AttributeName: 'openpk', AttributeType: 'S' },
+        { AttributeName: 'opensk', AttributeType: 'S' },
       ],
       KeySchema: [
         { AttributeName: 'pk', KeyType: 'HASH' },
@@ -26,6 +28,14 @@ describe('local resources from the shared definitions', () => {
           KeySchema: [
             { AttributeName: 'gsi1pk', KeyType: 'HASH' },
             { AttributeName: 'gsi1sk', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        },
+        {
+          IndexName: 'byOpenStatus',
+          KeySchema: [
+            { AttributeName: 'openpk', KeyType: 'HASH' },
+            { AttributeName: 'opensk', KeyType: 'RANGE' },
           ],
           Projection: { ProjectionType: 'ALL' },
         },
@@ -52,7 +62,7 @@ describe('local resources from the shared definitions', () => {
 
     // Assess
     expect(none).toEqual([]);
-    expect(missing).toEqual(['index byCreatedAt is missing']);
+    expect(missing).toEqual(['index byCreatedAt is missing', 'index byOpenStatus is missing']);
   });
 
   it('gives a source queue the local visibility timeout and the deployed redrive count', () => {
