@@ -1,0 +1,187 @@
+import type { ChunkingSettings } from '../shared/config';
+import { type ChunkMessage, ErrorType, isFinalStatus, type RowError, TaskStatus } from '../shared/model';
+import { findTemplate } from '../shared/templates';
+import { alreadyExistsMessage, type CheckedRow, checkRow, chunkContext } from './check-row';
+import {
+  countAndFinalize,
+  type ProcessChunkDeps,
+  type ReportedRow,
+  storeChunkOutcome,
+} from './process-chunk';
+import { readChunkRows } from './read-rows';
+import { RecordStoreUnavailableError } from './write-records';
+
+/**
+ * Gives up on a chunk that keeps failing (its last SQS receive, or the watchdog finding it unfinished):
+ * every row that was not committed becomes a SYSTEM error the admin can re-import from the exceptions file,
+ * the chunk is counted exactly once like any other, and the last one counted sends finalize. Row counts stay
+ * exact: the rows counted are the chunk's data rows, read from the file or taken from its message.
+ */
+
+export const GiveUpOutcome = {
+  /** The chunk now has a result of its own (SYSTEM rows) and is counted. */
+  GIVEN_UP: 'given-up',
+  /** A result was stored already (a late worker, an earlier give-up): it was counted, nothing rewritten. */
+  COUNTED_EXISTING: 'counted-existing',
+  ALREADY_FINAL: 'already-final',
+  /** The task is not PROCESSING (or does not exist): chunks are not counted on it, the watchdog looks after it. */
+  NOT_PROCESSING: 'not-processing',
+} as const;
+export type GiveUpOutcome = (typeof GiveUpOutcome)[keyof typeof GiveUpOutcome];
+
+export type GiveUpDeps = Omit<ProcessChunkDeps, 'settings'> & {
+  settings: Pick<ChunkingSettings, 'MAX_RECORD_BYTES'>;
+};
+
+/** Raised when a chunk can be neither read nor counted from its message (a message older than rowCount). */
+export class ChunkNotCountableError extends Error {
+  constructor(message: ChunkMessage) {
+    super(
+      `Chunk ${message.chunkIndex} of import ${message.importId} cannot be read and its message has no row count`,
+    );
+    this.name = 'ChunkNotCountableError';
+  }
+}
+
+/** What the admin reads about why: short, without internals (the full error is in the log). */
+export const shortCause = (error: unknown): string => {
+  if (error instanceof RecordStoreUnavailableError) return 'the database did not accept its rows';
+  const name = error instanceof Error ? error.name : '';
+  const text = error instanceof Error ? error.message : String(error);
+  if (name === 'NoSuchKey' || name === 'NotFound' || /NoSuchKey/.test(text))
+    return "the file's data could not be read";
+  if (/does not match its plan/.test(text)) return 'the file changed after it was checked';
+  return 'an internal error';
+};
+
+/** The SYSTEM message of a given-up row. `why` says what happened to its part of the file. */
+export const givenUpMessage = (why: string): string =>
+  `Not imported: this row's part of the file ${why}. Import it again from the exceptions file.`;
+
+const systemError = (rowNumber: number, why: string): RowError => ({
+  rowNumber,
+  errorType: ErrorType.SYSTEM,
+  message: givenUpMessage(why),
+});
+
+/**
+ * @param why what happened to the chunk, as the rows' message completes it: "failed 5 times (the
+ *   database did not accept its rows)", "was not finished within 1 hour".
+ */
+export const giveUpChunk = async (
+  deps: GiveUpDeps,
+  message: ChunkMessage,
+  why: string,
+): Promise<GiveUpOutcome> => {
+  const { tasks, logger } = deps;
+  const { importId, chunkIndex } = message;
+  const task = await tasks.get(importId);
+  if (!task || task.status !== TaskStatus.PROCESSING) {
+    return task && isFinalStatus(task.status) ? GiveUpOutcome.ALREADY_FINAL : GiveUpOutcome.NOT_PROCESSING;
+  }
+  const existing = await tasks.getChunkResult(importId, chunkIndex);
+  if (existing) {
+    await countAndFinalize(deps, existing);
+    return GiveUpOutcome.COUNTED_EXISTING;
+  }
+  const rows = await givenUpRows(deps, message, why);
+  // Conditional: a worker that stored a real outcome meanwhile wins, and that outcome is what gets counted.
+  const result = await storeChunkOutcome(deps, message, rows, { ifAbsent: true });
+  await countAndFinalize(deps, result);
+  logger.warn('Chunk given up', {
+    importId,
+    chunkIndex,
+    why,
+    rows: result.rowCount,
+    failed: result.errorCount,
+  });
+  return result.errors.some((error) => error.errorType === ErrorType.SYSTEM)
+    ? GiveUpOutcome.GIVEN_UP
+    : GiveUpOutcome.COUNTED_EXISTING;
+};
+
+/** The chunk's rows as reported when given up: read from the file when possible, else from its message. */
+const givenUpRows = async (deps: GiveUpDeps, message: ChunkMessage, why: string): Promise<ReportedRow[]> => {
+  const template = findTemplate(message.templateId);
+  let read: Awaited<ReturnType<typeof readChunkRows>> | undefined;
+  try {
+    read = template ? await readChunkRows(deps.objects, message, deps.settings.MAX_RECORD_BYTES) : undefined;
+  } catch (error) {
+    deps.logger.warn('Chunk given up without its rows: they could not be read', {
+      importId: message.importId,
+      chunkIndex: message.chunkIndex,
+      error,
+    });
+  }
+  if (!template || !read) return rowsFromMessage(message, why);
+
+  // The rows' own problems are deterministic and stay what they are; only rows that were to be written need
+  // to know whether an earlier attempt committed them.
+  const checked = read.map((row) =>
+    checkRow(chunkContext(template, message, deps.settings.MAX_RECORD_BYTES), row),
+  );
+  const writes = checked.filter((row): row is CheckedRow & { write: NonNullable<CheckedRow['write']> } =>
+    Boolean(row.write),
+  );
+  const owners = await readOwners(
+    deps,
+    template.templateId,
+    writes.map((row) => row.write.key),
+    message,
+  );
+  for (const row of writes) {
+    const owner = owners.get(row.write.key);
+    if (owner && owner.importId === message.importId && owner.rowNumber === row.rowNumber) continue;
+    if (owner && template.mode === 'insert') {
+      row.errors.push({
+        rowNumber: row.rowNumber,
+        errorType: ErrorType.ALREADY_EXISTS,
+        message: alreadyExistsMessage(template),
+        column: template.key,
+      });
+      continue;
+    }
+    row.errors.push(systemError(row.rowNumber, why));
+  }
+  return checked;
+};
+
+/**
+ * Who wrote each key. When the record store cannot be read either (it is what kept failing), the map stays
+ * empty and every row to be written is reported SYSTEM, including rows an earlier attempt did commit: the
+ * admin's re-import of the exceptions file then meets them as ALREADY_EXISTS (insert-only, written by this
+ * import) or rewrites the same values (upsert). Never a row silently counted as imported that is not.
+ */
+const readOwners = async (
+  deps: GiveUpDeps,
+  templateId: string,
+  keys: readonly string[],
+  message: ChunkMessage,
+): Promise<Map<string, { importId: string; rowNumber: number } | null>> => {
+  if (keys.length === 0) return new Map();
+  try {
+    return await deps.records.owners(templateId, keys);
+  } catch (error) {
+    deps.logger.warn('Owners of a given-up chunk could not be read; its rows to write are reported SYSTEM', {
+      importId: message.importId,
+      chunkIndex: message.chunkIndex,
+      error,
+    });
+    return new Map();
+  }
+};
+
+/**
+ * Rows of a chunk that cannot be read: its data rows by number (blank records skipped), with no cells. A
+ * message planned before row counts existed is countable only when its range holds no blank record.
+ */
+const rowsFromMessage = (message: ChunkMessage, why: string): ReportedRow[] => {
+  if (message.rowCount === undefined) throw new ChunkNotCountableError(message);
+  const blank = new Set(message.blankRows ?? []);
+  const rows: ReportedRow[] = [];
+  for (let rowNumber = message.firstRowNumber; rows.length < message.rowCount; rowNumber += 1) {
+    if (blank.has(rowNumber)) continue;
+    rows.push({ rowNumber, cells: [], rawKey: '', errors: [systemError(rowNumber, why)] });
+  }
+  return rows;
+};
