@@ -10,9 +10,24 @@ const SEE_REPORT = 'see the exceptions report';
 
 /**
  * The final status of an import whose every chunk is counted (DESIGN §3): no failed row → COMPLETED,
- * no imported row → FAILED, otherwise PARTIAL_SUCCESS, with a reason an admin can act on.
+ * no imported row → FAILED, otherwise PARTIAL_SUCCESS, with a reason an admin can act on. Rows of chunks
+ * given up on (SYSTEM errors) are said so, and `note` (what else went wrong) ends the reason.
  */
-export const finalOutcome = (counts: Pick<TaskRecord, 'successCount' | 'errorCount'>): FinalOutcome => {
+export const finalOutcome = (
+  counts: Pick<TaskRecord, 'successCount' | 'errorCount' | 'systemErrorCount'>,
+  note?: string,
+): FinalOutcome => {
+  const outcome = byCounts(counts);
+  const system = counts.systemErrorCount ?? 0;
+  const systemNote =
+    system > 0
+      ? `${system === 1 ? '1 row was' : `${thousands.format(system)} rows were`} not imported because their part of the file kept failing: import the exceptions file again`
+      : undefined;
+  const reason = [outcome.statusReason, systemNote, note].filter(Boolean).join('; ');
+  return reason ? { ...outcome, statusReason: reason.charAt(0).toUpperCase() + reason.slice(1) } : outcome;
+};
+
+const byCounts = (counts: Pick<TaskRecord, 'successCount' | 'errorCount'>): FinalOutcome => {
   const { successCount, errorCount } = counts;
   if (errorCount === 0) return { status: TaskStatus.COMPLETED };
   if (successCount === 0) {

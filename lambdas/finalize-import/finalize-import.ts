@@ -120,6 +120,45 @@ const removeWorkObjects = async (deps: FinalizeDeps, ready: ReadyTask): Promise<
   deps.logger.info('Work objects removed', { importId, removed: keys.length - failed.length, failed });
 };
 
+/** What ending a task without its reports did. */
+export const EndOutcome = {
+  ENDED: 'ended',
+  ALREADY_FINAL: 'already-final',
+  /** Not PROCESSING with every chunk counted: its counters are not the whole file, so it is left alone. */
+  NOT_READY: 'not-ready',
+} as const;
+export type EndOutcome = (typeof EndOutcome)[keyof typeof EndOutcome];
+
+/**
+ * Gives a task whose chunks are all counted its final status from its counters when its reports cannot be
+ * written (finalize failed on its last receive, or the watchdog found it stuck), with `note` saying so in
+ * the reason. Conditional on PROCESSING, so a finalization that succeeds meanwhile is never overwritten.
+ */
+export const endFromCounters = async (
+  deps: Pick<FinalizeDeps, 'tasks' | 'logger' | 'now'>,
+  importId: string,
+  note: string,
+): Promise<{ outcome: EndOutcome; task?: TaskRecord }> => {
+  const task = await deps.tasks.get(importId);
+  if (!task) return { outcome: EndOutcome.NOT_READY };
+  if (isFinalStatus(task.status)) return { outcome: EndOutcome.ALREADY_FINAL, task };
+  const { chunkCount, chunksDone = 0 } = task;
+  if (task.status !== TaskStatus.PROCESSING || chunkCount === undefined || chunksDone < chunkCount) {
+    return { outcome: EndOutcome.NOT_READY, task };
+  }
+  const outcome = finalOutcome(task, note);
+  const ended = await deps.tasks.transition(importId, [TaskStatus.PROCESSING], outcome.status, {
+    statusReason: outcome.statusReason,
+    endedAt: (deps.now?.() ?? new Date()).toISOString(),
+  });
+  if (!ended) {
+    const current = await deps.tasks.get(importId);
+    return current ? { outcome: EndOutcome.ALREADY_FINAL, task: current } : { outcome: EndOutcome.NOT_READY };
+  }
+  deps.logger.warn('Task ended from its counters without reports', { importId, status: ended.status, note });
+  return { outcome: EndOutcome.ENDED, task: ended };
+};
+
 /**
  * Ends an import once its last chunk is counted: writes the exceptions and Result Data reports from the
  * chunks' parts, sets the final status, then removes the work objects. Safe to run twice or after a crash

@@ -1,10 +1,17 @@
 import { z } from 'zod';
 import { createLogger, createQueues, createStores } from '../shared/composition-root';
-import { awsSettings, chunkingSettings, loadConfig, queueSettings, storageSettings } from '../shared/config';
+import {
+  awsSettings,
+  chunkingSettings,
+  loadConfig,
+  queueSettings,
+  receiveSettings,
+  storageSettings,
+} from '../shared/config';
 import { createSqsHandler } from '../shared/sqs-handler';
 import { handOverEndedEmailTask } from './hand-over';
 import { createdObjectKeys, s3NotificationSchema } from './s3-event';
-import { validateFile } from './validate-file';
+import { giveUpValidation, validateFile } from './validate-file';
 
 /** Intake queue → validate-file: each message is an S3 event notification for an uploaded file. */
 
@@ -14,6 +21,7 @@ const config = loadConfig(
     ...storageSettings.shape,
     ...queueSettings.shape,
     ...chunkingSettings.shape,
+    ...receiveSettings.shape,
   }),
 );
 const logger = createLogger(config, 'validate-file');
@@ -21,10 +29,33 @@ const { objects, tasks } = createStores(config);
 const { chunks, finalize } = createQueues(config);
 const deps = { objects, tasks, chunks, settings: config, logger };
 
-export const handler = createSqsHandler(s3NotificationSchema, logger, async (notification) => {
-  for (const objectKey of createdObjectKeys(notification)) {
-    const outcome = await validateFile(deps, objectKey);
-    const handedOver = await handOverEndedEmailTask({ tasks, finalize }, objectKey, outcome);
-    logger.info('Upload handled', { objectKey, outcome, ...(handedOver ? { handedOver } : {}) });
-  }
-});
+export const handler = createSqsHandler(
+  s3NotificationSchema,
+  logger,
+  async (notification, _record, delivery) => {
+    const keys = createdObjectKeys(notification);
+    try {
+      for (const objectKey of keys) {
+        const outcome = await validateFile(deps, objectKey);
+        const handedOver = await handOverEndedEmailTask({ tasks, finalize }, objectKey, outcome);
+        logger.info('Upload handled', { objectKey, outcome, ...(handedOver ? { handedOver } : {}) });
+      }
+    } catch (error) {
+      if (!delivery.isLastReceive) throw error;
+      // The last receive: tasks still waiting on this event end FAILED with the cause (those already moved on
+      // are left as they are); the message still fails into the dead-letter queue.
+      const cause = error instanceof Error ? error.message.split('\n')[0]?.slice(0, 160) : String(error);
+      for (const objectKey of keys) {
+        await giveUpValidation(
+          { tasks, finalize, logger },
+          objectKey,
+          `checking it failed ${delivery.receiveCount} times (${cause})`,
+        ).catch((giveUpError: unknown) =>
+          logger.error('Giving validation up failed too', { objectKey, error: giveUpError }),
+        );
+      }
+      throw error;
+    }
+  },
+  config.INTAKE_MAX_RECEIVE_COUNT,
+);

@@ -2,7 +2,14 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { ChunkingSettings } from '../shared/config';
 import { FileRejectedError, NotFoundError } from '../shared/errors';
 import { storedSizeProblem } from '../shared/file-limits';
-import { type ChunkMessage, isFinalStatus, type TaskRecord, TaskStatus } from '../shared/model';
+import {
+  type ChunkMessage,
+  type FinalizeMessage,
+  isFinalStatus,
+  type TaskRecord,
+  TaskSource,
+  TaskStatus,
+} from '../shared/model';
 import { importIdFromUploadKey, utf8DataKey } from '../shared/object-keys';
 import type { MessageQueue, ObjectStore, TaskStore } from '../shared/ports';
 import { findTemplate } from '../shared/templates';
@@ -55,7 +62,10 @@ export const validateFile = async (deps: ValidateFileDeps, objectKey: string): P
     logger.warn('Object is not the file of its import; ignored', { objectKey, expected: task.objectKey });
     return ValidateOutcome.IGNORED;
   }
-  if (isFinalStatus(task.status)) return ValidateOutcome.ALREADY_FINAL;
+  if (isFinalStatus(task.status)) {
+    logger.info('Task already final; upload event dropped', { importId, status: task.status });
+    return ValidateOutcome.ALREADY_FINAL;
+  }
   if (task.status === TaskStatus.PROCESSING) {
     return task.chunksEnqueued ? ValidateOutcome.ALREADY_ENQUEUED : resendChunks(deps, task);
   }
@@ -200,6 +210,33 @@ const resendChunks = async (deps: ValidateFileDeps, task: TaskRecord): Promise<V
   });
   await deps.tasks.update(task.importId, { chunksEnqueued: true });
   return ValidateOutcome.RESENT;
+};
+
+/**
+ * Ends a task whose file could not be checked (validation failed on its intake message's last receive):
+ * FAILED with the cause, unless the task already moved on (PROCESSING or final). An emailed task is handed
+ * to finalize-import for its reply. Returns whether it ended the task.
+ */
+export const giveUpValidation = async (
+  deps: { tasks: TaskStore; finalize: MessageQueue<FinalizeMessage>; logger: Pick<Logger, 'warn'> },
+  objectKey: string,
+  why: string,
+): Promise<boolean> => {
+  const importId = importIdFromUploadKey(objectKey);
+  if (!importId) return false;
+  const ended = await deps.tasks.transition(
+    importId,
+    [TaskStatus.PENDING, TaskStatus.VALIDATING],
+    TaskStatus.FAILED,
+    {
+      statusReason: `The file could not be checked: ${why}. Upload it again.`,
+      endedAt: new Date().toISOString(),
+    },
+  );
+  if (!ended) return false;
+  deps.logger.warn('Validation given up', { importId, why });
+  if (ended.source === TaskSource.EMAIL) await deps.finalize.send([{ kind: 'finalize', importId }]);
+  return true;
 };
 
 const reject = async (deps: ValidateFileDeps, importId: string, reason: string): Promise<ValidateOutcome> => {
