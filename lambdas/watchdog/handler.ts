@@ -1,0 +1,46 @@
+import { z } from 'zod';
+import { createFinalizeQueue, createLogger, createStores } from '../shared/composition-root';
+import {
+  awsSettings,
+  chunkingSettings,
+  finalizeQueueSettings,
+  loadConfig,
+  storageSettings,
+  watchdogSettings,
+} from '../shared/config';
+import { runWatchdog, type WatchdogDeps } from './watchdog';
+
+/**
+ * Scheduled (EventBridge on AWS, a timer in the local stack): one pass over the open tasks. A pass with a
+ * task it could not end fails the invocation, so the function's error metric shows it; the others are done.
+ */
+
+const config = loadConfig(
+  z.object({
+    ...awsSettings.shape,
+    ...storageSettings.shape,
+    ...finalizeQueueSettings.shape,
+    ...chunkingSettings.pick({ MAX_RECORD_BYTES: true }).shape,
+    ...watchdogSettings.shape,
+  }),
+);
+const logger = createLogger(config, 'watchdog');
+const { objects, tasks, records } = createStores(config);
+const deps: WatchdogDeps = {
+  objects,
+  tasks,
+  records,
+  finalize: createFinalizeQueue(config),
+  settings: config,
+  timeouts: config,
+  logger,
+};
+
+export const handler = async (): Promise<{ open: number; acted: number }> => {
+  const summary = await runWatchdog(deps);
+  logger.info('Watchdog pass', { open: summary.open, actions: summary.actions, failures: summary.failures });
+  if (summary.failures.length > 0) {
+    throw new Error(`The watchdog could not end ${summary.failures.length} task(s); see the log`);
+  }
+  return { open: summary.open, acted: summary.actions.length };
+};

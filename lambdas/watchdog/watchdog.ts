@@ -1,0 +1,201 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { EndOutcome, endFromCounters } from '../finalize-import/finalize-import';
+import { type GiveUpDeps, giveUpChunk } from '../process-chunk/give-up';
+import type { WatchdogSettings } from '../shared/config';
+import { type FinalizeMessage, type TaskRecord, TaskSource, TaskStatus } from '../shared/model';
+import type { MessageQueue, ObjectStore, TaskStore } from '../shared/ports';
+import { readManifest } from '../validate-file/manifest';
+
+/**
+ * Ends tasks left in a non-final status (DESIGN §2: no task stays non-final forever). Run on a schedule, it
+ * reads only open tasks (a sparse index) and acts on those idle (`updatedAt`) past their status's timeout,
+ * which is longer than a message's every retry, so healthy work is never cut short. Every change is
+ * conditional (a status transition, a chunk counted once, a result stored only if absent), so a watchdog
+ * racing a late worker, or two watchdogs, change nothing twice.
+ */
+
+export interface WatchdogDeps extends GiveUpDeps {
+  tasks: TaskStore;
+  objects: ObjectStore;
+  finalize: MessageQueue<FinalizeMessage>;
+  timeouts: WatchdogSettings;
+  logger: Pick<Logger, 'info' | 'warn'>;
+  now?: () => Date;
+}
+
+export const WatchdogAction = {
+  /** Not idle long enough: nothing done. */
+  WAITING: 'waiting',
+  UPLOAD_ENDED: 'upload-ended',
+  VALIDATION_ENDED: 'validation-ended',
+  CHUNKS_GIVEN_UP: 'chunks-given-up',
+  FINALIZE_RESENT: 'finalize-resent',
+  ENDED_FROM_COUNTERS: 'ended-from-counters',
+  /** Changed by someone else meanwhile, or in a state the watchdog leaves to an operator (logged). */
+  SKIPPED: 'skipped',
+} as const;
+export type WatchdogAction = (typeof WatchdogAction)[keyof typeof WatchdogAction];
+
+export interface WatchdogSummary {
+  open: number;
+  actions: { importId: string; status: string; action: WatchdogAction }[];
+  failures: { importId: string; error: string }[];
+}
+
+const PAGE_SIZE = 100;
+
+/** "45 seconds", "12 minutes", "4.5 hours": how long, as the reason tells the admin. */
+export const formatDuration = (seconds: number): string => {
+  if (seconds < 120) return `${seconds} seconds`;
+  if (seconds < 2 * 3600) return `${Math.round(seconds / 60)} minutes`;
+  return `${Math.round(seconds / 360) / 10} hours`;
+};
+
+export const runWatchdog = async (deps: WatchdogDeps): Promise<WatchdogSummary> => {
+  const summary: WatchdogSummary = { open: 0, actions: [], failures: [] };
+  let after: Record<string, unknown> | undefined;
+  do {
+    const page = await deps.tasks.listOpen(PAGE_SIZE, after);
+    for (const task of page.items) {
+      summary.open += 1;
+      try {
+        const action = await watchTask(deps, task);
+        if (action !== WatchdogAction.WAITING) {
+          summary.actions.push({ importId: task.importId, status: task.status, action });
+          deps.logger.warn('Watchdog acted on an idle task', {
+            importId: task.importId,
+            status: task.status,
+            action,
+          });
+        }
+      } catch (error) {
+        // One task's failure does not keep the others waiting; the run reports it (and fails) at the end.
+        summary.failures.push({
+          importId: task.importId,
+          error: error instanceof Error ? error.message : String(error),
+        });
+        deps.logger.warn('Watchdog could not end a task', { importId: task.importId, error });
+      }
+    }
+    after = page.next;
+  } while (after);
+  return summary;
+};
+
+const idleSeconds = (deps: WatchdogDeps, task: TaskRecord): number =>
+  ((deps.now?.() ?? new Date()).getTime() - Date.parse(task.updatedAt ?? task.createdAt)) / 1000;
+
+const watchTask = async (deps: WatchdogDeps, task: TaskRecord): Promise<WatchdogAction> => {
+  const idle = idleSeconds(deps, task);
+  const { timeouts } = deps;
+  switch (task.status) {
+    case TaskStatus.PENDING:
+      return idle < timeouts.WATCHDOG_PENDING_TIMEOUT_SECONDS
+        ? WatchdogAction.WAITING
+        : endPending(deps, task);
+    case TaskStatus.VALIDATING: {
+      if (idle < timeouts.WATCHDOG_VALIDATING_TIMEOUT_SECONDS) return WatchdogAction.WAITING;
+      const within = formatDuration(timeouts.WATCHDOG_VALIDATING_TIMEOUT_SECONDS);
+      return (await fail(
+        deps,
+        task,
+        TaskStatus.VALIDATING,
+        `The file check did not finish within ${within}: upload the file again`,
+      ))
+        ? WatchdogAction.VALIDATION_ENDED
+        : WatchdogAction.SKIPPED;
+    }
+    case TaskStatus.PROCESSING:
+      return watchProcessing(deps, task, idle);
+    default:
+      return WatchdogAction.SKIPPED;
+  }
+};
+
+/** An upload never completed (abort it, so its parts stop costing storage), or completed and never checked. */
+const endPending = async (deps: WatchdogDeps, task: TaskRecord): Promise<WatchdogAction> => {
+  if (task.uploadId) {
+    try {
+      await deps.objects.abortMultipartUpload(task.objectKey, task.uploadId);
+    } catch (error) {
+      // Completed or aborted already; the bucket's rule for incomplete uploads collects anything left.
+      deps.logger.warn('Could not abort the multipart upload of an idle task', {
+        importId: task.importId,
+        error,
+      });
+    }
+  }
+  const within = formatDuration(deps.timeouts.WATCHDOG_PENDING_TIMEOUT_SECONDS);
+  const stored = await deps.objects.head(task.objectKey);
+  const reason = stored
+    ? `The file was uploaded but its check did not start within ${within}: upload the file again`
+    : `The upload was not completed within ${within}: upload the file again`;
+  return (await fail(deps, task, TaskStatus.PENDING, reason))
+    ? WatchdogAction.UPLOAD_ENDED
+    : WatchdogAction.SKIPPED;
+};
+
+const fail = async (
+  deps: WatchdogDeps,
+  task: TaskRecord,
+  from: TaskStatus,
+  reason: string,
+): Promise<boolean> => {
+  const ended = await deps.tasks.transition(task.importId, [from], TaskStatus.FAILED, {
+    statusReason: reason,
+    endedAt: (deps.now?.() ?? new Date()).toISOString(),
+  });
+  // Emailed tasks get their reply from finalize-import, which replies for tasks final already.
+  if (ended?.source === TaskSource.EMAIL)
+    await deps.finalize.send([{ kind: 'finalize', importId: task.importId }]);
+  return ended !== undefined;
+};
+
+const watchProcessing = async (
+  deps: WatchdogDeps,
+  task: TaskRecord,
+  idle: number,
+): Promise<WatchdogAction> => {
+  const { timeouts } = deps;
+  const { chunkCount } = task;
+  if (chunkCount === undefined) {
+    deps.logger.warn('PROCESSING task without a chunk count; left to an operator', {
+      importId: task.importId,
+    });
+    return WatchdogAction.SKIPPED;
+  }
+  const counted = new Set(task.countedChunks ?? []);
+  const uncounted = Array.from({ length: chunkCount }, (_, index) => index).filter(
+    (index) => !counted.has(index),
+  );
+  if (uncounted.length > 0) {
+    if (idle < timeouts.WATCHDOG_PROCESSING_TIMEOUT_SECONDS) return WatchdogAction.WAITING;
+    const manifest = await readManifest(deps.objects, task.importId);
+    if (!manifest) throw new Error(`Import ${task.importId} is PROCESSING but has no chunk manifest`);
+    const why = `was not finished within ${formatDuration(timeouts.WATCHDOG_PROCESSING_TIMEOUT_SECONDS)}`;
+    // The same give-up as a chunk's last receive; the one that completes the count sends finalize.
+    for (const index of uncounted) {
+      const message = manifest.chunks[index];
+      if (!message) throw new Error(`Import ${task.importId} has no chunk ${index} in its manifest`);
+      await giveUpChunk(deps, message, why);
+    }
+    return WatchdogAction.CHUNKS_GIVEN_UP;
+  }
+  if (idle < timeouts.WATCHDOG_FINALIZING_TIMEOUT_SECONDS) return WatchdogAction.WAITING;
+  if (!task.finalizeResentAt) {
+    // The finalize message may have been lost or dead-lettered: one more try, which also restarts the clock.
+    await deps.finalize.send([{ kind: 'finalize', importId: task.importId }]);
+    await deps.tasks.update(task.importId, { finalizeResentAt: (deps.now?.() ?? new Date()).toISOString() });
+    return WatchdogAction.FINALIZE_RESENT;
+  }
+  const within = formatDuration(timeouts.WATCHDOG_FINALIZING_TIMEOUT_SECONDS);
+  const { outcome, task: ended } = await endFromCounters(
+    deps,
+    task.importId,
+    `the exceptions and Result Data reports were not written within ${within}`,
+  );
+  if (outcome !== EndOutcome.ENDED) return WatchdogAction.SKIPPED;
+  if (ended?.source === TaskSource.EMAIL)
+    await deps.finalize.send([{ kind: 'finalize', importId: task.importId }]);
+  return WatchdogAction.ENDED_FROM_COUNTERS;
+};
