@@ -1,15 +1,20 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { EmailLimitSettings } from '../shared/config';
+import { SNIFF_BYTES } from '../shared/csv/encoding';
 import { formatSize } from '../shared/csv/sizes';
 import type { EmailMessage } from '../shared/email-message';
 import { DEFAULT_EMAIL_SETTINGS, isSenderAllowed, routeRecipients } from '../shared/email-settings';
 import { type FinalizeMessage, type TaskRecord, TaskSource, TaskStatus } from '../shared/model';
 import { inboundKey, uploadKey } from '../shared/object-keys';
 import type { EmailMessageStore, MessageQueue, ObjectStore, SettingsStore, TaskStore } from '../shared/ports';
+import { binaryAfterDecoding } from './base64-check';
 import {
   checkStructure,
+  MAX_HEAD_BYTES,
   type MessageHeaders,
+  MessageHeaderTooLargeError,
   MessageRejectedError,
+  readHeaderStart,
   readHeaders,
   walkAttachments,
 } from './mime';
@@ -38,6 +43,8 @@ export const IngestOutcome = {
   UNROUTED: 'unrouted',
   /** The sender is not allowed (or the message names no single sender). */
   STRANGER: 'stranger',
+  /** The message's own header block cannot be read, and no allowed sender could be found to tell. */
+  UNREADABLE: 'unreadable',
   /** An automatic message (an auto-reply, a bounce, our own reply coming back). */
   AUTOMATED: 'automated',
   /** Tasks exist for the message (made now or by an earlier delivery). */
@@ -63,7 +70,9 @@ const dropped = (outcome: IngestOutcome, detail: string): IngestResult => ({
  * same pipeline as uploads: each CSV attachment is stored at its task's upload key, which starts
  * validation. Mail that fails a verdict, is not for an import address, or comes from a sender not allowed
  * makes nothing and gets no reply. An allowed message without a CSV, with another kind of file, or that
- * cannot be read within the limits shows up as VALIDATION_FAILED tasks with a reason.
+ * cannot be read within the limits shows up as VALIDATION_FAILED tasks with a reason. A message whose own
+ * header block is too large to read is judged by the sender named in its first MAX_HEAD_BYTES: an allowed
+ * one gets a `(whole email)` task saying why, anything else is dropped with the reason in `detail`.
  *
  * Idempotent: task ids derive from the message id, every write is conditional, and a CSV already stored
  * is not stored again. Throws only for faults worth a retry (storage, network).
@@ -84,22 +93,43 @@ export const ingestEmail = async (deps: EmailIngestDeps, receipt: EmailReceipt):
   if (!stored) throw new Error(`The raw message ${rawKey} is not stored (yet)`);
 
   let headers: MessageHeaders;
+  // Why the message cannot be read at all, when its sender can still be told.
+  let unreadable: string | undefined;
   try {
     headers = await readHeaders(await deps.objects.getStream(rawKey));
   } catch (error) {
-    if (error instanceof MessageRejectedError) return dropped(IngestOutcome.STRANGER, error.reason);
-    throw error;
+    if (!(error instanceof MessageRejectedError)) throw error;
+    if (!(error instanceof MessageHeaderTooLargeError))
+      return dropped(IngestOutcome.UNREADABLE, error.reason);
+    unreadable = error.reason;
+    headers = await readHeaderStart(await deps.objects.getStream(rawKey));
   }
   const { from } = headers;
-  if (!from || !isSenderAllowed(settings, from)) {
-    return dropped(IngestOutcome.STRANGER, `sender ${from ?? '(none or several)'} is not allowed`);
+  if (!from) {
+    const why =
+      headers.fromCount === 0
+        ? 'it has no From address'
+        : `its From header names ${headers.fromCount} addresses`;
+    if (unreadable) {
+      return dropped(
+        IngestOutcome.UNREADABLE,
+        `${unreadable}; no single sender in its first ${formatSize(MAX_HEAD_BYTES)}, so nobody can be told`,
+      );
+    }
+    return dropped(IngestOutcome.STRANGER, `no single sender: ${why}`);
+  }
+  if (!isSenderAllowed(settings, from)) {
+    return dropped(
+      IngestOutcome.STRANGER,
+      `sender ${from} is not allowed${unreadable ? ` (and the email could not be read: ${unreadable})` : ''}`,
+    );
   }
   const isImportAddress = settings.addresses.some((entry) => entry.address.trim().toLowerCase() === from);
   if ((headers.autoSubmitted !== undefined && headers.autoSubmitted !== 'no') || isImportAddress) {
     return dropped(IngestOutcome.AUTOMATED, `automatic message from ${from}`);
   }
 
-  const planned = await planMessage(deps, rawKey, stored.size);
+  const planned = unreadable ? rejectMessage(unreadable) : await planMessage(deps, rawKey, stored.size);
   const importIds = planned.map((task) => emailImportId(receipt.messageId, task.slot));
   const message: EmailMessage = {
     messageId: receipt.messageId,
@@ -147,16 +177,25 @@ const planMessage = async (deps: EmailIngestDeps, rawKey: string, size: number):
     );
   }
   try {
-    await checkStructure(await deps.objects.getStream(rawKey), {
+    const structure = await checkStructure(await deps.objects.getStream(rawKey), {
       maxParts: limits.MAX_EMAIL_PARTS,
       maxDepth: limits.MAX_EMAIL_DEPTH,
     });
     const attachments: ListedAttachment[] = [];
     await walkAttachments(await deps.objects.getStream(rawKey), async (attachment) => {
+      const { content, partId, transferEncoding, ...described } = attachment;
+      const base64 = transferEncoding === 'base64';
+      const head: Buffer[] = [];
       let bytes = 0;
-      for await (const chunk of attachment.content) bytes += (chunk as Buffer).length;
-      const { content: _content, ...described } = attachment;
-      attachments.push({ ...described, size: bytes });
+      for await (const chunk of content as AsyncIterable<Buffer>) {
+        if (base64 && bytes < SNIFF_BYTES) head.push(chunk.subarray(0, SNIFF_BYTES - bytes));
+        bytes += chunk.length;
+      }
+      const binary = base64 ? binaryAfterDecoding(Buffer.concat(head)) : undefined;
+      const undecodable =
+        structure.undecodable.get(partId) ??
+        (binary === undefined ? undefined : `what it decodes to is binary data, not text (${binary})`);
+      attachments.push({ ...described, size: bytes, ...(undecodable === undefined ? {} : { undecodable }) });
     });
     return planTasks(attachments);
   } catch (error) {

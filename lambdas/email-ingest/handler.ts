@@ -13,7 +13,7 @@ import {
   loadConfig,
   storageSettings,
 } from '../shared/config';
-import { type EmailIngestDeps, ingestEmail } from './email-ingest';
+import { type EmailIngestDeps, IngestOutcome, ingestEmail } from './email-ingest';
 import { sesReceiptEventSchema, toEmailReceipt } from './receipt';
 
 /** SES receipt rule → email-ingest (asynchronous invocation, after the S3 action stored the message). */
@@ -56,7 +56,9 @@ export const handler = async (event: SESEvent): Promise<void> => {
     const receipt = toEmailReceipt(record);
     try {
       const result = await ingestEmail(deps, receipt);
-      logger.info('Message handled', { messageId: receipt.messageId, ...result });
+      // A message nobody could be told about is worth an operator's look.
+      const log = result.outcome === IngestOutcome.UNREADABLE ? logger.warn : logger.info;
+      log.call(logger, 'Message handled', { messageId: receipt.messageId, ...result });
     } catch (error) {
       logger.error('Message failed; the event will be retried', { messageId: receipt.messageId, error });
       failures.push(error);

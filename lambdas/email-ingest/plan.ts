@@ -12,6 +12,11 @@ export interface ListedAttachment {
   /** Decoded size in bytes. */
   size: number;
   related: boolean;
+  /**
+   * Why its transfer encoding could not be decoded, in words that complete "it was sent as base64, but …"
+   * (not base64, cut short, or decoding to binary data).
+   */
+  undecodable?: string;
 }
 
 /** Where a task comes from: an attachment's position, or the message as a whole. */
@@ -48,7 +53,8 @@ export const NO_ATTACHMENT_NAME = '(no attachment)';
 export const WHOLE_EMAIL_NAME = '(whole email)';
 
 /**
- * One task per CSV attachment; one VALIDATION_FAILED task per other attachment, saying why; and one for
+ * One task per CSV attachment; one VALIDATION_FAILED task per other attachment, per CSV attachment that
+ * is empty or whose transfer encoding could not be decoded, saying why; and one for
  * the message when it has no attachment at all. Inline parts the body shows (a signature's logo) are
  * part of the text, not attachments, and make no task.
  */
@@ -66,16 +72,29 @@ export const planTasks = (attachments: readonly ListedAttachment[]): PlannedTask
   }
   return attached.map((attachment): PlannedTask => {
     const fileName = nameOf(attachment);
-    if (isCsvAttachment(attachment)) {
-      return { slot: attachment.index, fileName, size: attachment.size, kind: 'csv' };
-    }
-    return {
+    const rejected = (reason: string): PlannedTask => ({
       slot: attachment.index,
       fileName,
       size: attachment.size,
       kind: 'rejected',
-      reason: `${fileName} is not a CSV file (${attachment.contentType}): save it as CSV (comma-separated values) and send it again`,
-    };
+      reason,
+    });
+    if (isCsvAttachment(attachment)) {
+      if (attachment.undecodable !== undefined) {
+        return rejected(
+          `${fileName} could not be decoded: it was sent as base64, but ${attachment.undecodable}. Attach the file again in a new email, or upload it in the console`,
+        );
+      }
+      if (attachment.size === 0) {
+        return rejected(
+          `${fileName} is empty (0 bytes): attach the CSV file with its header and rows and send it again`,
+        );
+      }
+      return { slot: attachment.index, fileName, size: attachment.size, kind: 'csv' };
+    }
+    return rejected(
+      `${fileName} is not a CSV file (${attachment.contentType}): save it as CSV (comma-separated values) and send it again`,
+    );
   });
 };
 
