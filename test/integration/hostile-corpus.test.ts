@@ -141,6 +141,20 @@ const sendRaw = async (file: GeneratedFile<EmailCase>) => {
   }
 };
 
+/** Email ingest's `Message handled` log line for an SES message id (the SMTP receiver's "queued as"). */
+const handledLogLine = async (messageId: string): Promise<{ outcome?: unknown; detail?: unknown }> => {
+  const deadline = Date.now() + 120_000;
+  while (Date.now() < deadline) {
+    const line = stack
+      .logs()
+      .split('\n')
+      .find((candidate) => candidate.includes('"Message handled"') && candidate.includes(`"${messageId}"`));
+    if (line) return JSON.parse(line.slice(line.indexOf('{')));
+    await sleep(300);
+  }
+  throw new Error(`No "Message handled" line for ${messageId}\n${stack.logs().slice(-4000)}`);
+};
+
 const finalTasksWithSubject = async (subject: string, count: number): Promise<Task[]> => {
   const deadline = Date.now() + 120_000;
   let tasks: Task[] = [];
@@ -255,23 +269,27 @@ describe('the hostile corpus on one local stack', () => {
     expect(pick('fixed.csv-injection@example.com')).toEqual(['Eve', "=cmd|' /C calc'!A0"]);
   });
 
-  it('ends every MIME bomb in its final status with its exact reason, or drops it', async () => {
+  it('ends every MIME bomb in its final status with its exact reason, or drops it saying why in the log', async () => {
     // Act
     const sent = await inParallel(corpus.emails, async (file) => ({
       file,
       response: (await sendRaw(file)).response,
     }));
-    const outcomes = await inParallel(corpus.emails, async (file) => {
+    const outcomes = await inParallel(sent, async ({ file, response }) => {
       const expected = file.spec.expected;
-      const subject = `hostile ${file.spec.id}`;
-      if (expected === 'none') {
-        await sleep(2000);
+      if ('dropped' in expected) {
+        const messageId = /queued as (\S+)/.exec(response)?.[1] ?? '';
+        const handled = await handledLogLine(messageId);
         return {
           id: file.spec.id,
-          tasks: (await allTasks()).filter((task) => task.email?.subject === subject),
+          dropped: { dropped: handled.outcome, detail: handled.detail },
+          tasks: (await allTasks()).filter((task) => task.email?.subject === `hostile ${file.spec.id}`),
         };
       }
-      return { id: file.spec.id, tasks: await finalTasksWithSubject(subject, expected.length) };
+      return {
+        id: file.spec.id,
+        tasks: await finalTasksWithSubject(`hostile ${file.spec.id}`, expected.length),
+      };
     });
 
     // Assess
@@ -279,9 +297,11 @@ describe('the hostile corpus on one local stack', () => {
     const mismatches: unknown[] = [];
     for (const [index, file] of corpus.emails.entries()) {
       const expected = file.spec.expected;
-      const tasks = outcomes[index]?.tasks ?? [];
-      if (expected === 'none') {
-        if (tasks.length > 0) mismatches.push({ id: file.spec.id, tasks });
+      const outcome = outcomes[index];
+      const tasks = outcome?.tasks ?? [];
+      if ('dropped' in expected) {
+        if (tasks.length > 0 || JSON.stringify(outcome?.dropped) !== JSON.stringify(expected))
+          mismatches.push({ id: file.spec.id, tasks, dropped: outcome?.dropped, expected });
         continue;
       }
       const seen = await Promise.all(
