@@ -143,4 +143,49 @@ describe('concatenateObjects', () => {
     });
     expect(objects.text('out.csv')).toBeUndefined();
   });
+  it('requests the next part while the current one is being copied', async () => {
+    // Prepare: parts that log when they are requested and when their last byte has been read.
+    const events: string[] = [];
+    const objects = new (class extends FakeObjectStore {
+      override async getStream(key: string): Promise<Readable> {
+        events.push(`open ${key}`);
+        const pieces = function* () {
+          yield Buffer.from(`${key}\r\n`);
+          events.push(`read ${key}`);
+        };
+        return Readable.from(pieces(), { objectMode: false });
+      }
+    })();
+
+    // Act
+    await concatenateObjects(objects, {
+      key: 'out.csv',
+      contentType: 'text/csv',
+      head: 'h\r\n',
+      partKeys: ['p/0', 'p/1', 'p/2'],
+    });
+
+    // Assess
+    expect(events.indexOf('open p/1')).toBeLessThan(events.indexOf('read p/0'));
+    expect(events.indexOf('open p/2')).toBeLessThan(events.indexOf('read p/1'));
+    expect(objects.text('out.csv')).toBe('h\r\np/0\r\np/1\r\np/2\r\n');
+  });
+
+  it('reports a part that fails while the one before it is copied, and stores nothing', async () => {
+    // Prepare: the second part is missing; its request fails while the first (8 MiB) is still copied.
+    const objects = new FakeObjectStore();
+    await objects.put('p/0', Buffer.alloc(8 * MiB, 'a'), 'text/csv');
+
+    // Act
+    const attempt = concatenateObjects(objects, {
+      key: 'out.csv',
+      contentType: 'text/csv',
+      head: 'h\r\n',
+      partKeys: ['p/0', 'p/missing', 'p/never'],
+    });
+
+    // Assess
+    await expect(attempt).rejects.toMatchObject({ code: FinalizeErrorCode.REPORT_PART_UNREADABLE });
+    expect(objects.text('out.csv')).toBeUndefined();
+  });
 });
