@@ -22,6 +22,7 @@ import { startS3Front } from './s3-front';
 import { startSesOutbound } from './ses-outbound';
 import type { LocalSettings } from './settings';
 import { deliverReceipt, startSmtpReceiver } from './smtp-receiver';
+import { poisonEnvironment, startWatchdogTimer, watchdogInterval } from './watchdog-timer';
 import { startWorkerFunction, type WorkerFunction } from './worker-invoker';
 
 /**
@@ -46,6 +47,8 @@ export const FUNCTION_MAX_OLD_SPACE_MB = 256;
 
 /** API Gateway gives up on an integration after 29 seconds (and so does the API function's timeout). */
 const API_TIMEOUT_SECONDS = 29;
+/** The watchdog function's timeout in the CDK stack. */
+export const WATCHDOG_TIMEOUT_SECONDS = 300;
 /** The email-ingest function's timeout in the CDK stack. */
 const EMAIL_INGEST_TIMEOUT_SECONDS = 300;
 /** SES receives messages up to 40 MB; the SMTP receiver refuses larger ones as SES would. */
@@ -136,6 +139,8 @@ export const startStack = async (settings: LocalSettings): Promise<RunningStack>
         logLevel: settings.logLevel,
       }),
     );
+    Object.assign(process.env, poisonEnvironment(settings.visibilityTimeoutSeconds, process.env));
+    const watchdogEverySeconds = watchdogInterval(process.env);
 
     // Handlers parse their config when loaded, so they are imported only now that the environment is set.
     const load = (stage: string, timeoutSeconds: number) =>
@@ -252,6 +257,17 @@ export const startStack = async (settings: LocalSettings): Promise<RunningStack>
           receiverLog.error('replaying a journaled message failed', error),
         );
       }
+    }
+
+    const watchdog = await load('watchdog', WATCHDOG_TIMEOUT_SECONDS);
+    if (watchdog) {
+      const timer = startWatchdogTimer({
+        invoker: watchdog,
+        intervalSeconds: watchdogEverySeconds,
+        region,
+        log: createLog('watchdog'),
+      });
+      stopSteps.push({ name: 'watchdog timer', run: () => timer.stop() });
     }
 
     const pollers: QueuePoller[] = [];

@@ -1,4 +1,6 @@
+import { PART_URL_TTL_SECONDS } from '../../../lambdas/api/imports';
 import { processChunk } from '../../../lambdas/process-chunk/process-chunk';
+import { watchdogSettings } from '../../../lambdas/shared/config';
 import type { TaskRecord } from '../../../lambdas/shared/model';
 import { validateFile } from '../../../lambdas/validate-file/validate-file';
 import { formatDuration, runWatchdog, type WatchdogDeps } from '../../../lambdas/watchdog/watchdog';
@@ -191,5 +193,20 @@ describe('formatDuration', () => {
     [16_200, '4.5 hours'],
   ])('%d s → %s', (seconds, text) => {
     expect(formatDuration(seconds)).toBe(text);
+  });
+});
+
+describe('deployed watchdog timeouts', () => {
+  it('wait out visibility × (max receives + 1) of their queue, and the upload URLs first for PENDING', () => {
+    // Act
+    const settings = watchdogSettings.parse({});
+
+    // Assess
+    expect(settings).toEqual({
+      WATCHDOG_PENDING_TIMEOUT_SECONDS: PART_URL_TTL_SECONDS + 5400 * 4,
+      WATCHDOG_VALIDATING_TIMEOUT_SECONDS: 5400 * 4,
+      WATCHDOG_PROCESSING_TIMEOUT_SECONDS: 720 * 6,
+      WATCHDOG_FINALIZING_TIMEOUT_SECONDS: 5400 * 4,
+    });
   });
 });
