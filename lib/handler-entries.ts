@@ -2,7 +2,13 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** Pipeline stages whose handlers every deployment needs. */
-export const REQUIRED_STAGES = ['validate-file', 'process-chunk', 'finalize-import', 'api'] as const;
+export const REQUIRED_STAGES = [
+  'validate-file',
+  'process-chunk',
+  'finalize-import',
+  'api',
+  'watchdog',
+] as const;
 export type RequiredStage = (typeof REQUIRED_STAGES)[number];
 
 /** Handler modules (`lambdas/<stage>/handler.ts`) by stage; email ingest is optional until it exists. */

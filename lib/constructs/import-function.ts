@@ -13,8 +13,10 @@ import type {
   chunkingSettings,
   emailLimitSettings,
   queueSettings,
+  receiveSettings,
   replySettings,
   storageSettings,
+  watchdogSettings,
 } from '../../lambdas/shared/config';
 import { nagResourceName } from '../nag-findings';
 
@@ -33,10 +35,12 @@ export type SettingName =
   | keyof typeof chunkingSettings.shape
   | keyof typeof authSettings.shape
   | keyof typeof emailLimitSettings.shape
-  | keyof typeof replySettings.shape;
+  | keyof typeof replySettings.shape
+  | keyof typeof receiveSettings.shape
+  | keyof typeof watchdogSettings.shape;
 
 /** Object operations a function may perform under one key prefix of the data bucket. */
-export type ObjectAccess = 'read' | 'write' | 'delete';
+export type ObjectAccess = 'read' | 'write' | 'delete' | 'abort';
 
 const OBJECT_ACTIONS: Record<ObjectAccess, readonly string[]> = {
   // GetObject also covers HeadObject and ranged GETs.
@@ -44,6 +48,8 @@ const OBJECT_ACTIONS: Record<ObjectAccess, readonly string[]> = {
   // PutObject covers the multipart calls (create, upload part, complete); aborting is its own action.
   write: ['s3:PutObject', 's3:AbortMultipartUpload'],
   delete: ['s3:DeleteObject'],
+  /** Aborting multipart uploads only (the watchdog ends uploads that were never completed). */
+  abort: ['s3:AbortMultipartUpload'],
 };
 
 export interface BucketUse {

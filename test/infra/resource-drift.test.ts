@@ -213,6 +213,7 @@ describe('drift between each function environment and the settings its handler p
     ['ProcessChunk', 'process-chunk'],
     ['FinalizeImport', 'finalize-import'],
     ['Api', 'api'],
+    ['Watchdog', 'watchdog'],
   ];
 
   it.each(cases)(

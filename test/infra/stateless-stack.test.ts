@@ -417,3 +417,67 @@ describe('stateless stack: email imports', () => {
     });
   });
 });
+
+describe('stateless stack: watchdog', () => {
+  const watchdogId = functionId(template, 'Watchdog');
+  const access = actionsByResource(functionStatements(template, watchdogId));
+  const accessTo = (pattern: RegExp) =>
+    Object.entries(access)
+      .filter(([resource]) => pattern.test(resource))
+      .flatMap(([, actions]) => actions)
+      .sort();
+
+  it('runs every 5 minutes from an EventBridge rule, without retries that would overlap the next pass', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(5 minutes)',
+      State: 'ENABLED',
+      Targets: [
+        Match.objectLike({
+          Arn: { 'Fn::GetAtt': [watchdogId, 'Arn'] },
+          RetryPolicy: { MaximumRetryAttempts: 0 },
+        }),
+      ],
+    });
+  });
+
+  it('may abort uploads but not write them, query only the open-tasks index, and only read records', () => {
+    expect(accessTo(/uploads\/\*$/)).toEqual(['s3:AbortMultipartUpload', 's3:GetObject']);
+    expect(accessTo(/StateTable.*\/index\//)).toEqual(['dynamodb:Query']);
+    expect(
+      Object.keys(access)
+        .filter((resource) => /StateTable.*\/index\//.test(resource))
+        .map((resource) => resource.split('/index/')[1]),
+    ).toEqual(['byOpenStatus']);
+    expect(accessTo(/RecordsTable/)).toEqual(['dynamodb:BatchGetItem']);
+    expect(accessTo(/FinalizeQueue/)).toContain('sqs:SendMessage');
+  });
+
+  it('alarms when a pass fails', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'Errors',
+      Namespace: 'AWS/Lambda',
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: watchdogId } }],
+      Threshold: 1,
+      AlarmActions: Match.anyValue(),
+    });
+  });
+
+  it('gives the consumers their queue max receives, so they give up on the last one', () => {
+    const envOf = (name: string) =>
+      (
+        template.findResources('AWS::Lambda::Function')[functionId(template, name)]?.Properties
+          ?.Environment as {
+          Variables: Record<string, unknown>;
+        }
+      ).Variables;
+    expect(envOf('ValidateFile').INTAKE_MAX_RECEIVE_COUNT).toBe(
+      String(queueDefinition('intake').maxReceiveCount),
+    );
+    expect(envOf('ProcessChunk').CHUNKS_MAX_RECEIVE_COUNT).toBe(
+      String(queueDefinition('chunks').maxReceiveCount),
+    );
+    expect(envOf('FinalizeImport').FINALIZE_MAX_RECEIVE_COUNT).toBe(
+      String(queueDefinition('finalize').maxReceiveCount),
+    );
+  });
+});

@@ -55,7 +55,7 @@ describe('cdk synth', () => {
     const bundles = Object.values(assets.files)
       .map((file) => join(outdir, file.source.path, 'index.js'))
       .filter((bundle) => existsSync(bundle));
-    expect(bundles).toHaveLength(4);
+    expect(bundles).toHaveLength(5);
     for (const bundle of bundles) {
       expect(statSync(bundle).size).toBeGreaterThan(10_000);
       expect(readFileSync(bundle, 'utf8')).toMatch(/handler/);
