@@ -21,7 +21,7 @@ export const finalOutcome = (
   const system = counts.systemErrorCount ?? 0;
   const systemNote =
     system > 0
-      ? `${system === 1 ? '1 row was' : `${thousands.format(system)} rows were`} not imported because their part of the file kept failing: import the exceptions file again`
+      ? `${system === 1 ? '1 row was' : `${thousands.format(system)} rows were`} not imported because part of the file could not be processed: import the exceptions file again`
       : undefined;
   const reason = [outcome.statusReason, systemNote, note].filter(Boolean).join('; ');
   return reason ? { ...outcome, statusReason: reason.charAt(0).toUpperCase() + reason.slice(1) } : outcome;

@@ -50,7 +50,11 @@ export const shortCause = (error: unknown): string => {
   const text = error instanceof Error ? error.message : String(error);
   if (name === 'NoSuchKey' || name === 'NotFound' || /NoSuchKey/.test(text))
     return "the file's data could not be read";
-  if (/does not match its plan/.test(text)) return 'the file changed after it was checked';
+  // A range past the end of the object (S3 answers 416 InvalidRange) or bytes that no longer match the plan.
+  const status = (error as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata
+    ?.httpStatusCode;
+  if (/does not match its plan/.test(text) || name === 'InvalidRange' || status === 416)
+    return 'the file changed after it was checked';
   return 'an internal error';
 };
 

@@ -60,11 +60,11 @@ describe('endFromCounters', () => {
 });
 
 describe('finalOutcome with rows given up on', () => {
-  it('says how many rows were not imported because their part of the file kept failing', () => {
+  it('says how many rows were not imported because part of the file could not be processed', () => {
     expect(finalOutcome({ successCount: 0, errorCount: 4, systemErrorCount: 4 })).toEqual({
       status: 'FAILED',
       statusReason:
-        'All 4 rows failed: see the exceptions report; 4 rows were not imported because their part of the file kept failing: import the exceptions file again',
+        'All 4 rows failed: see the exceptions report; 4 rows were not imported because part of the file could not be processed: import the exceptions file again',
     });
     expect(finalOutcome({ successCount: 5, errorCount: 0 }, 'the reports could not be written (x)')).toEqual({
       status: 'COMPLETED',

@@ -244,6 +244,9 @@ describe('shortCause', () => {
     expect(shortCause(Object.assign(new Error('NoSuchKey work/x'), { name: 'NoSuchKey' }))).toBe(
       "the file's data could not be read",
     );
+    expect(shortCause(Object.assign(new Error('UnknownError'), { $metadata: { httpStatusCode: 416 } }))).toBe(
+      'the file changed after it was checked',
+    );
     expect(shortCause(new Error('socket hang up'))).toBe('an internal error');
   });
 });
