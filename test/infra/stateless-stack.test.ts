@@ -463,13 +463,12 @@ describe('stateless stack: watchdog', () => {
   });
 
   it('gives the consumers their queue max receives, so they give up on the last one', () => {
-    const envOf = (name: string) =>
-      (
-        template.findResources('AWS::Lambda::Function')[functionId(template, name)]?.Properties
-          ?.Environment as {
-          Variables: Record<string, unknown>;
-        }
-      ).Variables;
+    const envOf = (name: string): Record<string, unknown> => {
+      const fn = template.findResources('AWS::Lambda::Function')[functionId(template, name)];
+      return (
+        (fn?.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {}
+      );
+    };
     expect(envOf('ValidateFile').INTAKE_MAX_RECEIVE_COUNT).toBe(
       String(queueDefinition('intake').maxReceiveCount),
     );
