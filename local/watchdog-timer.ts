@@ -28,6 +28,9 @@ export const watchdogInterval = (env: NodeJS.ProcessEnv): number => {
   return parsed.data;
 };
 
+/** The shortest default watchdog timeout locally (a variable set in the environment may be shorter). */
+export const LOCAL_MIN_WATCHDOG_TIMEOUT_SECONDS = 300;
+
 const maxReceives = (id: (typeof QUEUES)[number]['id']): number =>
   QUEUES.find((queue) => queue.id === id)?.maxReceiveCount ?? 1;
 
@@ -39,7 +42,16 @@ export const poisonEnvironment = (
   visibilityTimeoutSeconds: number,
   env: NodeJS.ProcessEnv,
 ): Record<string, string> => {
-  const timeouts = watchdogTimeouts(() => visibilityTimeoutSeconds);
+  const derived = watchdogTimeouts(() => visibilityTimeoutSeconds);
+  // A stopped or killed local stack counts its downtime as idle time, so short visibility timeouts (tests,
+  // chaos runs) would let the watchdog end work a restart is about to resume: never under the floor.
+  const atLeast = (seconds: number) => Math.max(seconds, LOCAL_MIN_WATCHDOG_TIMEOUT_SECONDS);
+  const timeouts = {
+    pending: atLeast(derived.pending),
+    validating: atLeast(derived.validating),
+    processing: atLeast(derived.processing),
+    finalizing: atLeast(derived.finalizing),
+  };
   const defaults: Record<string, string> = {
     INTAKE_MAX_RECEIVE_COUNT: String(maxReceives('intake')),
     CHUNKS_MAX_RECEIVE_COUNT: String(maxReceives('chunks')),

@@ -12,9 +12,10 @@ describe('poisonEnvironment', () => {
       FINALIZE_MAX_RECEIVE_COUNT: '3',
       // Visibility × (max receives + 1): a message's every retry fits before the watchdog acts.
       WATCHDOG_PENDING_TIMEOUT_SECONDS: String(3600 + 30 * 4),
-      WATCHDOG_VALIDATING_TIMEOUT_SECONDS: '120',
-      WATCHDOG_PROCESSING_TIMEOUT_SECONDS: '180',
-      WATCHDOG_FINALIZING_TIMEOUT_SECONDS: '120',
+      // Never under 5 minutes: a restart's downtime must not count against work about to resume.
+      WATCHDOG_VALIDATING_TIMEOUT_SECONDS: '300',
+      WATCHDOG_PROCESSING_TIMEOUT_SECONDS: '300',
+      WATCHDOG_FINALIZING_TIMEOUT_SECONDS: '300',
     });
   });
 
@@ -24,7 +25,13 @@ describe('poisonEnvironment', () => {
 
     // Assess
     expect(env).not.toHaveProperty('WATCHDOG_PENDING_TIMEOUT_SECONDS');
-    expect(env).toHaveProperty('WATCHDOG_VALIDATING_TIMEOUT_SECONDS', '120');
+    expect(env).toHaveProperty('WATCHDOG_VALIDATING_TIMEOUT_SECONDS', '300');
+  });
+
+  it('follows a long visibility timeout above the floor', () => {
+    expect(poisonEnvironment(120, {})).toMatchObject({
+      WATCHDOG_PROCESSING_TIMEOUT_SECONDS: String(120 * 6),
+    });
   });
 });
 
