@@ -19,7 +19,10 @@ import { RecordStoreUnavailableError } from './write-records';
  */
 
 export const GiveUpOutcome = {
-  /** The chunk now has a result of its own (SYSTEM rows) and is counted. */
+  /**
+   * The chunk's rows were re-read (or taken from its message) and its outcome stored and counted: rows not
+   * committed are SYSTEM errors. (Should a worker's real outcome have been stored meanwhile, that one stands.)
+   */
   GIVEN_UP: 'given-up',
   /** A result was stored already (a late worker, an earlier give-up): it was counted, nothing rewritten. */
   COUNTED_EXISTING: 'counted-existing',
@@ -99,9 +102,7 @@ export const giveUpChunk = async (
     rows: result.rowCount,
     failed: result.errorCount,
   });
-  return result.errors.some((error) => error.errorType === ErrorType.SYSTEM)
-    ? GiveUpOutcome.GIVEN_UP
-    : GiveUpOutcome.COUNTED_EXISTING;
+  return GiveUpOutcome.GIVEN_UP;
 };
 
 /** The chunk's rows as reported when given up: read from the file when possible, else from its message. */
