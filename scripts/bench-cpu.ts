@@ -74,6 +74,11 @@ export interface PipelineCpu {
   processCpuMicrosPerRow: number;
   /** Share of the process phase the threads spent on a core (1 = each thread had a core throughout). */
   coreShare: number;
+  /**
+   * CPU time of everything else in the bench's process during the process phase, per row: V8's garbage
+   * collection helpers and libuv's file reads for every thread (the JS threads' own GC pauses are theirs).
+   */
+  otherThreadsCpuMicrosPerRow: number;
 }
 
 const chunkAnswerSchema = z.object({ rows: z.number(), errors: z.number(), cpuMicros: z.number() });
@@ -142,8 +147,14 @@ export const measurePipelineCpu = async (file: BenchFile, workerCount: number): 
   );
   try {
     const processStarted = performance.now();
+    const processCpu = process.cpuUsage();
+    const mainThreadCpu = process.threadCpuUsage();
     const { rows, failedRows, cpuMicros } = await processAll(workers, chunks.sent);
     const processSeconds = (performance.now() - processStarted) / 1000;
+    const allThreads = process.cpuUsage(processCpu);
+    const mainThread = process.threadCpuUsage(mainThreadCpu);
+    const otherMicros =
+      allThreads.user + allThreads.system - cpuMicros - (mainThread.user + mainThread.system);
     if (rows !== file.rows) throw new Error(`process-chunk counted ${rows} rows; the file has ${file.rows}`);
     return {
       workers: workerCount,
@@ -155,6 +166,7 @@ export const measurePipelineCpu = async (file: BenchFile, workerCount: number): 
       rowsPerSecond: rows / (validateSeconds + processSeconds),
       processCpuMicrosPerRow: cpuMicros / rows,
       coreShare: cpuMicros / 1e6 / (processSeconds * workerCount),
+      otherThreadsCpuMicrosPerRow: Math.max(0, otherMicros) / rows,
     };
   } finally {
     await Promise.all(workers.map((worker) => worker.terminate()));

@@ -141,7 +141,7 @@ const main = async () => {
         ['validate-file (one pass + plan)', `${formatSeconds(cpu.validateSeconds)}, ${cpu.chunks} chunks`],
         [
           `process-chunk, ${cpu.workers} threads`,
-          `${formatSeconds(cpu.processSeconds)}, ${cpu.processCpuMicrosPerRow.toFixed(1)} µs CPU/row; the threads were on a core ${Math.round(cpu.coreShare * 100)}% of the time; ${thousands(cpu.failedRows)} failed rows`,
+          `${formatSeconds(cpu.processSeconds)}, ${cpu.processCpuMicrosPerRow.toFixed(1)} µs CPU/row; the threads were on a core ${Math.round(cpu.coreShare * 100)}% of the time, other threads (GC helpers, file reads) used ${cpu.otherThreadsCpuMicrosPerRow.toFixed(1)} µs CPU/row; ${thousands(cpu.failedRows)} failed rows`,
         ],
         ['validate + split + process', `${formatRate(cpu.rowsPerSecond, 'rows')}`],
       ]),

@@ -35,14 +35,9 @@ export const queueSettings = z.object({
 export const finalizeQueueSettings = queueSettings.pick({ FINALIZE_QUEUE_URL: true });
 
 export const chunkingSettings = z.object({
-  /**
-   * Upper bounds of one chunk; whichever is reached first closes it. A chunk's rows stay alive until its
-   * reports are written, so a bigger chunk means more garbage-collection work per row: at 5,000 rows
-   * process-chunk spent about 50 % more CPU per row than at 2,000, and 1,000 saved no more (README,
-   * Capacity).
-   */
-  CHUNK_MAX_ROWS: positiveInt(2000),
-  CHUNK_MAX_BYTES: positiveInt(2 * 1024 * 1024),
+  /** Upper bounds of one chunk; whichever is reached first closes it (README, Capacity: why 5,000). */
+  CHUNK_MAX_ROWS: positiveInt(5000),
+  CHUNK_MAX_BYTES: positiveInt(4 * 1024 * 1024),
   /** One record longer than this is a TOO_LONG row error, never loaded whole. */
   MAX_RECORD_BYTES: positiveInt(1024 * 1024),
   /** Record-store requests in flight at once in one chunk worker. */

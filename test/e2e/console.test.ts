@@ -74,7 +74,7 @@ describe('admin console', () => {
     // npm test builds it first; this covers a direct `jest --selectProjects e2e` after an edit.
     await ensureConsoleBuild();
     workDir = await mkdtemp(join(tmpdir(), 'bulk-imports-e2e-files-'));
-    // Smaller chunks than the default 2,000 rows: processing progress then moves in visible steps.
+    // Smaller chunks than the default 5,000 rows: processing progress then moves in visible steps.
     [stack, browser] = await Promise.all([
       LocalStack.start({ env: { CHUNK_MAX_ROWS: '2000' } }),
       launchConsoleBrowser(),
