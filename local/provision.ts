@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import {
   CreateTableCommand,
   DescribeTableCommand,
@@ -13,6 +14,7 @@ import {
   SetQueueAttributesCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
+import { openIndexKeysOf } from '../lambdas/shared/adapters/dynamo-task-store';
 import {
   QUEUES,
   type QueueDefinition,
@@ -27,11 +29,13 @@ import {
   deadLetterQueueName,
   LOCAL_BUCKET,
   LOCAL_TABLES,
+  missingIndexes,
   queueName,
   sourceQueueAttributes,
   tableDrift,
 } from './resources';
 import { s3TestEvent } from './s3-event';
+import { type RawItem, rebuildPending, rebuildTable } from './table-rebuild';
 
 /**
  * Creates or converges every resource the handlers rely on, on every start: running it twice changes
@@ -150,22 +154,58 @@ const waitUntilActive = async (dynamo: DynamoDBClient, tableName: string): Promi
   throw new Error(`Table ${tableName} did not become ACTIVE`);
 };
 
-const ensureTable = async (
+/** What a stored item of each table needs for indexes added since it was written. */
+const PREPARE_FOR_REBUILD: Record<TableDefinition['id'], (item: RawItem) => RawItem> = {
+  state: (item) => {
+    const { openpk, opensk } = openIndexKeysOf({
+      sk: item.sk?.S,
+      status: item.status?.S,
+      createdAt: item.createdAt?.S,
+      importId: item.importId?.S,
+    });
+    return openpk && opensk ? { ...item, openpk: { S: openpk }, opensk: { S: opensk } } : item;
+  },
+  records: (item) => item,
+};
+
+export const ensureTable = async (
   dynamo: DynamoDBClient,
   definition: TableDefinition,
   tableName: string,
+  dataDir: string,
   log: Log,
 ): Promise<void> => {
+  const rebuild = () =>
+    rebuildTable({
+      dynamo,
+      definition,
+      tableName,
+      backupPath: join(dataDir, `${tableName}.rebuild.jsonl`),
+      prepare: PREPARE_FOR_REBUILD[definition.id],
+      waitUntilActive: (name) => waitUntilActive(dynamo, name),
+      log,
+    });
+  if (await rebuildPending(join(dataDir, `${tableName}.rebuild.jsonl`))) {
+    await rebuild();
+    return;
+  }
   try {
     const out = await dynamo.send(new DescribeTableCommand({ TableName: tableName }));
     const drift = tableDrift(definition, out.Table ?? {});
-    if (drift.length > 0) {
-      throw new Error(
-        `Table ${tableName} does not match its definition (${drift.join('; ')}). ` +
-          'It was made by an older version of the stack: remove the data dir to start afresh.',
-      );
+    if (drift.length === 0) return;
+    const missing = missingIndexes(definition, out.Table ?? {});
+    if (missing.length === drift.length) {
+      log.warn('table lacks indexes added since it was made; rebuilding it', {
+        table: tableName,
+        missing: missing.join(', '),
+      });
+      await rebuild();
+      return;
     }
-    return;
+    throw new Error(
+      `Table ${tableName} does not match its definition (${drift.join('; ')}). ` +
+        'It was made by an older version of the stack: remove the data dir to start afresh.',
+    );
   } catch (error) {
     if (!(error instanceof ResourceNotFoundException) && !isNamed(error, 'ResourceNotFoundException'))
       throw error;
@@ -179,13 +219,15 @@ const ensureTable = async (
 export const provision = async (
   clients: ProvisionClients,
   visibilityTimeoutSeconds: number,
+  /** The stack's data dir: a table being rebuilt keeps its items here meanwhile. */
+  dataDir: string,
   log: Log,
 ): Promise<Provisioned> => {
   const [queues] = await Promise.all([
     ensureQueues(clients.sqs, visibilityTimeoutSeconds, log),
     ensureBucket(clients.s3, log),
-    ensureTable(clients.dynamo, STATE_TABLE, LOCAL_TABLES.state, log),
-    ensureTable(clients.dynamo, RECORDS_TABLE, LOCAL_TABLES.records, log),
+    ensureTable(clients.dynamo, STATE_TABLE, LOCAL_TABLES.state, dataDir, log),
+    ensureTable(clients.dynamo, RECORDS_TABLE, LOCAL_TABLES.records, dataDir, log),
   ]);
   return { bucket: LOCAL_BUCKET, tables: { ...LOCAL_TABLES }, queues };
 };

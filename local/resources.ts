@@ -79,9 +79,15 @@ interface DescribedTable {
 const keySignature = (schema: DescribedTable['KeySchema']): string =>
   (schema ?? []).map((key) => `${key.AttributeName}:${key.KeyType}`).join(',');
 
+/** Indexes of the definition that an existing table lacks. */
+export const missingIndexes = (definition: TableDefinition, existing: DescribedTable): string[] =>
+  definition.indexes
+    .map((index) => index.name)
+    .filter((name) => !(existing.GlobalSecondaryIndexes ?? []).some((found) => found.IndexName === name));
+
 /**
- * Differences between an existing table and its definition. A table made by an older version of the stack
- * cannot be migrated in place by the emulator, so the caller reports these instead of carrying on.
+ * Differences between an existing table and its definition. The emulator cannot change a table in place:
+ * one that only lacks indexes is rebuilt (`table-rebuild.ts`); any other difference is reported.
  */
 export const tableDrift = (definition: TableDefinition, existing: DescribedTable): string[] => {
   const wanted = createTableInput(definition, 'unused');

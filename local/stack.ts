@@ -116,7 +116,12 @@ export const startStack = async (settings: LocalSettings): Promise<RunningStack>
     log.info('emulators up', { fauxqs: emulators.fauxqsEndpoint, dynamodb: emulators.dynamoEndpoint });
 
     const clients = createStackClients(emulators.fauxqsEndpoint, emulators.dynamoEndpoint, region);
-    const provisioned = await provision(clients, settings.visibilityTimeoutSeconds, createLog('provision'));
+    const provisioned = await provision(
+      clients,
+      settings.visibilityTimeoutSeconds,
+      paths.root,
+      createLog('provision'),
+    );
     const { secrets, created } = await loadOrCreateSecrets(paths.secrets);
     if (created) log.info('created local signing key and cursor secret', { dir: paths.secrets });
 

@@ -67,8 +67,17 @@ const isConditionFailure = (error: unknown): boolean =>
 
 const toTask = (item: Record<string, unknown>): TaskRecord => taskRecordSchema.parse(item);
 
-const openIndexKeys = (task: TaskRecord) =>
+const openIndexKeys = (task: Pick<TaskRecord, 'status' | 'createdAt' | 'importId'>) =>
   isFinalStatus(task.status) ? {} : { openpk: OPEN_PARTITION, opensk: `${task.createdAt}#${task.importId}` };
+
+/**
+ * The `byOpenStatus` keys a stored state-table item should carry: those of a non-final task, none for
+ * anything else. For rebuilding a table made before the index existed (the local stack's upgrade).
+ */
+export const openIndexKeysOf = (item: Record<string, unknown>): { openpk?: string; opensk?: string } => {
+  const task = taskRecordSchema.pick({ status: true, createdAt: true, importId: true }).safeParse(item);
+  return item.sk === TASK_SK && task.success ? openIndexKeys(task.data) : {};
+};
 
 /** Builds `SET a = :a, …` for the given fields (undefined values are skipped). */
 const setExpression = (fields: Record<string, unknown>) => {
