@@ -15,6 +15,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { generateKeyPair, SignJWT } from 'jose';
 import { z } from 'zod';
+import type { EmailSettings } from '../../lambdas/shared/email-settings';
 import { isFinalStatus, type Task, taskSchema } from '../../lambdas/shared/model';
 import type { QueueDefinition } from '../../lambdas/shared/resource-definitions';
 import {
@@ -376,6 +377,12 @@ export class LocalStack {
     const completed = await this.post(`/api/imports/${task.importId}/upload/complete`, { parts }, token);
     if (completed.status !== 200) throw new Error(`complete upload: ${completed.status} ${completed.text}`);
     return task.importId;
+  }
+
+  /** Saves the Email Import Settings through the API, as the console's settings page does. */
+  async saveEmailSettings(token: string, settings: EmailSettings): Promise<void> {
+    const saved = await this.request('PUT', '/api/settings/email', { token, body: settings });
+    if (saved.status !== 200) throw new Error(`settings: ${saved.status} ${saved.text}`);
   }
 
   async task(token: string, importId: string): Promise<Task> {

@@ -97,19 +97,15 @@ const ingestOutcome = async (messageCount: number, outcome: string): Promise<voi
 beforeAll(async () => {
   stack = await LocalStack.start();
   admin = await stack.token('admin');
-  const saved = await stack.request('PUT', '/api/settings/email', {
-    token: admin,
-    body: {
-      enabled: true,
-      addresses: [
-        { address: 'users@imports.localhost', templateId: 'users' },
-        { address: 'departments@imports.localhost', templateId: 'departments' },
-      ],
-      allowedSenders: ['*@example.com'],
-      replyToSender: true,
-    },
+  await stack.saveEmailSettings(admin, {
+    enabled: true,
+    addresses: [
+      { address: 'users@imports.localhost', templateId: 'users' },
+      { address: 'departments@imports.localhost', templateId: 'departments' },
+    ],
+    allowedSenders: ['*@example.com'],
+    replyToSender: true,
   });
-  if (saved.status !== 200) throw new Error(`settings: ${saved.status} ${saved.text}`);
 });
 
 afterAll(async () => {

@@ -170,16 +170,12 @@ beforeAll(async () => {
   corpus = await generateCorpus();
   stack = await LocalStack.start();
   admin = await stack.token('admin');
-  const saved = await stack.request('PUT', '/api/settings/email', {
-    token: admin,
-    body: {
-      enabled: true,
-      addresses: [{ address: EMAIL_TO, templateId: 'users' }],
-      allowedSenders: ['*@example.com'],
-      replyToSender: false,
-    },
+  await stack.saveEmailSettings(admin, {
+    enabled: true,
+    addresses: [{ address: EMAIL_TO, templateId: 'users' }],
+    allowedSenders: ['*@example.com'],
+    replyToSender: false,
   });
-  if (saved.status !== 200) throw new Error(`settings: ${saved.status} ${saved.text}`);
 });
 
 afterAll(async () => {

@@ -481,16 +481,12 @@ const tasksOfEmail = async (tag: string): Promise<Task[]> => {
 
 describe('hostile email subjects and attachment names', () => {
   beforeAll(async () => {
-    const saved = await stack.request('PUT', '/api/settings/email', {
-      token: admin,
-      body: {
-        enabled: true,
-        addresses: [{ address: 'users@imports.localhost', templateId: 'users' }],
-        allowedSenders: ['*@example.com'],
-        replyToSender: true,
-      },
+    await stack.saveEmailSettings(admin, {
+      enabled: true,
+      addresses: [{ address: 'users@imports.localhost', templateId: 'users' }],
+      allowedSenders: ['*@example.com'],
+      replyToSender: true,
     });
-    if (saved.status !== 200) throw new Error(`settings: ${saved.status} ${saved.text}`);
   });
 
   it('replies on one Subject line to the sender only, with markup escaped and 15-minute links', async () => {
