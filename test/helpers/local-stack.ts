@@ -14,6 +14,9 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { generateKeyPair, SignJWT } from 'jose';
+import nodemailer from 'nodemailer';
+import type Mail from 'nodemailer/lib/mailer';
+import type SMTPTransport from 'nodemailer/lib/smtp-transport';
 import { z } from 'zod';
 import type { EmailSettings } from '../../lambdas/shared/email-settings';
 import { isFinalStatus, type Task, taskSchema } from '../../lambdas/shared/model';
@@ -377,6 +380,21 @@ export class LocalStack {
     const completed = await this.post(`/api/imports/${task.importId}/upload/complete`, { parts }, token);
     if (completed.status !== 200) throw new Error(`complete upload: ${completed.status} ${completed.text}`);
     return task.importId;
+  }
+
+  /** Delivers one message to the stack's SMTP receiver, as the sender's mail server would. */
+  async sendMail(message: Mail.Options): Promise<SMTPTransport.SentMessageInfo> {
+    const transport = nodemailer.createTransport({
+      host: '127.0.0.1',
+      port: this.ports.smtp,
+      secure: false,
+      ignoreTLS: true,
+    });
+    try {
+      return await transport.sendMail(message);
+    } finally {
+      transport.close();
+    }
   }
 
   /** Saves the Email Import Settings through the API, as the console's settings page does. */

@@ -29,21 +29,11 @@ const mailboxSchema = z.object({
 type SentMail = z.infer<typeof mailboxSchema>['emails'][number];
 
 const send = async (mail: Mail.Options) => {
-  const transport = nodemailer.createTransport({
-    host: '127.0.0.1',
-    port: stack.ports.smtp,
-    secure: false,
-    ignoreTLS: true,
+  return await stack.sendMail({
+    from: 'Alice <alice@example.com>',
+    to: 'users@imports.localhost',
+    ...mail,
   });
-  try {
-    return await transport.sendMail({
-      from: 'Alice <alice@example.com>',
-      to: 'users@imports.localhost',
-      ...mail,
-    });
-  } finally {
-    transport.close();
-  }
 };
 
 const mailbox = async (): Promise<SentMail[]> => {

@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises';
 import { parse } from 'csv-parse/sync';
-import nodemailer from 'nodemailer';
 import { z } from 'zod';
 import { isFinalStatus, type Task, taskSchema } from '../../lambdas/shared/model';
 import { EMAIL_FROM, EMAIL_TO } from '../fixtures/hostile/email-cases';
@@ -125,20 +124,10 @@ const runUpload = async (file: GeneratedFile<UploadCase>): Promise<UploadRun> =>
 };
 
 const sendRaw = async (file: GeneratedFile<EmailCase>) => {
-  const transport = nodemailer.createTransport({
-    host: '127.0.0.1',
-    port: stack.ports.smtp,
-    secure: false,
-    ignoreTLS: true,
+  return await stack.sendMail({
+    envelope: { from: EMAIL_FROM, to: [EMAIL_TO] },
+    raw: { path: file.path },
   });
-  try {
-    return await transport.sendMail({
-      envelope: { from: EMAIL_FROM, to: [EMAIL_TO] },
-      raw: { path: file.path },
-    });
-  } finally {
-    transport.close();
-  }
 };
 
 /** Email ingest's `Message handled` log line for an SES message id (the SMTP receiver's "queued as"). */

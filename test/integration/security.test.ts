@@ -2,7 +2,6 @@ import { createHash, createHmac, createPublicKey, type JsonWebKey } from 'node:c
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { parse } from 'csv-parse/sync';
 import { SignJWT } from 'jose';
-import nodemailer from 'nodemailer';
 import { z } from 'zod';
 import { API_ROUTES } from '../../lambdas/api/router';
 import { type Task, taskSchema } from '../../lambdas/shared/model';
@@ -442,20 +441,10 @@ const mailboxSchema = z.object({
 });
 
 const sendRaw = async (raw: string) => {
-  const transport = nodemailer.createTransport({
-    host: '127.0.0.1',
-    port: stack.ports.smtp,
-    secure: false,
-    ignoreTLS: true,
+  await stack.sendMail({
+    envelope: { from: 'alice@example.com', to: ['users@imports.localhost'] },
+    raw,
   });
-  try {
-    await transport.sendMail({
-      envelope: { from: 'alice@example.com', to: ['users@imports.localhost'] },
-      raw,
-    });
-  } finally {
-    transport.close();
-  }
 };
 
 const replyContaining = async (tag: string) => {
