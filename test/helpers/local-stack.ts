@@ -54,12 +54,31 @@ const isPortFree = (port: number, host: string): Promise<boolean> =>
 /** A test stack's ports: the span derived from IMPORTS_PORT, then its SMTP port right after it. */
 const TEST_STACK_PORTS = PORT_SPAN + 1;
 
+/** Where test stacks take their ports from. */
+const LOWEST_TEST_PORT = 10_000;
+
+/**
+ * The first port the kernel hands out to outgoing connections. Test ports stay below it: a stack killed
+ * and restarted on its ports would otherwise find one taken by some process's outgoing connection in the
+ * moment they were free, and fail to start with EADDRINUSE.
+ */
+const firstEphemeralPort = async (): Promise<number> => {
+  try {
+    const range = await readFile('/proc/sys/net/ipv4/ip_local_port_range', 'utf8');
+    const first = Number(range.trim().split(/\s+/)[0]);
+    if (Number.isInteger(first) && first > LOWEST_TEST_PORT + 1000) return first;
+  } catch {
+    // No /proc (not Linux): Linux's default range is the best guess.
+  }
+  return 32_768;
+};
+
 /** A base port whose whole block (derived ports and SMTP) is free on every interface the stack uses. */
 export const findFreePortBase = async (): Promise<number> => {
+  const blocks = Math.floor(((await firstEphemeralPort()) - LOWEST_TEST_PORT) / TEST_STACK_PORTS);
   for (let attempt = 0; attempt < 50; attempt += 1) {
     // Blocks are aligned to their own size, so two test stacks never share a port.
-    const base =
-      20_000 + TEST_STACK_PORTS * Math.floor(Math.random() * Math.floor(30_000 / TEST_STACK_PORTS));
+    const base = LOWEST_TEST_PORT + TEST_STACK_PORTS * Math.floor(Math.random() * blocks);
     const ports = Array.from({ length: TEST_STACK_PORTS }, (_, offset) => base + offset);
     let free = true;
     // One check at a time: binding 0.0.0.0 and 127.0.0.1 to one port at once would collide with itself.
@@ -198,9 +217,14 @@ export class LocalStack {
     this.child = child;
     if (child.pid === undefined) throw new Error('Could not spawn the local stack');
     liveGroups.add(child.pid);
+    // This launch's own output, kept apart for the reason it exits during start, if it does.
+    let startOutput: string | undefined = '';
     const append = (chunk: Buffer) => {
-      this.output = (this.output + chunk.toString('utf8')).slice(-MAX_OUTPUT_CHARS);
+      const text = chunk.toString('utf8');
+      this.output = (this.output + text).slice(-MAX_OUTPUT_CHARS);
+      if (startOutput !== undefined) startOutput = (startOutput + text).slice(-5000);
     };
+    const closed = new Promise<void>((resolveClosed) => child.once('close', () => resolveClosed()));
     child.stdout?.on('data', append);
     child.stderr?.on('data', append);
 
@@ -208,18 +232,23 @@ export class LocalStack {
     while (Date.now() < deadline) {
       if (child.exitCode !== null || child.signalCode !== null) {
         liveGroups.delete(child.pid);
-        throw new Error(`The local stack exited during start:\n${this.output.slice(-5000)}`);
+        // Its last words may still be in the pipes when the exit is seen.
+        await Promise.race([closed, sleep(2000)]);
+        throw new Error(`The local stack exited during start:\n${startOutput}`);
       }
       try {
         const response = await fetch(`${this.baseUrl}/api/health`);
-        if (response.ok) return;
+        if (response.ok) {
+          startOutput = undefined;
+          return;
+        }
       } catch {
         // Not listening yet.
       }
       await sleep(200);
     }
     await this.kill();
-    throw new Error(`The local stack did not answer /api/health within 60 s:\n${this.output.slice(-5000)}`);
+    throw new Error(`The local stack did not answer /api/health within 60 s:\n${startOutput}`);
   }
 
   private async waitForGroupExit(pid: number, timeoutMs: number): Promise<void> {
