@@ -147,6 +147,8 @@ export interface StartOptions {
 
 export class LocalStack {
   private child: ChildProcess | undefined;
+  /** Settles once the child's output pipes are read to the end. */
+  private outputClosed: Promise<void> = Promise.resolve();
   private output = '';
   private sqsClient: SQSClient | undefined;
   readonly ports: Ports;
@@ -225,6 +227,7 @@ export class LocalStack {
       if (startOutput !== undefined) startOutput = (startOutput + text).slice(-5000);
     };
     const closed = new Promise<void>((resolveClosed) => child.once('close', () => resolveClosed()));
+    this.outputClosed = closed;
     child.stdout?.on('data', append);
     child.stderr?.on('data', append);
 
@@ -303,6 +306,9 @@ export class LocalStack {
     if (pid === undefined || !isGroupAlive(pid)) return;
     process.kill(-pid, 'SIGTERM');
     await this.waitForGroupExit(pid, 30_000);
+    // The processes are gone but their last lines (the function statistics of a clean stop) may still be
+    // in the pipes: logs() should have them.
+    await Promise.race([this.outputClosed, sleep(5000)]);
   }
 
   /** Starts the stack again on the same data dir and ports, optionally with a changed environment. */
