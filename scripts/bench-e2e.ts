@@ -2,6 +2,7 @@ import { open } from 'node:fs/promises';
 import { z } from 'zod';
 import { isFinalStatus, type Task } from '../lambdas/shared/model';
 import { LocalStack } from '../test/helpers/local-stack';
+import { type CpuShare, type CpuSnapshot, cpuShare, snapshotCpu } from './bench-cpu-share';
 import type { BenchFile } from './bench-data';
 
 /**
@@ -40,6 +41,8 @@ export interface EndToEnd {
   stages: StageTimes;
   functions: FunctionStats[];
   memory: { stackRssMb?: number; dynamodbRssMb?: number };
+  /** CPU used by the stack's processes and the machine during the process stage (Linux only). */
+  processCpu?: CpuShare;
   /** Log lines of the stack that were warnings or errors (retried batches, crashes). */
   warnings: string[];
 }
@@ -126,15 +129,22 @@ export const runEndToEnd = async (
 
     let processingAt: number | undefined;
     let countedAt: number | undefined;
+    let cpuAtProcessing: CpuSnapshot | undefined;
+    let processCpu: CpuShare | undefined;
+    const group = stack.processGroup;
     let task: Task;
     for (;;) {
       task = await stack.task(token, importId);
       const now = performance.now();
       if (processingAt === undefined && task.status !== 'PENDING' && task.status !== 'VALIDATING') {
         processingAt = now;
+        if (group !== undefined) cpuAtProcessing = await snapshotCpu(group);
       }
       if (countedAt === undefined && task.totalRows !== undefined && task.processedRows >= task.totalRows) {
         countedAt = now;
+        if (group !== undefined && cpuAtProcessing && processingAt !== undefined) {
+          processCpu = cpuShare(cpuAtProcessing, await snapshotCpu(group), (now - processingAt) / 1000);
+        }
       }
       options.onProgress?.(task);
       if (isFinalStatus(task.status)) break;
@@ -164,6 +174,7 @@ export const runEndToEnd = async (
         total: (ended - began) / 1000,
       },
       functions: functionStats(logs),
+      ...(processCpu ? { processCpu } : {}),
       memory: {
         ...(memory.stackRssMb ? { stackRssMb: Number(memory.stackRssMb) } : {}),
         ...(memory.dynamodbRssMb ? { dynamodbRssMb: Number(memory.dynamodbRssMb) } : {}),

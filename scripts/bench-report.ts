@@ -3,6 +3,8 @@
  * figures themselves are never asserted).
  */
 
+import type { CpuShare, ProcessRole, ThreadKind } from './bench-cpu-share';
+
 export interface FunctionHeap {
   name: string;
   invocations: number;
@@ -58,3 +60,47 @@ export const formatRate = (perSecond: number, unit: string): string =>
   `${Math.round(perSecond).toLocaleString('en-US')} ${unit}/s`;
 
 export const formatSeconds = (seconds: number): string => `${seconds.toFixed(1)} s`;
+
+const ROLE_LABELS: Record<ProcessRole, string> = {
+  dynamodb: 'DynamoDB emulator',
+  stack: 'stack (API, S3/SQS emulator, functions)',
+  launcher: 'launchers (npm, tsx)',
+};
+const KIND_LABELS: Record<ThreadKind, string> = {
+  main: 'main',
+  worker: 'function threads',
+  libuv: 'libuv pool',
+  v8: 'V8 helpers (GC)',
+  other: 'other',
+};
+
+/**
+ * Where the CPU went in the process stage: cores used by each part of the stack, split by thread kind,
+ * and CPU microseconds per row of the file, with how busy the machine was.
+ */
+export const processCpuSummary = (share: CpuShare, rows: number): string => {
+  const cores = (seconds: number) => (share.seconds > 0 ? (seconds / share.seconds).toFixed(2) : 'n/a');
+  const machine =
+    share.machineBusy === undefined
+      ? 'machine load unknown'
+      : `machine ${Math.round(share.machineBusy * 100)} % busy, ${Math.round((share.machineSteal ?? 0) * 100)} % of it stolen`;
+  const lines = [`CPU in the process stage (${formatSeconds(share.seconds)}, ${machine})`];
+  const rolesByCost = [...share.roles]
+    .filter((role) => role.seconds >= share.seconds * 0.005)
+    .sort((a, b) => b.seconds - a.seconds);
+  lines.push(
+    table(
+      rolesByCost.map((role) => {
+        const kinds = (Object.keys(KIND_LABELS) as ThreadKind[])
+          .filter((kind) => role.byKind[kind] >= share.seconds * 0.005)
+          .map((kind) => `${KIND_LABELS[kind]} ${cores(role.byKind[kind])}`);
+        const perRow = rows > 0 ? Math.round((role.seconds * 1e6) / rows) : 0;
+        return [
+          ROLE_LABELS[role.role],
+          `${cores(role.seconds)} cores, ${perRow} µs CPU/row${kinds.length > 0 ? ` (${kinds.join(', ')})` : ''}`,
+        ] as const;
+      }),
+    ),
+  );
+  return lines.join('\n');
+};

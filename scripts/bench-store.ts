@@ -13,6 +13,7 @@ import { findTemplate, validateRow } from '../lambdas/shared/templates';
 import { LOCAL_CREDENTIALS } from '../local/clients';
 import { startDynamoProcess } from '../local/dynamodb-process';
 import { createTableInput } from '../local/resources';
+import { processCpuSeconds } from './bench-cpu-share';
 import type { BenchFile } from './bench-data';
 
 /**
@@ -30,6 +31,8 @@ export interface StoreRate {
   itemsPerSecond: number;
   /** Client CPU per item (this process), microseconds. */
   clientMicros: number;
+  /** The emulator process's CPU per item (all its threads), microseconds, where /proc tells. */
+  emulatorMicros?: number;
   /** Emulator process peak resident memory so far, MB. */
   emulatorRssMb: number | undefined;
 }
@@ -74,13 +77,24 @@ const readRecords = async (file: BenchFile, count: number): Promise<RecordInsert
   return records;
 };
 
-/** Runs `send` over groups of `size` records with `inFlight` groups at once; returns the elapsed seconds. */
+interface Timed {
+  seconds: number;
+  clientMicros: number;
+  emulatorMicros?: number;
+}
+
+/**
+ * Runs `send` over groups of `size` records with `inFlight` groups at once; returns the elapsed seconds
+ * and the CPU per record of this process and of the emulator's.
+ */
 const timeGroups = async (
   records: readonly RecordInsert[],
   size: number,
   inFlight: number,
+  emulatorPid: number,
   send: (group: readonly RecordInsert[]) => Promise<void>,
-): Promise<{ seconds: number; clientMicros: number }> => {
+): Promise<Timed> => {
+  const emulatorBefore = await processCpuSeconds(emulatorPid);
   const cpu = process.cpuUsage();
   const started = performance.now();
   let next = 0;
@@ -95,7 +109,14 @@ const timeGroups = async (
   );
   const seconds = (performance.now() - started) / 1000;
   const used = process.cpuUsage(cpu);
-  return { seconds, clientMicros: (used.user + used.system) / records.length };
+  const emulatorAfter = await processCpuSeconds(emulatorPid);
+  return {
+    seconds,
+    clientMicros: (used.user + used.system) / records.length,
+    ...(emulatorBefore !== undefined && emulatorAfter !== undefined
+      ? { emulatorMicros: ((emulatorAfter - emulatorBefore) * 1e6) / records.length }
+      : {}),
+  };
 };
 
 export const measureStore = async (file: BenchFile, options: StoreOptions): Promise<StoreRate[]> => {
@@ -110,11 +131,7 @@ export const measureStore = async (file: BenchFile, options: StoreOptions): Prom
     await db.send(new CreateTableCommand(createTableInput(RECORDS_TABLE, name)));
     return name;
   };
-  const rate = async (
-    pattern: StoreRate['pattern'],
-    items: number,
-    timed: { seconds: number; clientMicros: number },
-  ): Promise<StoreRate> => ({
+  const rate = async (pattern: StoreRate['pattern'], items: number, timed: Timed): Promise<StoreRate> => ({
     pattern,
     items,
     ...timed,
@@ -129,7 +146,7 @@ export const measureStore = async (file: BenchFile, options: StoreOptions): Prom
       await rate(
         'insertBatch',
         records.length,
-        await timeGroups(records, options.batchSize, options.inFlight, async (group) => {
+        await timeGroups(records, options.batchSize, options.inFlight, emulator.pid, async (group) => {
           const outcomes = await store.insertBatch('users', group);
           if (outcomes.some((outcome) => outcome !== 'inserted'))
             throw new Error(`Not all inserted: ${outcomes}`);
@@ -143,7 +160,7 @@ export const measureStore = async (file: BenchFile, options: StoreOptions): Prom
       await rate(
         'batchWriteItem',
         records.length,
-        await timeGroups(records, 25, options.inFlight, async (group) => {
+        await timeGroups(records, 25, options.inFlight, emulator.pid, async (group) => {
           let requests: { PutRequest: { Item: Record<string, unknown> } }[] = group.map((record) => ({
             PutRequest: { Item: recordItem('users', record.key, record.data, record.origin, now) },
           }));
@@ -164,11 +181,17 @@ export const measureStore = async (file: BenchFile, options: StoreOptions): Prom
         'conditionalPutItem',
         putRecords.length,
         // As many single writes in flight as the batches above had records in flight.
-        await timeGroups(putRecords, 1, options.inFlight * options.batchSize, async ([record]) => {
-          if (!record) return;
-          const outcome = await putStore.insert('users', record.key, record.data, record.origin);
-          if (outcome !== 'inserted') throw new Error(`Not inserted: ${outcome}`);
-        }),
+        await timeGroups(
+          putRecords,
+          1,
+          options.inFlight * options.batchSize,
+          emulator.pid,
+          async ([record]) => {
+            if (!record) return;
+            const outcome = await putStore.insert('users', record.key, record.data, record.origin);
+            if (outcome !== 'inserted') throw new Error(`Not inserted: ${outcome}`);
+          },
+        ),
       ),
     );
     return rates;

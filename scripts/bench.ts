@@ -25,7 +25,7 @@ import { loadLocalSettings } from '../local/settings';
 import { type Floor, measureFloor, measurePipelineCpu, type PipelineCpu } from './bench-cpu';
 import { type BenchFile, type BenchFileSpec, generateBenchFile } from './bench-data';
 import { type EndToEnd, runEndToEnd } from './bench-e2e';
-import { formatRate, formatSeconds, heapCapped, table, verdictLine } from './bench-report';
+import { formatRate, formatSeconds, heapCapped, processCpuSummary, table, verdictLine } from './bench-report';
 import { measureStore, type StoreRate } from './bench-store';
 
 const REPO_ROOT = resolve(__dirname, '..');
@@ -171,7 +171,7 @@ const main = async () => {
       table(
         rates.map((rate) => [
           describe[rate.pattern],
-          `${formatRate(rate.itemsPerSecond, 'items')} (${thousands(rate.items)} items, client ${Math.round(rate.clientMicros)} µs/item)`,
+          `${formatRate(rate.itemsPerSecond, 'items')} (${thousands(rate.items)} items, CPU per item: client ${Math.round(rate.clientMicros)} µs, emulator ${rate.emulatorMicros === undefined ? '?' : Math.round(rate.emulatorMicros)} µs)`,
         ]),
       ),
     );
@@ -236,6 +236,10 @@ const main = async () => {
       ]),
     );
     for (const warning of e2e.warnings.slice(0, 5)) out(`    ${warning.slice(0, 200)}`);
+    if (e2e.processCpu) {
+      out();
+      out(processCpuSummary(e2e.processCpu, file.rows));
+    }
     if (!exact || task.status !== 'PARTIAL_SUCCESS') process.exitCode = 1;
   }
 

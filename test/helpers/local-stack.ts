@@ -185,6 +185,12 @@ export class LocalStack {
     return `http://localhost:${this.ports.api}`;
   }
 
+  /** The stack's process group (the pid of the process it was launched as), while it runs. */
+  get processGroup(): number | undefined {
+    const pid = this.child?.pid;
+    return pid !== undefined && isGroupAlive(pid) ? pid : undefined;
+  }
+
   get consoleOrigin(): string {
     return `http://localhost:${this.ports.api}`;
   }
