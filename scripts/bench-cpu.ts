@@ -1,5 +1,3 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -40,7 +38,7 @@ export interface Floor {
 }
 
 /** csv-parse + zod over the whole file on this thread: what one core must spend per row at least. */
-export const measureFloor = async (file: Pick<BenchFile, 'path' | 'rows'>): Promise<Floor> => {
+export const measureFloor = async (file: BenchFile): Promise<Floor> => {
   const template = usersTemplate();
   const columns = template.columns.map((column) => column.name);
   const started = performance.now();
@@ -62,49 +60,6 @@ export const measureFloor = async (file: Pick<BenchFile, 'path' | 'rows'>): Prom
   const used = process.threadCpuUsage(cpu);
   if (rows !== file.rows) throw new Error(`The floor read ${rows} rows; the file has ${file.rows}`);
   return { rows, seconds, rowsPerSecond: rows / seconds, cpuMicrosPerRow: (used.user + used.system) / rows };
-};
-
-const floorSchema = z.object({
-  rows: z.number(),
-  seconds: z.number(),
-  rowsPerSecond: z.number(),
-  cpuMicrosPerRow: z.number(),
-});
-
-/**
- * The floor with every thread of its process on one core (`taskset -c 0`), V8's collector helpers
- * included: on this thread, the floor's collector runs on the other core for free, so it is not a
- * single core's rate. Undefined where taskset is missing (not Linux, util-linux absent).
- */
-export const measurePinnedFloor = async (file: BenchFile): Promise<Floor | undefined> => {
-  const script = join(__dirname, 'bench-floor.ts');
-  // The child inherits this process's exec arguments (tsx's loader), so it runs the TypeScript source.
-  const child = spawn(
-    'taskset',
-    ['-c', '0', process.execPath, ...process.execArgv, script, file.path, String(file.rows)],
-    {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString('utf8');
-  });
-  child.stderr.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString('utf8');
-  });
-  const [code] = (await Promise.race([
-    once(child, 'close'),
-    once(child, 'error').then(([error]) => {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [undefined];
-      throw error;
-    }),
-  ])) as [number | null | undefined];
-  if (code === undefined) return undefined;
-  if (code !== 0) throw new Error(`The pinned floor failed (exit ${code}): ${stderr.slice(-2000)}`);
-  const lastLine = stdout.trim().split('\n').at(-1) ?? '';
-  return floorSchema.parse(JSON.parse(lastLine));
 };
 
 export interface PipelineCpu {

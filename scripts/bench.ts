@@ -4,9 +4,8 @@
  *   npm run bench [-- --mb 200] [--seed 2026] [--store-items 100000] [--skip cpu,store,e2e]
  *
  * 1. Generates (or reuses) a deterministic users CSV under `.bench/`.
- * 2. CPU floor: csv-parse + zod over the file in a process pinned to one core (`taskset`), and again on
- *    this thread with V8's collector helpers free to use the other core; then validate-file + process-chunk
- *    over the same file with the stores stubbed, process-chunk on one thread per core.
+ * 2. CPU floor: csv-parse + zod over the file on one core; then validate-file + process-chunk over the same
+ *    file with the stores stubbed, process-chunk on one thread per core.
  * 3. Store: the DynamoDB emulator's raw write rate with the shipped write pattern, plain BatchWriteItem and
  *    a conditional PutItem per record.
  * 4. End to end: a fresh local stack, the file uploaded through the API as the console does, every stage
@@ -23,13 +22,7 @@ import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { chunkingSettings, loadConfig } from '../lambdas/shared/config';
 import { loadLocalSettings } from '../local/settings';
-import {
-  type Floor,
-  measureFloor,
-  measurePinnedFloor,
-  measurePipelineCpu,
-  type PipelineCpu,
-} from './bench-cpu';
+import { type Floor, measureFloor, measurePipelineCpu, type PipelineCpu } from './bench-cpu';
 import { type BenchFile, type BenchFileSpec, generateBenchFile } from './bench-data';
 import { type EndToEnd, runEndToEnd } from './bench-e2e';
 import { formatRate, formatSeconds, heapCapped, processCpuSummary, table, verdictLine } from './bench-report';
@@ -131,28 +124,20 @@ const main = async () => {
   );
 
   let floor: Floor | undefined;
-  let sharedFloor: Floor | undefined;
   let cpu: PipelineCpu | undefined;
   if (!options.skip.has('cpu')) {
     out();
     out(`CPU, stores stubbed (load average before: ${load()})`);
     progress('measuring the single-core floor …');
-    floor = await measurePinnedFloor(file);
-    progress('measuring the floor with its collector free to use another core …');
-    sharedFloor = await measureFloor(file);
+    floor = await measureFloor(file);
     progress('measuring validate-file + process-chunk with the stores stubbed …');
     cpu = await measurePipelineCpu(file, options.cpuWorkers);
-    const describeFloor = (measured: Floor) =>
-      `${formatSeconds(measured.seconds)}, ${formatRate(measured.rowsPerSecond, 'rows')} (${measured.cpuMicrosPerRow.toFixed(1)} µs CPU/row on its thread)`;
     out(
       table([
         [
           'floor: csv-parse + zod, 1 core',
-          floor
-            ? `${describeFloor(floor)}, every thread pinned to one core`
-            : 'not measured: taskset is missing',
+          `${formatSeconds(floor.seconds)}, ${formatRate(floor.rowsPerSecond, 'rows')} (${floor.cpuMicrosPerRow.toFixed(1)} µs CPU/row)`,
         ],
-        ['same, collector free to use core 2', describeFloor(sharedFloor)],
         ['validate-file (one pass + plan)', `${formatSeconds(cpu.validateSeconds)}, ${cpu.chunks} chunks`],
         [
           `process-chunk, ${cpu.workers} threads`,
@@ -260,17 +245,12 @@ const main = async () => {
 
   out();
   out(`Load average at the end: ${load()}`);
-  if (cpu && sharedFloor) {
-    out(
-      `cpu/floor against the floor whose collector used core 2: ${(cpu.rowsPerSecond / sharedFloor.rowsPerSecond).toFixed(2)}`,
-    );
-  }
   out(
     verdictLine({
       e2eRowsPerSecond: e2e ? file.rows / e2e.stages.total : Number.NaN,
       storeItemsPerSecond: shipped?.itemsPerSecond ?? Number.NaN,
       cpuRowsPerSecond: cpu?.rowsPerSecond ?? Number.NaN,
-      floorRowsPerSecond: (floor ?? sharedFloor)?.rowsPerSecond ?? Number.NaN,
+      floorRowsPerSecond: floor?.rowsPerSecond ?? Number.NaN,
       heapCapped: e2e ? heapCapped(e2e.functions) : false,
     }),
   );
