@@ -1,4 +1,10 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
+import {
+  type GroupMember,
+  parseStat,
+  processGroupMembers,
+  readProcText,
+} from '../test/helpers/process-group';
 
 /**
  * Where the CPU went during the end-to-end run's process stage: the CPU time of every process of the
@@ -29,34 +35,6 @@ export const ThreadKind = {
   OTHER: 'other',
 } as const;
 export type ThreadKind = (typeof ThreadKind)[keyof typeof ThreadKind];
-
-export interface StatFields {
-  /** The command name between the parentheses (a thread's name for a thread). */
-  comm: string;
-  processGroup: number;
-  /** utime + stime, in ticks. */
-  cpuTicks: number;
-}
-
-/**
- * Parses a /proc `stat` line. The command name may hold spaces and parentheses, so fields are counted
- * from its last closing parenthesis: state, ppid, pgrp, …, utime (14th field) and stime (15th).
- */
-export const parseStat = (line: string): StatFields | undefined => {
-  const open = line.indexOf('(');
-  const close = line.lastIndexOf(')');
-  if (open < 0 || close < open) return undefined;
-  const rest = line
-    .slice(close + 2)
-    .trim()
-    .split(/\s+/);
-  // rest[0] is field 3 (state): field n is rest[n - 3].
-  const processGroup = Number(rest[2]);
-  const utime = Number(rest[11]);
-  const stime = Number(rest[12]);
-  if (![processGroup, utime, stime].every(Number.isFinite)) return undefined;
-  return { comm: line.slice(open + 1, close), processGroup, cpuTicks: utime + stime };
-};
 
 export const threadKind = (comm: string): ThreadKind => {
   if (comm === 'MainThread') return ThreadKind.MAIN;
@@ -104,27 +82,17 @@ export const parseMachineStat = (procStat: string): MachineSample | undefined =>
   return { busyTicks: busy, stealTicks: steal, totalTicks: busy + idle + iowait };
 };
 
-const readText = async (path: string): Promise<string | undefined> => {
-  try {
-    return await readFile(path, 'utf8');
-  } catch {
-    return undefined; // Gone while we looked, or not Linux.
-  }
-};
-
-const sampleProcess = async (pid: number, group: number): Promise<ProcessSample | undefined> => {
-  const stat = parseStat((await readText(`/proc/${pid}/stat`)) ?? '');
-  if (!stat || stat.processGroup !== group) return undefined;
-  const commandLine = ((await readText(`/proc/${pid}/cmdline`)) ?? '').replaceAll('\0', ' ');
+/** The CPU of a group member and of each of its threads. */
+const sampleProcess = async ({ pid, commandLine, stat }: GroupMember): Promise<ProcessSample> => {
   let tids: string[] = [];
   try {
     tids = await readdir(`/proc/${pid}/task`);
   } catch {
-    return undefined;
+    // Exited since it was listed: its total stands, without threads.
   }
   const threads: ProcessSample['threads'] = [];
   for (const tid of tids) {
-    const thread = parseStat((await readText(`/proc/${pid}/task/${tid}/stat`)) ?? '');
+    const thread = parseStat((await readProcText(`/proc/${pid}/task/${tid}/stat`)) ?? '');
     if (thread) threads.push({ tid: Number(tid), kind: threadKind(thread.comm), cpuTicks: thread.cpuTicks });
   }
   return { pid, role: processRole(commandLine), cpuTicks: stat.cpuTicks, threads };
@@ -132,24 +100,15 @@ const sampleProcess = async (pid: number, group: number): Promise<ProcessSample 
 
 /** CPU seconds a process has used so far (all its threads); undefined where /proc cannot tell. */
 export const processCpuSeconds = async (pid: number): Promise<number | undefined> => {
-  const stat = parseStat((await readText(`/proc/${pid}/stat`)) ?? '');
+  const stat = parseStat((await readProcText(`/proc/${pid}/stat`)) ?? '');
   return stat ? stat.cpuTicks / TICKS_PER_SECOND : undefined;
 };
 
 /** CPU times of every process in the process group `group`, and of the machine. */
 export const snapshotCpu = async (group: number): Promise<CpuSnapshot> => {
-  let entries: string[] = [];
-  try {
-    entries = (await readdir('/proc')).filter((entry) => /^\d+$/.test(entry));
-  } catch {
-    return { processes: [] };
-  }
   const processes: ProcessSample[] = [];
-  for (const entry of entries) {
-    const sample = await sampleProcess(Number(entry), group);
-    if (sample) processes.push(sample);
-  }
-  const machine = parseMachineStat((await readText('/proc/stat')) ?? '');
+  for (const member of await processGroupMembers(group)) processes.push(await sampleProcess(member));
+  const machine = parseMachineStat((await readProcText('/proc/stat')) ?? '');
   return { processes, ...(machine ? { machine } : {}) };
 };
 

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -33,6 +33,7 @@ import {
 import { LOCAL_CREDENTIALS } from '../../local/clients';
 import { deadLetterQueueName, queueName } from '../../local/resources';
 import { derivePorts, PORT_SPAN, type Ports } from '../../local/settings';
+import { processGroupMembers, readProcText } from './process-group';
 
 /**
  * Runs the real local stack (`npx tsx local/start.ts`) as a child process for integration tests: its own
@@ -63,14 +64,10 @@ const LOWEST_TEST_PORT = 10_000;
  * moment they were free, and fail to start with EADDRINUSE.
  */
 const firstEphemeralPort = async (): Promise<number> => {
-  try {
-    const range = await readFile('/proc/sys/net/ipv4/ip_local_port_range', 'utf8');
-    const first = Number(range.trim().split(/\s+/)[0]);
-    if (Number.isInteger(first) && first > LOWEST_TEST_PORT + 1000) return first;
-  } catch {
-    // No /proc (not Linux): Linux's default range is the best guess.
-  }
-  return 32_768;
+  const range = await readProcText('/proc/sys/net/ipv4/ip_local_port_range');
+  const first = Number(range?.trim().split(/\s+/)[0]);
+  // Without /proc (not Linux), Linux's default range is the best guess.
+  return Number.isInteger(first) && first > LOWEST_TEST_PORT + 1000 ? first : 32_768;
 };
 
 /** A base port whose whole block (derived ports and SMTP) is free on every interface the stack uses. */
@@ -285,21 +282,10 @@ export class LocalStack {
     const group = this.child?.pid;
     if (group === undefined) return [];
     const killed: number[] = [];
-    for (const entry of await readdir('/proc')) {
-      if (!/^\d+$/.test(entry) || Number(entry) === group) continue;
-      let stat: string;
-      let commandLine: string;
-      try {
-        stat = await readFile(`/proc/${entry}/stat`, 'utf8');
-        commandLine = (await readFile(`/proc/${entry}/cmdline`, 'utf8')).replaceAll('\0', ' ');
-      } catch {
-        continue; // Exited while we looked.
-      }
-      // Fields after the parenthesised command name: state, ppid, pgrp.
-      const processGroup = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
-      if (processGroup !== group || !command.test(commandLine)) continue;
-      process.kill(Number(entry), 'SIGKILL');
-      killed.push(Number(entry));
+    for (const { pid, commandLine } of await processGroupMembers(group)) {
+      if (pid === group || !command.test(commandLine)) continue;
+      process.kill(pid, 'SIGKILL');
+      killed.push(pid);
     }
     return killed;
   }

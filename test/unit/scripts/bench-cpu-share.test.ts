@@ -4,12 +4,12 @@ import {
   cpuShare,
   type ProcessSample,
   parseMachineStat,
-  parseStat,
   processRole,
   snapshotCpu,
   threadKind,
 } from '../../../scripts/bench-cpu-share';
 import { processCpuSummary } from '../../../scripts/bench-report';
+import { parseStat } from '../../helpers/process-group';
 
 /** A /proc stat line: fields after the command name up to stime, the rest left out. */
 const statLine = (pid: number, comm: string, pgrp: number, utime: number, stime: number) =>
