@@ -4,8 +4,10 @@ import type { HeaderValue } from 'mailparser';
 /**
  * The event an SES receipt rule's Lambda action sends, built from what the local SMTP receiver saw:
  * the envelope, the stored message's headers and the verdicts. SES scans for spam and viruses and checks
- * SPF and DKIM; locally nothing is scanned, so spam and virus read PASS and SPF, DKIM and DMARC GRAY
- * (not checked), unless a test message asks for other verdicts (see `verdictsFromHeader`).
+ * SPF, DKIM and DMARC; locally nothing is scanned or checked: spam, virus and DMARC read PASS (mail to the
+ * loopback receiver is taken as the sender's own) and SPF and DKIM GRAY, unless a test message asks for
+ * other verdicts (see `verdictsFromHeader`). Like SES, the event lists an `Authentication-Results` header
+ * of its own above the message's headers, saying the same as the verdicts.
  */
 
 export type VerdictName = 'spam' | 'virus' | 'spf' | 'dkim' | 'dmarc';
@@ -16,7 +18,7 @@ export const DEFAULT_LOCAL_VERDICTS: Verdicts = {
   virus: 'PASS',
   spf: 'GRAY',
   dkim: 'GRAY',
-  dmarc: 'GRAY',
+  dmarc: 'PASS',
 };
 
 /** A header only the local receiver reads, to try the drop rules: `X-Local-SES-Verdicts: spf=FAIL, spam=FAIL`. */
@@ -55,6 +57,31 @@ export interface ReceivedMessage {
   functionArn: string;
 }
 
+const firstAddress = (value: HeaderValue | undefined): string | undefined => {
+  if (!value || typeof value !== 'object' || !('value' in value) || !Array.isArray(value.value))
+    return undefined;
+  const [first] = value.value as { address?: string }[];
+  return first?.address;
+};
+
+/**
+ * The header SES adds on receipt (`Authentication-Results: amazonses.com; spf=…; dkim=…; dmarc=…`), from the
+ * verdicts: a DKIM pass is for a signature of the From domain, as when a domain signs its own mail.
+ */
+export const sesAuthenticationResults = (
+  verdicts: Verdicts,
+  mailFrom: string,
+  fromAddress: string | undefined,
+) => {
+  const fromDomain = fromAddress?.slice(fromAddress.lastIndexOf('@') + 1).toLowerCase() ?? '';
+  return [
+    'amazonses.com',
+    ` spf=${verdicts.spf.toLowerCase()} smtp.mailfrom=${mailFrom || '<>'}`,
+    ` dkim=${verdicts.dkim.toLowerCase()} header.i=@${fromDomain}`,
+    ` dmarc=${verdicts.dmarc.toLowerCase()} header.from=${fromDomain}`,
+  ].join(';');
+};
+
 const addressTexts = (value: HeaderValue | undefined): string[] | undefined => {
   if (!value || typeof value !== 'object' || !('text' in value)) return undefined;
   return [String(value.text)];
@@ -81,10 +108,20 @@ export const sesReceiptEvent = (message: ReceivedMessage): SESEvent => {
             messageId: message.messageId,
             destination: message.recipients,
             headersTruncated: false,
-            headers: message.headerLines.map(({ line }) => {
-              const colon = line.indexOf(':');
-              return { name: line.slice(0, colon), value: line.slice(colon + 1).trim() };
-            }),
+            headers: [
+              {
+                name: 'Authentication-Results',
+                value: sesAuthenticationResults(
+                  verdicts,
+                  message.mailFrom,
+                  firstAddress(headers.get('from')),
+                ),
+              },
+              ...message.headerLines.map(({ line }) => {
+                const colon = line.indexOf(':');
+                return { name: line.slice(0, colon), value: line.slice(colon + 1).trim() };
+              }),
+            ],
             commonHeaders: {
               returnPath: message.mailFrom,
               ...(from ? { from } : {}),

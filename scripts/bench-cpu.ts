@@ -50,7 +50,7 @@ export const measureFloor = async (file: BenchFile): Promise<Floor> => {
   for await (const cells of records as AsyncIterable<string[]>) {
     const values: Record<string, string | undefined> = {};
     for (let index = 0; index < columns.length; index += 1) {
-      const value = cellValue(cells[index] ?? '');
+      const value = cellValue(cells[index] ?? '', false);
       values[columns[index] ?? ''] = value === '' ? undefined : value;
     }
     validateRow(template, values);

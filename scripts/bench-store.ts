@@ -63,7 +63,7 @@ const readRecords = async (file: BenchFile, count: number): Promise<RecordInsert
     rowNumber += 1;
     const values: Record<string, string | undefined> = {};
     columns.forEach((column, index) => {
-      const value = cellValue(cells[index] ?? '');
+      const value = cellValue(cells[index] ?? '', false);
       values[column] = value === '' ? undefined : value;
     });
     const outcome = validateRow(template, values);

@@ -2,11 +2,11 @@
  * Sends an email with CSV attachments to the local stack's SMTP receiver, as any mail client would:
  *
  *   npm run send-email -- --attach users.csv [--attach more.csv] [--to users@imports.localhost]
- *        [--from alice@example.com] [--subject "New users"] [--port 2525] [--verdicts "spf=FAIL"]
+ *        [--from alice@example.com] [--subject "New users"] [--port 2525] [--verdicts "dmarc=FAIL"]
  *
  * The receiver plays SES: the message becomes import tasks if email import is on, the recipient is an
  * import address and the sender is allowed (PUT /api/settings/email). `--verdicts` sets the local-only
- * `X-Local-SES-Verdicts` header, to see what a failed spam, virus, SPF or DKIM check does.
+ * `X-Local-SES-Verdicts` header, to see what a failed spam, virus, SPF, DKIM or DMARC check does.
  */
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';

@@ -1,4 +1,5 @@
 import { BadRequestError, NotFoundError } from '../shared/errors';
+import { trimCharacters } from '../shared/text';
 import type { ApiDeps, ApiRequest, ApiResponse } from './api-types';
 import { getEmailSettings, putEmailSettings, putEmailSettingsBodySchema } from './email-settings';
 import { csvResponse, jsonResponse, parseBody, parseQuery, toErrorResponse } from './http';
@@ -153,7 +154,8 @@ const ANONYMOUS: Principal = { username: 'anonymous', groups: [] };
 export const createApi = (deps: ApiDeps): ((request: ApiRequest) => Promise<ApiResponse>) => {
   return async (request) => {
     try {
-      const path = request.path.length > 1 ? request.path.replace(/\/+$/, '') : request.path;
+      const path =
+        request.path.length > 1 ? trimCharacters(request.path, '/', { start: false }) : request.path;
       const method = request.method.toUpperCase();
       for (const candidate of ROUTES) {
         if (candidate.method !== method) continue;

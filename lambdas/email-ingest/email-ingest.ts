@@ -19,7 +19,7 @@ import {
   walkAttachments,
 } from './mime';
 import { emailImportId, type ListedAttachment, type PlannedTask, planTasks, rejectMessage } from './plan';
-import { type EmailReceipt, failedVerdict } from './receipt';
+import { type EmailReceipt, failedVerdict, unauthenticatedSender } from './receipt';
 
 export interface EmailIngestDeps {
   objects: ObjectStore;
@@ -35,8 +35,10 @@ export interface EmailIngestDeps {
 
 /** What ingest did with one message; the handler logs it and tests assert it. */
 export const IngestOutcome = {
-  /** SES judged it spam, a virus carrier, or failed its SPF or DKIM check. */
+  /** SES did not pass it as free of spam and viruses, or it failed its SPF or DKIM check. */
   FAILED_VERDICT: 'failed-verdict',
+  /** Its From domain is not authenticated: no DMARC pass and no passing DKIM signature aligned with it. */
+  UNAUTHENTICATED: 'unauthenticated',
   /** Email import is turned off. */
   DISABLED: 'disabled',
   /** No recipient is a configured import address. */
@@ -68,8 +70,8 @@ const dropped = (outcome: IngestOutcome, detail: string): IngestResult => ({
 /**
  * Turns one received message (already stored under `inbound/`) into import tasks that run through the
  * same pipeline as uploads: each CSV attachment is stored at its task's upload key, which starts
- * validation. Mail that fails a verdict, is not for an import address, or comes from a sender not allowed
- * makes nothing and gets no reply. An allowed message without a CSV, with another kind of file, or that
+ * validation. Mail that fails a verdict, whose From domain is not authenticated, is not for an import
+ * address, or comes from a sender not allowed makes nothing and gets no reply. An allowed message without a CSV, with another kind of file, or that
  * cannot be read within the limits shows up as VALIDATION_FAILED tasks with a reason. A message whose own
  * header block is too large to read is judged by the sender named in its first MAX_HEAD_BYTES: an allowed
  * one gets a `(whole email)` task saying why, anything else is dropped with the reason in `detail`.
@@ -79,7 +81,7 @@ const dropped = (outcome: IngestOutcome, detail: string): IngestResult => ({
  */
 export const ingestEmail = async (deps: EmailIngestDeps, receipt: EmailReceipt): Promise<IngestResult> => {
   const failed = failedVerdict(receipt);
-  if (failed) return dropped(IngestOutcome.FAILED_VERDICT, `${failed} verdict is FAIL`);
+  if (failed) return dropped(IngestOutcome.FAILED_VERDICT, failed);
 
   const settings = (await deps.settings.getEmailSettings()) ?? DEFAULT_EMAIL_SETTINGS;
   if (!settings.enabled) return dropped(IngestOutcome.DISABLED, 'email import is turned off');
@@ -118,6 +120,9 @@ export const ingestEmail = async (deps: EmailIngestDeps, receipt: EmailReceipt):
     }
     return dropped(IngestOutcome.STRANGER, `no single sender: ${why}`);
   }
+  // Anyone can write a From header: only an authenticated one is checked against the allowed senders.
+  const unauthenticated = unauthenticatedSender(receipt, from);
+  if (unauthenticated) return dropped(IngestOutcome.UNAUTHENTICATED, unauthenticated);
   if (!isSenderAllowed(settings, from)) {
     return dropped(
       IngestOutcome.STRANGER,

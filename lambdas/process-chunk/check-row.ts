@@ -1,7 +1,12 @@
 import { formatSize, isBlankCell } from '../shared/csv';
 import { cellValue } from '../shared/csv-cells';
 import { type ChunkMessage, ErrorType, type RowError } from '../shared/model';
-import { type RowProblem, type TemplateDefinition, validateRow } from '../shared/templates';
+import {
+  isExceptionsReportHeader,
+  type RowProblem,
+  type TemplateDefinition,
+  validateRow,
+} from '../shared/templates';
 import type { ChunkRow } from './read-rows';
 
 /**
@@ -31,6 +36,8 @@ export interface ChunkContext {
   /** Row → first row with the same key. */
   duplicates: ReadonlyMap<number, number>;
   maxRecordBytes: number;
+  /** A re-uploaded exceptions report: its cells' formula neutralisation is undone. */
+  fromReport: boolean;
 }
 
 export const chunkContext = (
@@ -44,6 +51,7 @@ export const chunkContext = (
   keyField: message.columnMap.indexOf(template.key),
   duplicates: new Map(message.duplicates),
   maxRecordBytes,
+  fromReport: isExceptionsReportHeader(message.header),
 });
 
 /** Cells counted up to the last non-blank one, but never fewer than `floor`. */
@@ -98,7 +106,7 @@ export const checkRow = (context: ChunkContext, row: ChunkRow): CheckedRow => {
   const values: Record<string, string | undefined> = {};
   context.message.columnMap.forEach((column, index) => {
     if (column === null) return;
-    const value = cellValue(cells[index] ?? '');
+    const value = cellValue(cells[index] ?? '', context.fromReport);
     values[column] = value === '' ? undefined : value;
   });
   const outcome = validateRow(context.template, values);

@@ -1,3 +1,5 @@
+import { trimCharacters } from './text';
+
 /** S3 key layout of DESIGN §2 in one place: every stage builds and parses keys through these. */
 
 export const UPLOADS_PREFIX = 'uploads/';
@@ -5,22 +7,39 @@ export const INBOUND_PREFIX = 'inbound/';
 export const REPORTS_PREFIX = 'reports/';
 export const WORK_PREFIX = 'work/';
 
+const MAX_STEM = 100;
+const MAX_EXTENSION = 10;
+/** Only the end of a name can reach the key: its last part, from the last 4 × (stem + extension) characters. */
+const MAX_NAME_SOURCE_CHARS = 4 * (MAX_STEM + MAX_EXTENSION + 1);
+
+const clean = (text: string) =>
+  trimCharacters(
+    text
+      .normalize('NFKD')
+      // Accents come apart under NFKD; dropping the combining marks keeps `résumé` readable as `resume`.
+      .replace(/[\u0300-\u036f]/g, '')
+      .replace(/[^A-Za-z0-9._-]+/g, '_'),
+    '._',
+  );
+
 /**
  * Makes a file name safe as the last segment of an S3 key: no path, no control characters,
  * no characters that need escaping in URLs. The original name stays on the task for display.
  */
 export const safeFileName = (fileName: string): string => {
-  const base = fileName.split(/[\\/]/).pop() ?? '';
-  const clean = (text: string) =>
-    text
-      .normalize('NFKD')
-      // Accents come apart under NFKD; dropping the combining marks keeps `résumé` readable as `resume`.
-      .replace(/[\u0300-\u036f]/g, '')
-      .replace(/[^A-Za-z0-9._-]+/g, '_')
-      .replace(/^[._]+|[._]+$/g, '');
+  const base =
+    fileName
+      .slice(fileName.length - MAX_NAME_SOURCE_CHARS)
+      .split(/[\\/]/)
+      .pop() ?? '';
   const dot = base.lastIndexOf('.');
-  const extension = dot > 0 || (dot === 0 && base.length > 1) ? clean(base.slice(dot + 1)).slice(0, 10) : '';
-  const stem = clean(dot >= 0 ? base.slice(0, dot) : base).slice(-100) || 'upload';
+  const extension =
+    dot > 0 || (dot === 0 && base.length > 1)
+      ? clean(base.slice(dot + 1, dot + 1 + 4 * MAX_EXTENSION)).slice(0, MAX_EXTENSION)
+      : '';
+  const stemSource = dot >= 0 ? base.slice(0, dot) : base;
+  // Cut before cleaning: names are bounded only by the email part-header limit (256 KB).
+  const stem = clean(stemSource.slice(-4 * MAX_STEM)).slice(-MAX_STEM) || 'upload';
   return extension ? `${stem}.${extension}` : stem;
 };
 

@@ -22,6 +22,7 @@ import type { Delimiter } from '../shared/model';
 import type { ObjectStore } from '../shared/ports';
 import {
   type HeaderMatch,
+  isExceptionsReportHeader,
   matchHeader,
   normalizeHeaderName,
   type TemplateDefinition,
@@ -216,6 +217,8 @@ interface HeaderState {
   keyField: number;
   blank: boolean;
   warnings: string[];
+  /** A re-uploaded exceptions report: its cells' formula neutralisation is undone. */
+  fromReport: boolean;
 }
 
 /**
@@ -362,6 +365,7 @@ class CsvFileReader {
       keyField: match.columnMap.indexOf(this.template.key),
       blank,
       warnings: unknownColumnWarnings(match.unknown),
+      fromReport: isExceptionsReportHeader(cells),
     };
   }
 
@@ -394,7 +398,7 @@ class CsvFileReader {
   private firstRowWithSameKey(rowNumber: number): number | undefined {
     const raw = this.dataScanner?.keyText();
     if (raw === undefined) return undefined;
-    const trimmed = cellValue(raw);
+    const trimmed = cellValue(raw, this.header?.fromReport ?? false);
     if (trimmed === '') return undefined;
     return this.keys.firstRowOf(this.template.normalizeKey(trimmed), rowNumber);
   }

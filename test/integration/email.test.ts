@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import nodemailer from 'nodemailer';
 import type Mail from 'nodemailer/lib/mailer';
 import { z } from 'zod';
@@ -241,6 +242,61 @@ describe('import by email on the local stack', () => {
     const subjects = (await mailbox()).map((mail) => mail.subject);
     expect(subjects).not.toContain(`Import results: ${stranger}`);
     expect(subjects).not.toContain(`Import results: ${spoofed}`);
+  });
+
+  it('drops an allowed From written by anyone else (swaks, DMARC GRAY or FAIL), imports it once DKIM aligns', async () => {
+    // Prepare: swaks, a mail client of its own, writing an allowed sender's From header.
+    const tag = uniqueTag();
+    const swaks = (subject: string, verdicts: string) =>
+      new Promise<void>((resolve, reject) => {
+        execFile(
+          'swaks',
+          [
+            '--server',
+            `127.0.0.1:${stack.ports.smtp}`,
+            '--from',
+            'x@attacker.example',
+            '--to',
+            'users@imports.localhost',
+            '--header',
+            `From: HR <alice@example.com>`,
+            '--header',
+            `Subject: ${subject}`,
+            '--header',
+            `X-Local-SES-Verdicts: ${verdicts}`,
+            '--attach-type',
+            'text/csv',
+            '--attach-name',
+            'users.csv',
+            '--attach',
+            '-',
+            '--silent',
+            '2',
+          ],
+          (error) => (error ? reject(error) : resolve()),
+        ).stdin?.end(`email,first_name,last_name,role\r\nswaks-${tag}@example.com,Sw,Aks,member\r\n`);
+      });
+    const gray = `Spoofed, DMARC GRAY ${tag}`;
+    const failed = `Spoofed, DMARC FAIL ${tag}`;
+    const signed = `Signed by its own domain ${tag}`;
+
+    // Act
+    await swaks(gray, 'dmarc=GRAY, spf=PASS');
+    await swaks(failed, 'dmarc=FAIL, spf=PASS');
+    await ingestOutcome(2, 'unauthenticated');
+    await swaks(signed, 'dmarc=GRAY, dkim=PASS');
+    const [imported] = await finalTasksOf(signed, 1);
+
+    // Assess
+    expect(await tasksWithSubject(gray)).toEqual([]);
+    expect(await tasksWithSubject(failed)).toEqual([]);
+    expect(stack.logs()).toContain(
+      'the From domain example.com is not authenticated: DMARC GRAY and no passing DKIM signature',
+    );
+    expect(stack.logs()).toContain(
+      'the From domain example.com is not authenticated: DMARC FAIL and no passing DKIM signature',
+    );
+    expect(imported).toMatchObject({ fileName: 'users.csv', status: 'COMPLETED', successCount: 1 });
   });
 
   it('refuses a message over the 40 MB SES limit at the SMTP level', async () => {

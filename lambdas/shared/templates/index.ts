@@ -13,6 +13,15 @@ const BY_ID = new Map(TEMPLATES.map((template) => [template.templateId, template
 export const REPORT_COLUMNS = ['row_number', 'error_type', 'error_message'] as const;
 const REPORT_COLUMN_SET: ReadonlySet<string> = new Set(REPORT_COLUMNS);
 
+/**
+ * Whether a header is an exceptions report's (it ends in, or holds, row_number, error_type and
+ * error_message): only such a file's cells carry the report's formula neutralisation to undo.
+ */
+export const isExceptionsReportHeader = (header: readonly string[]): boolean => {
+  const names = new Set(header.map((cell) => normalizeHeaderName(cell)));
+  return REPORT_COLUMNS.every((column) => names.has(column));
+};
+
 export const listTemplates = (): readonly TemplateDefinition[] => TEMPLATES;
 
 export const findTemplate = (templateId: string): TemplateDefinition | undefined => BY_ID.get(templateId);

@@ -1,7 +1,6 @@
 import type { Readable } from 'node:stream';
 import { IngestOutcome, ingestEmail } from '../../../lambdas/email-ingest/email-ingest';
 import { emailImportId } from '../../../lambdas/email-ingest/plan';
-import { VERDICTS } from '../../../lambdas/email-ingest/receipt';
 import type { TaskRecord } from '../../../lambdas/shared/model';
 import { buildMail, createIngestHarness, DEPARTMENTS_CSV, receiptFor, SETTINGS, USERS_CSV } from './mail';
 
@@ -376,7 +375,7 @@ describe('email ingest: limits', () => {
 });
 
 describe('email ingest: what is dropped', () => {
-  it.each(VERDICTS)(
+  it.each(['spam', 'virus', 'spf', 'dkim'] as const)(
     'drops a message whose %s verdict is FAIL: no task, no record, nothing read',
     async (verdict) => {
       // Prepare
@@ -404,7 +403,34 @@ describe('email ingest: what is dropped', () => {
     },
   );
 
-  it('imports mail whose verdicts are GRAY or PROCESSING_FAILED (not a failure)', async () => {
+  it.each([
+    ['GRAY', 'PASS', 'spam verdict is GRAY'],
+    ['PASS', 'PROCESSING_FAILED', 'virus verdict is PROCESSING_FAILED'],
+    [undefined, 'PASS', 'spam verdict is absent'],
+  ])(
+    'drops mail whose spam/virus verdicts are %s/%s: only PASS means scanned and clean',
+    async (spam, virus, detail) => {
+      // Prepare
+      const harness = createIngestHarness();
+      await harness.receive(
+        'msg-unscanned',
+        await buildMail({ attachments: [{ filename: 'u.csv', content: USERS_CSV }] }),
+      );
+      const receipt = receiptFor('msg-unscanned');
+      if (spam === undefined) delete receipt.verdicts.spam;
+      else receipt.verdicts.spam = spam;
+      receipt.verdicts.virus = virus;
+
+      // Act
+      const result = await ingestEmail(harness.deps, receipt);
+
+      // Assess
+      expect(result).toEqual({ outcome: 'failed-verdict', detail, importIds: [] });
+      expect(harness.tasks.tasks.size).toBe(0);
+    },
+  );
+
+  it('imports mail whose SPF and DKIM are GRAY when its From domain passes DMARC', async () => {
     // Prepare
     const harness = createIngestHarness();
     await harness.receive(
@@ -416,13 +442,86 @@ describe('email ingest: what is dropped', () => {
     const result = await ingestEmail(
       harness.deps,
       receiptFor('msg-gray', {
-        verdicts: { spam: 'GRAY', virus: 'PROCESSING_FAILED', spf: 'GRAY', dkim: 'GRAY' },
+        verdicts: { spam: 'PASS', virus: 'PASS', spf: 'GRAY', dkim: 'GRAY', dmarc: 'PASS' },
       }),
     );
 
     // Assess
     expect(result.outcome).toBe('tasks');
   });
+
+  it.each([
+    ['GRAY', 'GRAY'],
+    ['FAIL', 'GRAY'],
+    ['GRAY', 'PASS'],
+  ])(
+    'drops an allowed From written by someone else (DMARC %s, DKIM %s, no aligned signature): no task, nothing read',
+    async (dmarc, dkim) => {
+      // Prepare: the attacker's envelope domain passes SPF, and a signature of its own domain passes DKIM.
+      const harness = createIngestHarness();
+      await harness.receive(
+        'msg-spoofed',
+        await buildMail({
+          from: 'hr@partner.example',
+          attachments: [{ filename: 'u.csv', content: USERS_CSV }],
+        }),
+      );
+      const receipt = receiptFor('msg-spoofed', {
+        verdicts: { spam: 'PASS', virus: 'PASS', spf: 'PASS', dkim, dmarc },
+        authenticationResults:
+          'amazonses.com; spf=pass smtp.mailfrom=x@attacker.example; dkim=pass header.i=@attacker.example; dmarc=none header.from=partner.example',
+      });
+
+      // Act
+      const result = await ingestEmail(harness.deps, receipt);
+
+      // Assess
+      expect(result.outcome).toBe('unauthenticated');
+      expect(result.detail).toBe(
+        `the From domain partner.example is not authenticated: DMARC ${dmarc} and ${
+          dkim === 'PASS'
+            ? 'DKIM passes only for attacker.example, not aligned with it'
+            : 'no passing DKIM signature'
+        }`,
+      );
+      expect(harness.tasks.tasks.size).toBe(0);
+      expect(harness.messages.messages.size).toBe(0);
+      expect(harness.finalize.sent).toEqual([]);
+    },
+  );
+
+  it.each([
+    ['the From domain itself', 'dkim=pass header.d=partner.example header.s=s1'],
+    [
+      'a parent of a subdomain sender (relaxed alignment)',
+      'dkim=pass (good signature) header.i=@mail.partner.example',
+    ],
+  ])(
+    'imports mail without a DMARC pass whose passing DKIM signature aligns with %s',
+    async (_label, dkim) => {
+      // Prepare
+      const harness = createIngestHarness();
+      await harness.receive(
+        'msg-dkim',
+        await buildMail({
+          from: 'hr@partner.example',
+          attachments: [{ filename: 'u.csv', content: USERS_CSV }],
+        }),
+      );
+
+      // Act
+      const result = await ingestEmail(
+        harness.deps,
+        receiptFor('msg-dkim', {
+          verdicts: { spam: 'PASS', virus: 'PASS', spf: 'GRAY', dkim: 'PASS', dmarc: 'GRAY' },
+          authenticationResults: `amazonses.com; spf=none smtp.mailfrom=hr@partner.example; ${dkim}; dmarc=none`,
+        }),
+      );
+
+      // Assess
+      expect(result.outcome).toBe('tasks');
+    },
+  );
 
   it.each([
     ['a stranger', 'mallory@evil.example'],

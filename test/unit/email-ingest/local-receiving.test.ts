@@ -48,7 +48,9 @@ describe('local SES receipt event', () => {
       messageId: 'a1b2c3',
       receivedAt: '2026-11-22T09:30:00.000Z',
       recipients: ['users@imports.localhost'],
-      verdicts: { spam: 'PASS', virus: 'PASS', spf: 'GRAY', dkim: 'GRAY' },
+      verdicts: { spam: 'PASS', virus: 'PASS', spf: 'GRAY', dkim: 'GRAY', dmarc: 'PASS' },
+      authenticationResults:
+        'amazonses.com; spf=gray smtp.mailfrom=bounces@example.com; dkim=gray header.i=@example.com; dmarc=pass header.from=example.com',
     });
     const mail = event.Records[0]?.ses.mail;
     expect(mail?.commonHeaders).toMatchObject({
@@ -59,6 +61,19 @@ describe('local SES receipt event', () => {
     });
     expect(mail?.headers).toContainEqual({ name: 'Subject', value: 'Hello' });
     expect(event.Records[0]?.ses.receipt.action).toMatchObject({ type: 'Lambda', invocationType: 'Event' });
+  });
+
+  it('says what a test message asks for in its Authentication-Results, as SES would', async () => {
+    // Act
+    const event = await eventFor({ ...DEFAULT_LOCAL_VERDICTS, dmarc: 'FAIL', dkim: 'PASS' });
+
+    // Assess
+    const [record] = sesReceiptEventSchema.parse(event).Records;
+    if (!record) throw new Error('the event has no record');
+    expect(toEmailReceipt(record)).toMatchObject({
+      verdicts: { dmarc: 'FAIL', dkim: 'PASS' },
+      authenticationResults: expect.stringContaining('dkim=pass header.i=@example.com; dmarc=fail'),
+    });
   });
 
   it('takes the verdicts a test message asks for, and ignores what it cannot read', () => {

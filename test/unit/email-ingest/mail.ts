@@ -42,7 +42,7 @@ export const receiptFor = (messageId: string, overrides: Partial<EmailReceipt> =
   messageId,
   receivedAt: '2026-11-22T09:30:00.000Z',
   recipients: ['users@imports.example.com'],
-  verdicts: { spam: 'PASS', virus: 'PASS', spf: 'PASS', dkim: 'PASS' },
+  verdicts: { spam: 'PASS', virus: 'PASS', spf: 'PASS', dkim: 'PASS', dmarc: 'PASS' },
   ...overrides,
 });
 
