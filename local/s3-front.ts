@@ -57,7 +57,18 @@ const forwardedRequestHeaders = (
   }
   // Path-style host: fauxqs reads a dotted Host as a virtual-hosted bucket name.
   headers.host = upstreamHost;
+  // fauxqs parses these two types as SNS/SQS requests whatever the path, so a body sent with one (curl's
+  // default for --data-binary is the form type) would never reach S3 as bytes: S3 stores any body as is.
+  if (typeof headers['content-type'] === 'string' && isParsedByEmulator(headers['content-type'])) {
+    headers['content-type'] = 'application/octet-stream';
+  }
   return headers;
+};
+
+const EMULATOR_PARSED_TYPES = ['application/x-www-form-urlencoded', 'application/x-amz-json-1.0'];
+const isParsedByEmulator = (contentType: string): boolean => {
+  const type = contentType.toLowerCase();
+  return EMULATOR_PARSED_TYPES.some((parsed) => type.includes(parsed));
 };
 
 const responseHeaders = (upstream: IncomingMessage): http.OutgoingHttpHeaders => {

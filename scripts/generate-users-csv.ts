@@ -1,8 +1,10 @@
 /**
- * Writes a deterministic `users` CSV for demos and measurements:
+ * Writes a `users` CSV for demos and measurements:
  *   npx tsx scripts/generate-users-csv.ts <out.csv> <rows> [--invalid-every N] [--seed S]
  * Every Nth row (default 50) is invalid in one of several ways; some valid rows carry quoted fields with
- * commas and newlines. The same arguments always give the same bytes.
+ * commas and newlines. Without `--seed` each run makes new people (a random seed, printed, is part of every
+ * address), so a second file imports as well as the first instead of meeting ALREADY_EXISTS; the same
+ * arguments with a seed always give the same bytes.
  */
 
 import { once } from 'node:events';
@@ -14,7 +16,11 @@ const args = z
     out: z.string().min(1),
     rows: z.coerce.number().int().positive(),
     invalidEvery: z.coerce.number().int().positive().default(50),
-    seed: z.coerce.number().int().default(42),
+    seed: z.coerce
+      .number()
+      .int()
+      .nonnegative()
+      .default(() => Math.floor(Math.random() * 2 ** 31)),
   })
   .parse({
     out: process.argv[2],
@@ -46,14 +52,18 @@ const LAST = ['Lovelace', 'Hopper', 'Turing', 'Dijkstra', 'Liskov', 'Knuth', 'Al
 const ROLES = ['admin', 'manager', 'member', 'Member', 'MANAGER'];
 const DEPARTMENTS = ['Engineering', 'Sales', '"Research, Europe"', '"Support\nTier 2"', 'Finance', ''];
 const BROKEN = [
-  (n: number) => `user${n}@example,First,Last,member,,,`,
-  (n: number) => `user${n}@example.com,,Last,member,,,`,
-  (n: number) => `user${n}@example.com,First,Last,owner,,,`,
-  (n: number) => `user${n}@example.com,First,Last,member,555-12,,`,
-  (n: number) => `user${n}@example.com,First,Last,member,,,2023-02-30`,
-  (n: number) => `user${n}@example.com,First,Last,member`,
-  (n: number) => `user${Math.max(1, n - 7)}@example.com,Dup,Licate,member,,,`,
+  (n: number) => `${address(n, 'example')},First,Last,member,,,`,
+  (n: number) => `${address(n)},,Last,member,,,`,
+  (n: number) => `${address(n)},First,Last,owner,,,`,
+  (n: number) => `${address(n)},First,Last,member,555-12,,`,
+  (n: number) => `${address(n)},First,Last,member,,,2023-02-30`,
+  (n: number) => `${address(n)},First,Last,member`,
+  (n: number) => `${address(Math.max(1, n - 7))},Dup,Licate,member,,,`,
 ];
+
+/** Part of every address, so files made with different seeds hold different people. */
+const batch = args.seed.toString(36);
+const address = (n: number, domain = 'example.com') => `user${n}.${batch}@${domain}`;
 
 const row = (n: number): string => {
   if (n % args.invalidEvery === 0) return pick(BROKEN)(n);
@@ -65,7 +75,7 @@ const row = (n: number): string => {
     random() < 0.5
       ? `20${String(10 + Math.floor(random() * 15))}-0${1 + Math.floor(random() * 9)}-1${Math.floor(random() * 9)}`
       : '';
-  return `user${n}@example.com,${pick(FIRST)},${pick(LAST)},${pick(ROLES)},${phone},${pick(DEPARTMENTS)},${start}`;
+  return `${address(n)},${pick(FIRST)},${pick(LAST)},${pick(ROLES)},${phone},${pick(DEPARTMENTS)},${start}`;
 };
 
 const main = async () => {
@@ -76,7 +86,9 @@ const main = async () => {
   }
   out.end();
   await once(out, 'finish');
-  console.log(`Wrote ${args.rows} rows to ${args.out}`);
+  console.log(
+    `Wrote ${args.rows} rows to ${args.out} (seed ${args.seed}: addresses user<n>.${batch}@example.com)`,
+  );
 };
 
 void main();

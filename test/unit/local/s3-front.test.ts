@@ -19,6 +19,7 @@ interface Seen {
   host: string | undefined;
   bodySha: string;
   pendingAtArrival: number;
+  contentType: string | undefined;
 }
 
 describe('S3 front', () => {
@@ -46,6 +47,7 @@ describe('S3 front', () => {
         method: request.method ?? '',
         url: request.url ?? '',
         host: request.headers.host,
+        contentType: request.headers['content-type'],
         bodySha: hash.digest('hex'),
         pendingAtArrival: (await journal.pending(quietLog)).length,
       });
@@ -111,6 +113,40 @@ describe('S3 front', () => {
     expect(response.status).toBe(200);
     expect(seen[0]?.bodySha).toBe(createHash('sha256').update(body).digest('hex'));
     expect(seen[0]?.pendingAtArrival).toBe(0);
+  });
+
+  it.each(['application/x-www-form-urlencoded', 'application/x-amz-json-1.0; charset=utf-8'])(
+    'passes a body sent as %s to S3 as bytes (curl --data-binary sends a form type)',
+    async (contentType) => {
+      // Prepare
+      const body = 'email,first_name\r\na&b=c@example.com,Ada\r\n';
+
+      // Act
+      const response = await fetch(`${front.url}/bucket/uploads/id-1/users.csv?partNumber=1&uploadId=u1`, {
+        method: 'PUT',
+        headers: { 'content-type': contentType },
+        body,
+      });
+
+      // Assess
+      expect(response.status).toBe(200);
+      expect(seen[0]).toMatchObject({
+        contentType: 'application/octet-stream',
+        bodySha: createHash('sha256').update(body).digest('hex'),
+      });
+    },
+  );
+
+  it('keeps any other content type as sent', async () => {
+    // Act
+    await fetch(`${front.url}/bucket/uploads/id-1/users.csv`, {
+      method: 'PUT',
+      headers: { 'content-type': 'text/csv' },
+      body: 'a',
+    });
+
+    // Assess
+    expect(seen[0]?.contentType).toBe('text/csv');
   });
 
   it('notifies a completed multipart upload', async () => {
