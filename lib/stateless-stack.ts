@@ -217,8 +217,9 @@ export class StatelessStack extends Stack {
   /**
    * The watchdog (DESIGN §2: no task stays non-final forever): every 5 minutes it reads the open tasks from
    * the sparse index and ends those idle past their status's timeout. It may do what the stages it stands in
-   * for do when they give up: abort an upload, read chunks and their manifest, write given-up report parts and
-   * results, read record owners, count chunks, set statuses, and send finalize. A failed pass alarms.
+   * for do when they give up: abort an upload, read chunks and their manifest, send chunk messages never sent,
+   * write given-up report parts and results, read record owners, count chunks, set statuses, and send
+   * finalize. A failed pass alarms.
    */
   private addWatchdog(
     newFunction: NewFunction,
@@ -247,6 +248,8 @@ export class StatelessStack extends Stack {
         indexes: [OPEN_TASKS_INDEX],
       })
       .useTable('RECORDS_TABLE', recordsTable, { actions: ['dynamodb:BatchGetItem'] })
+      // Chunk messages validate-file planned but never sent go out before anything is given up.
+      .sendsTo('CHUNKS_QUEUE_URL', queues.chunks.queue)
       .sendsTo('FINALIZE_QUEUE_URL', queues.finalize.queue)
       .setting('WATCHDOG_PENDING_TIMEOUT_SECONDS', String(timeouts.pending))
       .setting('WATCHDOG_VALIDATING_TIMEOUT_SECONDS', String(timeouts.validating))

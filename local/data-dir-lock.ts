@@ -1,4 +1,4 @@
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { link, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 
@@ -45,18 +45,38 @@ export interface DataDirLock {
   release(): Promise<void>;
 }
 
-/** Takes the data dir for this process, or throws DataDirInUseError when a live stack holds it. */
+/**
+ * Takes the data dir for this process, or throws DataDirInUseError when a live stack holds it. The lock is
+ * written whole to a file of this process and linked into place, which fails if a lock exists: of two stacks
+ * starting at once exactly one gets it, and nobody ever reads a half-written lock. A lock whose holder is dead
+ * is replaced by a rename and read back, so of two stacks taking over the same dead lock only one keeps it.
+ */
 export const lockDataDir = async (dir: string, port: number, pid = process.pid): Promise<DataDirLock> => {
   await mkdir(dir, { recursive: true });
   const path = join(dir, LOCK_FILE);
-  const holder = await readLock(path);
-  if (holder && holder.pid !== pid && isAlive(holder.pid))
-    throw new DataDirInUseError(dir, holder.pid, holder.port);
-  await writeFile(path, JSON.stringify({ pid, port, startedAt: new Date().toISOString() }));
-  return {
+  const mine = `${path}.${pid}`;
+  await writeFile(mine, JSON.stringify({ pid, port, startedAt: new Date().toISOString() }));
+  const lock: DataDirLock = {
     release: async () => {
       const current = await readLock(path);
       if (current?.pid === pid) await rm(path, { force: true });
     },
   };
+  try {
+    try {
+      await link(mine, path);
+      return lock;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    const holder = await readLock(path);
+    if (holder && holder.pid !== pid && isAlive(holder.pid))
+      throw new DataDirInUseError(dir, holder.pid, holder.port);
+    await rename(mine, path);
+    const kept = await readLock(path);
+    if (kept?.pid !== pid) throw new DataDirInUseError(dir, kept?.pid ?? 0, kept?.port ?? 0);
+    return lock;
+  } finally {
+    await rm(mine, { force: true });
+  }
 };

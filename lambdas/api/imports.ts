@@ -152,7 +152,14 @@ export const createImport = async (
   const parts = await Promise.all(
     Array.from({ length: partCount }, async (_, index) => ({
       partNumber: index + 1,
-      url: await deps.objects.presignUploadPart(objectKey, uploadId, index + 1, PART_URL_TTL_SECONDS),
+      // Each URL signs its part's length (the last part its own), so S3 refuses a part of any other size.
+      url: await deps.objects.presignUploadPart(
+        objectKey,
+        uploadId,
+        index + 1,
+        Math.min(UPLOAD_PART_BYTES, body.fileSize - index * UPLOAD_PART_BYTES),
+        PART_URL_TTL_SECONDS,
+      ),
     })),
   );
 
@@ -267,6 +274,8 @@ export const completeUpload = async (
       statusReason: rejection,
       endedAt: deps.now().toISOString(),
     });
+    // A file refused for its size is never imported: it is not kept for the bucket's 90-day retention.
+    await deps.objects.delete(task.objectKey);
   }
   return toPublicTask(await requireTask(deps.tasks, importId));
 };

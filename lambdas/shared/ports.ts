@@ -29,10 +29,12 @@ export interface ObjectStore {
   upload(key: string, body: Readable, contentType: string): Promise<void>;
   delete(key: string): Promise<void>;
   createMultipartUpload(key: string, contentType: string): Promise<string>;
+  /** Presigned UploadPart whose signature covers `contentLength`: S3 refuses a body of another size. */
   presignUploadPart(
     key: string,
     uploadId: string,
     partNumber: number,
+    contentLength: number,
     expiresInSeconds: number,
   ): Promise<string>;
   completeMultipartUpload(key: string, uploadId: string, parts: CompletedPart[]): Promise<void>;

@@ -95,7 +95,11 @@ const validateAndPlan = async (deps: ValidateFileDeps, task: TaskRecord): Promis
   if (!head) throw new FileRejectedError('The uploaded file was not found: upload it again');
   if (head.size === 0) throw new FileRejectedError('The file is empty');
   const sizeProblem = storedSizeProblem(head.size, task.fileSize);
-  if (sizeProblem) throw new FileRejectedError(sizeProblem);
+  if (sizeProblem) {
+    // Refused for its size, the file is never imported: it is not kept for the bucket's retention.
+    await objects.delete(task.objectKey);
+    throw new FileRejectedError(sizeProblem);
+  }
 
   const scan = await scanFile({
     objects,

@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { createFinalizeQueue, createLogger, createStores } from '../shared/composition-root';
+import { createLogger, createQueues, createStores } from '../shared/composition-root';
 import {
   awsSettings,
   chunkingSettings,
-  finalizeQueueSettings,
   loadConfig,
+  queueSettings,
   storageSettings,
   watchdogSettings,
 } from '../shared/config';
@@ -19,18 +19,20 @@ const config = loadConfig(
   z.object({
     ...awsSettings.shape,
     ...storageSettings.shape,
-    ...finalizeQueueSettings.shape,
+    ...queueSettings.shape,
     ...chunkingSettings.pick({ MAX_RECORD_BYTES: true }).shape,
     ...watchdogSettings.shape,
   }),
 );
 const logger = createLogger(config, 'watchdog');
 const { objects, tasks, records } = createStores(config);
+const { chunks, finalize } = createQueues(config);
 const deps: WatchdogDeps = {
   objects,
   tasks,
   records,
-  finalize: createFinalizeQueue(config),
+  chunks,
+  finalize,
   settings: config,
   timeouts: config,
   logger,

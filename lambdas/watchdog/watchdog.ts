@@ -2,9 +2,9 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { EndOutcome, endFromCounters } from '../finalize-import/finalize-import';
 import { type GiveUpDeps, giveUpChunk } from '../process-chunk/give-up';
 import type { WatchdogSettings } from '../shared/config';
-import { type FinalizeMessage, type TaskRecord, TaskSource, TaskStatus } from '../shared/model';
+import { type ChunkMessage, type FinalizeMessage, type TaskRecord, TaskSource, TaskStatus } from '../shared/model';
 import type { MessageQueue, ObjectStore, TaskStore } from '../shared/ports';
-import { readManifest } from '../validate-file/manifest';
+import { type Manifest, readManifest } from '../validate-file/manifest';
 
 /**
  * Ends tasks left in a non-final status (DESIGN §2: no task stays non-final forever). Run on a schedule, it
@@ -17,6 +17,8 @@ import { readManifest } from '../validate-file/manifest';
 export interface WatchdogDeps extends GiveUpDeps {
   tasks: TaskStore;
   objects: ObjectStore;
+  /** Chunk messages validate-file planned but may not have sent are sent from the manifest first. */
+  chunks: MessageQueue<ChunkMessage>;
   finalize: MessageQueue<FinalizeMessage>;
   timeouts: WatchdogSettings;
   logger: Pick<Logger, 'info' | 'warn'>;
@@ -28,6 +30,8 @@ export const WatchdogAction = {
   WAITING: 'waiting',
   UPLOAD_ENDED: 'upload-ended',
   VALIDATION_ENDED: 'validation-ended',
+  /** PROCESSING with chunk messages never all sent: the uncounted ones were sent from the manifest. */
+  CHUNKS_RESENT: 'chunks-resent',
   CHUNKS_GIVEN_UP: 'chunks-given-up',
   FINALIZE_RESENT: 'finalize-resent',
   ENDED_FROM_COUNTERS: 'ended-from-counters',
@@ -80,6 +84,19 @@ export const runWatchdog = async (deps: WatchdogDeps): Promise<WatchdogSummary> 
     after = page.next;
   } while (after);
   return summary;
+};
+
+const manifestChunk = (manifest: Manifest, importId: string, index: number): ChunkMessage => {
+  const message = manifest.chunks[index];
+  if (!message) throw new Error(`Import ${importId} has no chunk ${index} in its manifest`);
+  return message;
+};
+
+/** Messages per `send` call, as validate-file sends them. */
+const SEND_GROUP = 10;
+const sendInGroups = async (queue: MessageQueue<ChunkMessage>, messages: readonly ChunkMessage[]) => {
+  for (let start = 0; start < messages.length; start += SEND_GROUP)
+    await queue.send(messages.slice(start, start + SEND_GROUP));
 };
 
 const idleSeconds = (deps: WatchdogDeps, task: TaskRecord): number =>
@@ -172,13 +189,21 @@ const watchProcessing = async (
     if (idle < timeouts.WATCHDOG_PROCESSING_TIMEOUT_SECONDS) return WatchdogAction.WAITING;
     const manifest = await readManifest(deps.objects, task.importId);
     if (!manifest) throw new Error(`Import ${task.importId} is PROCESSING but has no chunk manifest`);
+    if (!task.chunksEnqueued) {
+      // validate-file died between PROCESSING and its last send; its intake redelivery (after the intake
+      // queue's visibility timeout, which on AWS is longer than this timeout) would send them. Nothing was
+      // ever given a chance, so send the chunks not counted yet, and give up only if they too go unfinished.
+      await sendInGroups(deps.chunks, uncounted.map((index) => manifestChunk(manifest, task.importId, index)));
+      // Restarts the idle clock: the sent chunks get a whole timeout before anything is given up.
+      await deps.tasks.update(task.importId, {
+        chunksEnqueued: true,
+        updatedAt: (deps.now?.() ?? new Date()).toISOString(),
+      });
+      return WatchdogAction.CHUNKS_RESENT;
+    }
     const why = `was not finished within ${formatDuration(timeouts.WATCHDOG_PROCESSING_TIMEOUT_SECONDS)}`;
     // The same give-up as a chunk's last receive; the one that completes the count sends finalize.
-    for (const index of uncounted) {
-      const message = manifest.chunks[index];
-      if (!message) throw new Error(`Import ${task.importId} has no chunk ${index} in its manifest`);
-      await giveUpChunk(deps, message, why);
-    }
+    for (const index of uncounted) await giveUpChunk(deps, manifestChunk(manifest, task.importId, index), why);
     return WatchdogAction.CHUNKS_GIVEN_UP;
   }
   if (idle < timeouts.WATCHDOG_FINALIZING_TIMEOUT_SECONDS) return WatchdogAction.WAITING;

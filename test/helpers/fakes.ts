@@ -84,9 +84,10 @@ export class FakeObjectStore implements ObjectStore {
     key: string,
     uploadId: string,
     partNumber: number,
+    contentLength: number,
     expiresIn: number,
   ): Promise<string> {
-    return `https://fake-s3.test/${key}?uploadId=${uploadId}&partNumber=${partNumber}&expires=${expiresIn}`;
+    return `https://fake-s3.test/${key}?uploadId=${uploadId}&partNumber=${partNumber}&length=${contentLength}&expires=${expiresIn}`;
   }
 
   /** What a browser PUT to a presigned part URL does. */

@@ -452,6 +452,11 @@ describe('stateless stack: watchdog', () => {
     expect(accessTo(/FinalizeQueue/)).toContain('sqs:SendMessage');
   });
 
+  it('may send chunk messages (a plan validate-file never finished sending) but not receive them', () => {
+    expect(accessTo(/ChunksQueue(?!DeadLetters)/)).toContain('sqs:SendMessage');
+    expect(accessTo(/ChunksQueue/)).not.toContain('sqs:ReceiveMessage');
+  });
+
   it('alarms when a pass fails', () => {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       MetricName: 'Errors',

@@ -547,7 +547,7 @@ const hmac = (key: string | Buffer, data: string) => createHmac('sha256', key).u
  * Checks a presigned S3 URL's SigV4 signature with the stack's credentials, as S3 does. The local S3
  * emulator checks no signatures, so this is where tampering with a link is caught.
  */
-const hasValidSignature = (href: string, method: string): boolean => {
+const hasValidSignature = (href: string, method: string, headers: Record<string, string> = {}): boolean => {
   const url = new URL(href);
   const query = [...url.searchParams].filter(([name]) => name !== 'X-Amz-Signature');
   const canonicalQuery = query
@@ -556,13 +556,16 @@ const hasValidSignature = (href: string, method: string): boolean => {
     .map(([name, value]) => `${name}=${value}`)
     .join('&');
   const signedHeaders = url.searchParams.get('X-Amz-SignedHeaders') ?? '';
-  if (signedHeaders !== 'host') return false;
+  // The request's headers as S3 sees them: the host, and what the client sent (a PUT its Content-Length).
+  const sent: Record<string, string> = { host: url.host, ...headers };
+  const names = signedHeaders.split(';');
+  if (!names.includes('host') || names.some((name) => sent[name] === undefined)) return false;
   const canonicalRequest = [
     method,
     url.pathname,
     canonicalQuery,
-    `host:${url.host}\n`,
-    'host',
+    `${names.map((name) => `${name}:${sent[name]}`).join('\n')}\n`,
+    signedHeaders,
     'UNSIGNED-PAYLOAD',
   ].join('\n');
   const [, date = '', region = '', service = '', terminator = ''] = (
@@ -655,15 +658,21 @@ describe('presigned links', () => {
 
     // Assess
     expect(urls).toHaveLength(3);
+    const MIB = 1024 * 1024;
     for (const [index, url] of urls.entries()) {
-      expect(hasValidSignature(url.href, 'PUT')).toBe(true);
+      // Each part is signed for its own length, the last one for what is left of the 20 MiB.
+      const length = { 'content-length': String(index < 2 ? 8 * MIB : 4 * MIB) };
+      expect(url.searchParams.get('X-Amz-SignedHeaders')).toBe('content-length;host');
+      expect(hasValidSignature(url.href, 'PUT', length)).toBe(true);
+      expect(hasValidSignature(url.href, 'PUT', { 'content-length': String(8 * MIB + 1) })).toBe(false);
+      expect(hasValidSignature(url.href, 'PUT')).toBe(false);
       expect(url.pathname).toBe(`/${LOCAL_BUCKET}/uploads/${importId}/parts.csv`);
       expect(url.searchParams.get('partNumber')).toBe(String(index + 1));
       // README "Limits": part URLs live an hour so a 200 MB upload on a slow line can finish.
       expect(Number(url.searchParams.get('X-Amz-Expires'))).toBeLessThanOrEqual(3600);
       const renumbered = new URL(url.href);
       renumbered.searchParams.set('partNumber', String(index + 2));
-      expect(hasValidSignature(renumbered.href, 'PUT')).toBe(false);
+      expect(hasValidSignature(renumbered.href, 'PUT', length)).toBe(false);
     }
   });
 });

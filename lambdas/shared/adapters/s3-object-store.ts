@@ -100,12 +100,20 @@ export class S3ObjectStore implements ObjectStore {
     key: string,
     uploadId: string,
     partNumber: number,
+    contentLength: number,
     expiresInSeconds: number,
   ): Promise<string> {
     return getSignedUrl(
       this.s3,
-      new UploadPartCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId, PartNumber: partNumber }),
-      { expiresIn: expiresInSeconds },
+      new UploadPartCommand({
+        Bucket: this.bucket,
+        Key: key,
+        UploadId: uploadId,
+        PartNumber: partNumber,
+        ContentLength: contentLength,
+      }),
+      // Signed, not hoisted into the query: the PUT must send exactly this Content-Length.
+      { expiresIn: expiresInSeconds, unhoistableHeaders: new Set(['content-length']) },
     );
   }
 

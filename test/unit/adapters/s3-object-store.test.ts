@@ -176,7 +176,7 @@ describe('S3ObjectStore writes', () => {
 describe('S3ObjectStore presigned URLs', () => {
   it('signs an UploadPart URL carrying the part number, the upload id and the expiry', async () => {
     // Act
-    const url = new URL(await store().presignUploadPart('uploads/a/f.csv', 'upload-xyz', 7, 900));
+    const url = new URL(await store().presignUploadPart('uploads/a/f.csv', 'upload-xyz', 7, 1234, 900));
 
     // Assess
     expect(url.pathname).toContain('uploads/a/f.csv');
@@ -184,6 +184,15 @@ describe('S3ObjectStore presigned URLs', () => {
     expect(url.searchParams.get('uploadId')).toBe('upload-xyz');
     expect(url.searchParams.get('X-Amz-Expires')).toBe('900');
     expect(url.searchParams.get('X-Amz-Signature')).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it("signs the part's Content-Length as a header, so S3 refuses a body of any other size", async () => {
+    // Act
+    const url = new URL(await store().presignUploadPart('uploads/a/f.csv', 'upload-xyz', 2, 1234, 900));
+
+    // Assess
+    expect(url.searchParams.get('X-Amz-SignedHeaders')?.split(';')).toEqual(['content-length', 'host']);
+    expect(url.searchParams.has('Content-Length')).toBe(false);
   });
 
   it('signs a GET that downloads under the given name and expires as asked', async () => {

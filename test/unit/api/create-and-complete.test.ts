@@ -73,6 +73,12 @@ describe('POST /api/imports', () => {
       expect(part.url).toContain(`uploadId=${stored?.uploadId}&partNumber=${part.partNumber}`);
       expect(part.url).toContain(`expires=${PART_URL_TTL_SECONDS}`);
     }
+    // Each URL is signed for its part's exact length, the last part for what is left.
+    expect(created.upload.parts.map((part) => new URL(part.url).searchParams.get('length'))).toEqual([
+      String(UPLOAD_PART_BYTES),
+      String(UPLOAD_PART_BYTES),
+      '1',
+    ]);
   });
 
   it.each([
@@ -251,6 +257,8 @@ describe('POST /api/imports/{importId}/upload/complete', () => {
       statusReason: 'The uploaded file is 900 bytes but 1,000 bytes were declared; upload it again',
       endedAt: NOW.toISOString(),
     });
+    // Never imported, so not kept either.
+    expect(await harness.objects.head(uploadKey(importId, 'users.csv'))).toBeUndefined();
   });
 
   it('ends the task VALIDATION_FAILED when the stored file is over 200 MB', async () => {

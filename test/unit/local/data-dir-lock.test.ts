@@ -40,6 +40,21 @@ describe('data dir lock', () => {
     });
   });
 
+  it('gives the dir to exactly one of two stacks starting at the same moment', async () => {
+    // Act: two live processes (this one and its parent) ask at once, again and again.
+    for (let round = 0; round < 20; round += 1) {
+      const results = await Promise.allSettled([
+        lockDataDir(dir, 3000, process.pid),
+        lockDataDir(dir, 4000, process.ppid),
+      ]);
+
+      // Assess
+      expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(1);
+      expect(results.filter((result) => result.status === 'rejected')).toHaveLength(1);
+      await rm(join(dir, LOCK_FILE));
+    }
+  });
+
   it('frees the dir on release', async () => {
     // Prepare
     const lock = await lockDataDir(dir, 3000);

@@ -404,6 +404,7 @@ describe('validateFile', () => {
       expect((await storedTask(harness, task.importId)).statusReason).toMatch(
         /^The uploaded file is [\d,]+ bytes but 5,000 bytes were declared; upload it again$/,
       );
+      expect(await harness.objects.head(task.objectKey)).toBeUndefined();
     });
 
     it('rejects a task whose file is gone, and an unknown template', async () => {

@@ -16,9 +16,10 @@ const TIMEOUTS = {
 };
 const secondsAgo = (seconds: number, from = NOW) => new Date(from.getTime() - seconds * 1000).toISOString();
 
-const watchdog = (harness: Harness, now = NOW): WatchdogDeps => ({
+const watchdog = (harness: Harness, now = NOW, timeouts = TIMEOUTS): WatchdogDeps => ({
   ...harness.processDeps,
-  timeouts: TIMEOUTS,
+  chunks: harness.chunks,
+  timeouts,
   now: () => now,
 });
 
@@ -119,6 +120,45 @@ describe('runWatchdog', () => {
     );
     expect(harness.finalize.sent).toEqual([{ kind: 'finalize', importId: task.importId }]);
   });
+
+  it.each([
+    ['the local test timeouts', TIMEOUTS],
+    ["AWS's timeouts (72 minutes, before the intake redelivery at 90)", watchdogSettings.parse({})],
+  ])(
+    'sends the chunks of a plan validate-file never finished sending before giving anything up, with %s',
+    async (_label, timeouts) => {
+      // Prepare: validate-file died after PROCESSING, having sent only the first chunk.
+      const harness = createHarness({ CHUNK_MAX_ROWS: 1 });
+      const { task, messages } = await processing(harness, 3);
+      const [first] = messages;
+      if (!first) throw new Error('no chunk');
+      await harness.tasks.update(task.importId, { chunksEnqueued: false });
+      harness.chunks.sent.length = 0;
+      await processChunk(harness.processDeps, first);
+      const limit = timeouts.WATCHDOG_PROCESSING_TIMEOUT_SECONDS;
+      const idleSince = new Date(NOW.getTime() - (limit + 1) * 1000);
+      await harness.tasks.update(task.importId, { updatedAt: idleSince.toISOString() });
+
+      // Act
+      const resent = await runWatchdog(watchdog(harness, NOW, timeouts));
+      const soon = await runWatchdog(watchdog(harness, new Date(NOW.getTime() + (limit - 1) * 1000), timeouts));
+      const later = await runWatchdog(watchdog(harness, new Date(NOW.getTime() + (limit + 1) * 1000), timeouts));
+
+      // Assess: the two never sent go out once; nothing is given up until they too sat out a whole timeout.
+      expect(resent.actions).toEqual([{ importId: task.importId, status: 'PROCESSING', action: 'chunks-resent' }]);
+      expect(harness.chunks.sent.map((message) => message.chunkIndex)).toEqual([1, 2]);
+      expect(soon.actions).toEqual([]);
+      expect(later.actions).toEqual([
+        { importId: task.importId, status: 'PROCESSING', action: 'chunks-given-up' },
+      ]);
+      expect(await storedTask(harness, task.importId)).toMatchObject({
+        chunksEnqueued: true,
+        chunksDone: 3,
+        successCount: 1,
+        systemErrorCount: 2,
+      });
+    },
+  );
 
   it('leaves an import whose chunks were counted recently alone', async () => {
     // Prepare
