@@ -33,14 +33,11 @@ export interface StatefulStackProps extends StackProps {
   settings: DeploySettings;
 }
 
-/** Methods the console's browser uses on the data bucket: multipart upload parts, downloads, aborts. */
-export const CONSOLE_S3_METHODS = [
-  HttpMethods.PUT,
-  HttpMethods.POST,
-  HttpMethods.GET,
-  HttpMethods.HEAD,
-  HttpMethods.DELETE,
-] as const;
+/**
+ * Methods the console's browser uses on the data bucket: PUTs of multipart upload parts, and downloads.
+ * Creating, completing and aborting uploads go through the API, so POST and DELETE are not allowed.
+ */
+export const CONSOLE_S3_METHODS = [HttpMethods.PUT, HttpMethods.GET, HttpMethods.HEAD] as const;
 
 /**
  * Everything that holds data or an identity people rely on, apart from the code that works on it: the data

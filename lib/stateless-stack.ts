@@ -188,6 +188,16 @@ export class StatelessStack extends Stack {
         'GET /api/health answers {"ok":true} without a token by design (DESIGN §6); every other route requires the Cognito JWT and the admin scope.',
     });
 
+    new Alarm(this, 'ApiServerErrorsAlarm', {
+      alarmDescription:
+        'The HTTP API answered 5xx (an unexpected failure in the api function, or the function failed): see the api log by request id.',
+      metric: this.httpApi.httpApi.metricServerError({ period: Duration.minutes(5), statistic: 'Sum' }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    }).addAlarmAction(new SnsAction(stateful.alarmTopic));
+
     new ConsoleDeployment(this, 'Console', {
       bucket: consoleBucket,
       distDir: props.consoleDistDir,

@@ -12,7 +12,8 @@ export interface CorsRule {
 
 export const consoleCorsRule = (apiPort: number): CorsRule => ({
   allowedOrigins: [`http://localhost:${apiPort}`, `http://127.0.0.1:${apiPort}`],
-  allowedMethods: ['PUT', 'POST', 'GET', 'HEAD', 'DELETE'],
+  // As the CDK bucket's CORS rule: the browser PUTs parts and downloads; the API does the rest.
+  allowedMethods: ['PUT', 'GET', 'HEAD'],
   exposeHeaders: ['ETag'],
   maxAgeSeconds: 3000,
 });

@@ -144,6 +144,21 @@ export const startHttpServer = async (options: HttpServerOptions): Promise<Runni
     return json(200, { token: await signAccessToken(options.secrets, claims) });
   };
 
+  /**
+   * Only a request addressed to this stack by a loopback name gets a token. A web page cannot mint one by
+   * DNS rebinding (its own host name resolving to 127.0.0.1): the browser still sends that name as Host.
+   */
+  let listeningPort = options.port;
+  const isOwnHost = (host: string | undefined): boolean => {
+    if (!host) return false;
+    const colon = host.lastIndexOf(':');
+    const name = (colon > host.lastIndexOf(']') ? host.slice(0, colon) : host).toLowerCase();
+    const port = colon > host.lastIndexOf(']') ? host.slice(colon + 1) : '80';
+    const loopback =
+      name === 'localhost' || name.endsWith('.localhost') || name === '127.0.0.1' || name === '[::1]';
+    return loopback && port === String(listeningPort);
+  };
+
   const route = async (request: IncomingMessage, response: ServerResponse): Promise<number> => {
     const method = (request.method ?? 'GET').toUpperCase();
     const url = request.url ?? '/';
@@ -152,7 +167,11 @@ export const startHttpServer = async (options: HttpServerOptions): Promise<Runni
     if (path === '/api' || path.startsWith('/api/')) {
       result = await handleApi(request, url);
     } else if (path === '/local/token') {
-      result = method === 'POST' ? await handleToken(request) : jsonError(405, 'BAD_REQUEST', 'Use POST.');
+      result = !isOwnHost(request.headers.host)
+        ? jsonError(403, 'FORBIDDEN', 'Local tokens are issued only to requests for localhost or 127.0.0.1.')
+        : method === 'POST'
+          ? await handleToken(request)
+          : jsonError(405, 'BAD_REQUEST', 'Use POST.');
     } else if (path === `${issuerPath}${JWKS_SUFFIX}`) {
       result = json(200, publicJwks(options.secrets));
     } else if (path === '/local' || path.startsWith('/local/')) {
@@ -184,6 +203,7 @@ export const startHttpServer = async (options: HttpServerOptions): Promise<Runni
       });
   });
   const port = await listen(server, options.port);
+  listeningPort = port;
   log.info('console and API listening', { url: `http://localhost:${port}` });
   return { url: `http://localhost:${port}`, close: () => closeServer(server) };
 };

@@ -2,7 +2,13 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { EndOutcome, endFromCounters } from '../finalize-import/finalize-import';
 import { type GiveUpDeps, giveUpChunk } from '../process-chunk/give-up';
 import type { WatchdogSettings } from '../shared/config';
-import { type ChunkMessage, type FinalizeMessage, type TaskRecord, TaskSource, TaskStatus } from '../shared/model';
+import {
+  type ChunkMessage,
+  type FinalizeMessage,
+  type TaskRecord,
+  TaskSource,
+  TaskStatus,
+} from '../shared/model';
 import type { MessageQueue, ObjectStore, TaskStore } from '../shared/ports';
 import { type Manifest, readManifest } from '../validate-file/manifest';
 
@@ -193,7 +199,10 @@ const watchProcessing = async (
       // validate-file died between PROCESSING and its last send; its intake redelivery (after the intake
       // queue's visibility timeout, which on AWS is longer than this timeout) would send them. Nothing was
       // ever given a chance, so send the chunks not counted yet, and give up only if they too go unfinished.
-      await sendInGroups(deps.chunks, uncounted.map((index) => manifestChunk(manifest, task.importId, index)));
+      await sendInGroups(
+        deps.chunks,
+        uncounted.map((index) => manifestChunk(manifest, task.importId, index)),
+      );
       // Restarts the idle clock: the sent chunks get a whole timeout before anything is given up.
       await deps.tasks.update(task.importId, {
         chunksEnqueued: true,
@@ -203,7 +212,8 @@ const watchProcessing = async (
     }
     const why = `was not finished within ${formatDuration(timeouts.WATCHDOG_PROCESSING_TIMEOUT_SECONDS)}`;
     // The same give-up as a chunk's last receive; the one that completes the count sends finalize.
-    for (const index of uncounted) await giveUpChunk(deps, manifestChunk(manifest, task.importId, index), why);
+    for (const index of uncounted)
+      await giveUpChunk(deps, manifestChunk(manifest, task.importId, index), why);
     return WatchdogAction.CHUNKS_GIVEN_UP;
   }
   if (idle < timeouts.WATCHDOG_FINALIZING_TIMEOUT_SECONDS) return WatchdogAction.WAITING;

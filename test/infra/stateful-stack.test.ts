@@ -89,7 +89,7 @@ describe('stateful stack', () => {
           AllowedOrigins: [
             { 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [distribution, 'DomainName'] }]] },
           ],
-          AllowedMethods: ['PUT', 'POST', 'GET', 'HEAD', 'DELETE'],
+          AllowedMethods: ['PUT', 'GET', 'HEAD'],
           AllowedHeaders: ['*'],
           ExposedHeaders: ['ETag'],
           MaxAge: 3000,

@@ -418,6 +418,18 @@ describe('stateless stack: email imports', () => {
   });
 });
 
+describe('stateless stack: API alarms', () => {
+  it('alarms on any 5xx answer of the HTTP API', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: '5xx',
+      Namespace: 'AWS/ApiGateway',
+      Statistic: 'Sum',
+      Threshold: 1,
+      AlarmActions: Match.anyValue(),
+    });
+  });
+});
+
 describe('stateless stack: watchdog', () => {
   const watchdogId = functionId(template, 'Watchdog');
   const access = actionsByResource(functionStatements(template, watchdogId));

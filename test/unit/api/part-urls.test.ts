@@ -16,7 +16,9 @@ describe('presigned part URLs from the composition root S3 client', () => {
     );
 
     // Act
-    const url = new URL(await store.presignUploadPart('uploads/id/users.csv', 'upload-1', 3, 8 * 1024 * 1024, 3600));
+    const url = new URL(
+      await store.presignUploadPart('uploads/id/users.csv', 'upload-1', 3, 8 * 1024 * 1024, 3600),
+    );
 
     // Assess
     expect(url.searchParams.get('partNumber')).toBe('3');

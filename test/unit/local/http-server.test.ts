@@ -1,4 +1,5 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
@@ -132,6 +133,52 @@ describe('HTTP server of the local stack', () => {
     expect(claims).toMatchObject({ iss: ISSUER, username: 'admin', token_use: 'access' });
     expect(unknown.status).toBe(400);
     expect(malformed.status).toBe(400);
+  });
+
+  it('issues tokens only to requests for its own loopback host names (no DNS rebinding)', async () => {
+    // Prepare
+    const url = new URL(await start(echoApi, false));
+    const post = (host: string | undefined) =>
+      new Promise<number>((resolve, reject) => {
+        const request = http.request(
+          {
+            host: '127.0.0.1',
+            port: url.port,
+            path: '/local/token',
+            method: 'POST',
+            setHost: false,
+            headers: host === undefined ? {} : { host },
+          },
+          (response) => {
+            response.resume();
+            resolve(response.statusCode ?? 0);
+          },
+        );
+        request.on('error', reject);
+        request.end(JSON.stringify({ username: 'admin' }));
+      });
+
+    // Act
+    const statuses = {
+      localhost: await post(`localhost:${url.port}`),
+      loopback: await post(`127.0.0.1:${url.port}`),
+      ipv6: await post(`[::1]:${url.port}`),
+      rebound: await post(`evil.example:${url.port}`),
+      lookAlike: await post(`localhost.evil.example:${url.port}`),
+      otherPort: await post(`localhost:${Number(url.port) + 1}`),
+      none: await post(undefined),
+    };
+
+    // Assess
+    expect(statuses).toEqual({
+      localhost: 200,
+      loopback: 200,
+      ipv6: 200,
+      rebound: 403,
+      lookAlike: 403,
+      otherPort: 403,
+      none: 400, // Node's server refuses an HTTP/1.1 request without Host itself
+    });
   });
 
   it('serves the console build, with index.html for client-side routes', async () => {

@@ -141,11 +141,17 @@ describe('runWatchdog', () => {
 
       // Act
       const resent = await runWatchdog(watchdog(harness, NOW, timeouts));
-      const soon = await runWatchdog(watchdog(harness, new Date(NOW.getTime() + (limit - 1) * 1000), timeouts));
-      const later = await runWatchdog(watchdog(harness, new Date(NOW.getTime() + (limit + 1) * 1000), timeouts));
+      const soon = await runWatchdog(
+        watchdog(harness, new Date(NOW.getTime() + (limit - 1) * 1000), timeouts),
+      );
+      const later = await runWatchdog(
+        watchdog(harness, new Date(NOW.getTime() + (limit + 1) * 1000), timeouts),
+      );
 
       // Assess: the two never sent go out once; nothing is given up until they too sat out a whole timeout.
-      expect(resent.actions).toEqual([{ importId: task.importId, status: 'PROCESSING', action: 'chunks-resent' }]);
+      expect(resent.actions).toEqual([
+        { importId: task.importId, status: 'PROCESSING', action: 'chunks-resent' },
+      ]);
       expect(harness.chunks.sent.map((message) => message.chunkIndex)).toEqual([1, 2]);
       expect(soon.actions).toEqual([]);
       expect(later.actions).toEqual([
