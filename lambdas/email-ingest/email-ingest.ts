@@ -7,6 +7,7 @@ import { DEFAULT_EMAIL_SETTINGS, isSenderAllowed, routeRecipients } from '../sha
 import { type FinalizeMessage, type TaskRecord, TaskSource, TaskStatus } from '../shared/model';
 import { inboundKey, uploadKey } from '../shared/object-keys';
 import type { EmailMessageStore, MessageQueue, ObjectStore, SettingsStore, TaskStore } from '../shared/ports';
+import { capText } from '../shared/text';
 import { binaryAfterDecoding } from './base64-check';
 import {
   checkStructure,
@@ -32,6 +33,12 @@ export interface EmailIngestDeps {
   logger: Pick<Logger, 'info' | 'warn'>;
   now: () => Date;
 }
+
+/**
+ * The most of what a sender wrote that a task or message item keeps, in characters: together far under
+ * DynamoDB's 400 KB per item, however long the names and subject the email carries (up to 256 KB each).
+ */
+export const STORED_LIMITS = { fileName: 1024, subject: 2048, address: 512, reason: 4096 } as const;
 
 /** What ingest did with one message; the handler logs it and tests assert it. */
 export const IngestOutcome = {
@@ -138,8 +145,8 @@ export const ingestEmail = async (deps: EmailIngestDeps, receipt: EmailReceipt):
   const importIds = planned.map((task) => emailImportId(receipt.messageId, task.slot));
   const message: EmailMessage = {
     messageId: receipt.messageId,
-    from,
-    subject: headers.subject ?? '',
+    from: capText(from, STORED_LIMITS.address),
+    subject: capText(headers.subject ?? '', STORED_LIMITS.subject),
     receivedAt: receipt.receivedAt,
     recipient: route.address,
     templateId: route.templateId,
@@ -218,10 +225,11 @@ const ensureTask = async (
   rawKey: string,
 ): Promise<TaskRecord> => {
   const now = deps.now().toISOString();
+  const fileName = capText(planned.fileName, STORED_LIMITS.fileName);
   const record: TaskRecord = {
     importId,
     templateId: message.templateId,
-    fileName: planned.fileName,
+    fileName,
     source: TaskSource.EMAIL,
     email: { from: message.from, subject: message.subject, receivedAt: message.receivedAt },
     createdBy: message.from,
@@ -229,12 +237,17 @@ const ensureTask = async (
     processedRows: 0,
     successCount: 0,
     errorCount: 0,
-    objectKey: uploadKey(importId, planned.fileName),
+    objectKey: uploadKey(importId, fileName),
     emailKey: rawKey,
     ...(planned.size !== undefined ? { fileSize: planned.size } : {}),
     ...(planned.kind === 'csv'
       ? { status: TaskStatus.PENDING }
-      : { status: TaskStatus.VALIDATION_FAILED, statusReason: planned.reason, startedAt: now, endedAt: now }),
+      : {
+          status: TaskStatus.VALIDATION_FAILED,
+          statusReason: capText(planned.reason, STORED_LIMITS.reason),
+          startedAt: now,
+          endedAt: now,
+        }),
   };
   if (await deps.tasks.create(record)) return record;
   const existing = await deps.tasks.get(importId);

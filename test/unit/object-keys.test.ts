@@ -1,4 +1,5 @@
 import { importIdFromUploadKey, safeFileName, uploadKey } from '../../lambdas/shared/object-keys';
+import { capText } from '../../lambdas/shared/text';
 
 describe('safeFileName', () => {
   it.each([
@@ -37,5 +38,22 @@ describe('upload keys', () => {
     expect(importIdFromUploadKey('uploads/abc/x.csv')).toBeUndefined();
     expect(importIdFromUploadKey('reports/2007923f-5cd8-4932-8f06-5c94cc587d49/x.csv')).toBeUndefined();
     expect(importIdFromUploadKey('uploads/2007923f-5cd8-4932-8f06-5c94cc587d49/a/b.csv')).toBeUndefined();
+  });
+});
+
+describe('capText', () => {
+  it('keeps short text, and cuts long text to its start, an ellipsis and its end', () => {
+    expect(capText('users.csv', 20)).toBe('users.csv');
+    const cut = capText(`${'a'.repeat(5000)}.csv`, 100);
+    expect(cut).toHaveLength(100);
+    expect(cut.startsWith('aaaa')).toBe(true);
+    expect(cut.endsWith(`…${'a'.repeat(12)}.csv`)).toBe(true);
+    expect(cut).toContain('…');
+  });
+
+  it('never splits a surrogate pair', () => {
+    const cut = capText('😀'.repeat(1000), 101);
+    expect(cut.isWellFormed()).toBe(true);
+    expect(cut.length).toBeLessThanOrEqual(101);
   });
 });

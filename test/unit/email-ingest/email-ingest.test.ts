@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { IngestOutcome, ingestEmail } from '../../../lambdas/email-ingest/email-ingest';
+import { IngestOutcome, ingestEmail, STORED_LIMITS } from '../../../lambdas/email-ingest/email-ingest';
 import { emailImportId } from '../../../lambdas/email-ingest/plan';
 import type { TaskRecord } from '../../../lambdas/shared/model';
 import { buildMail, createIngestHarness, DEPARTMENTS_CSV, receiptFor, SETTINGS, USERS_CSV } from './mail';
@@ -371,6 +371,32 @@ describe('email ingest: limits', () => {
         statusReason: expect.stringContaining('more than 4 levels deep'),
       }),
     ]);
+  });
+});
+
+describe('email ingest: what a task item keeps of what the sender wrote', () => {
+  it("caps a 100 KB attachment name and a 200 KB subject so no item nears DynamoDB's 400 KB", async () => {
+    // Prepare
+    const harness = createIngestHarness();
+    const longName = `${'n'.repeat(100_000)}.csv`; // twice in the part header: name= and filename=
+    const longSubject = 's'.repeat(200_000);
+    await harness.receive(
+      'msg-long',
+      await buildMail({ subject: longSubject, attachments: [{ filename: longName, content: USERS_CSV }] }),
+    );
+
+    // Act
+    const result = await ingestEmail(harness.deps, receiptFor('msg-long'));
+
+    // Assess
+    expect(result.outcome).toBe('tasks');
+    const [task] = [...harness.tasks.tasks.values()];
+    expect(task?.fileName).toHaveLength(STORED_LIMITS.fileName);
+    expect(task?.fileName.endsWith('nnn.csv')).toBe(true);
+    expect(task?.email?.subject).toHaveLength(STORED_LIMITS.subject);
+    expect(Buffer.byteLength(JSON.stringify(task))).toBeLessThan(16 * 1024);
+    const [message] = [...harness.messages.messages.values()];
+    expect(Buffer.byteLength(JSON.stringify(message))).toBeLessThan(16 * 1024);
   });
 });
 
