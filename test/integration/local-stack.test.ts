@@ -141,7 +141,7 @@ describe('S3 endpoint CORS', () => {
     // Assess
     expect(response.status).toBe(200);
     expect(response.headers.get('access-control-allow-origin')).toBe(stack.consoleOrigin);
-    expect(response.headers.get('access-control-allow-methods')).toBe('PUT, POST, GET, HEAD, DELETE');
+    expect(response.headers.get('access-control-allow-methods')).toBe('PUT, GET, HEAD');
     expect(response.headers.get('access-control-expose-headers')).toBe('ETag');
   });
 
