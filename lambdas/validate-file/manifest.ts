@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { type ChunkMessage, chunkMessageSchema } from '../shared/model';
 import { manifestKey } from '../shared/object-keys';
-import type { ObjectStore } from '../shared/ports';
+import type { MessageQueue, ObjectStore } from '../shared/ports';
 
 /**
  * Every chunk message of an import, stored before the task moves to PROCESSING. A redelivered
@@ -37,4 +37,21 @@ export const readManifest = async (objects: ObjectStore, importId: string): Prom
   if (!head) return undefined;
   const body = await objects.getRange(key, 0, head.size);
   return manifestSchema.parse(JSON.parse(body.toString('utf8')));
+};
+
+/** Messages per `send` call: small groups keep only a few materialised messages in memory. */
+const SEND_GROUP = 10;
+
+/** Sends `count` chunk messages, built one group at a time by `messageAt`. */
+export const sendInGroups = async (
+  queue: MessageQueue<ChunkMessage>,
+  count: number,
+  messageAt: (index: number) => ChunkMessage,
+): Promise<void> => {
+  for (let start = 0; start < count; start += SEND_GROUP) {
+    const group: ChunkMessage[] = [];
+    for (let index = start; index < Math.min(count, start + SEND_GROUP); index += 1)
+      group.push(messageAt(index));
+    await queue.send(group);
+  }
 };

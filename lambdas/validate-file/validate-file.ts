@@ -13,7 +13,7 @@ import {
 import { importIdFromUploadKey, utf8DataKey } from '../shared/object-keys';
 import type { MessageQueue, ObjectStore, TaskStore } from '../shared/ports';
 import { findTemplate } from '../shared/templates';
-import { readManifest, writeManifest } from './manifest';
+import { readManifest, sendInGroups, writeManifest } from './manifest';
 import { type FileScan, scanFile } from './scan-file';
 
 export interface ValidateFileDeps {
@@ -39,9 +39,6 @@ export const ValidateOutcome = {
   ENQUEUED: 'enqueued',
 } as const;
 export type ValidateOutcome = (typeof ValidateOutcome)[keyof typeof ValidateOutcome];
-
-/** Messages per `send` call: small groups keep only a few materialised messages in memory. */
-const SEND_GROUP = 10;
 
 /**
  * Validates one uploaded file and plans its import: VALIDATING → PROCESSING with its chunk messages
@@ -182,19 +179,6 @@ const chunkMessage = (task: TaskRecord, scan: FileScan, index: number, chunkCoun
     duplicates,
     oversized: chunk.oversized,
   };
-};
-
-const sendInGroups = async (
-  queue: MessageQueue<ChunkMessage>,
-  count: number,
-  messageAt: (index: number) => ChunkMessage,
-): Promise<void> => {
-  for (let start = 0; start < count; start += SEND_GROUP) {
-    const group: ChunkMessage[] = [];
-    for (let index = start; index < Math.min(count, start + SEND_GROUP); index += 1)
-      group.push(messageAt(index));
-    await queue.send(group);
-  }
 };
 
 const resendChunks = async (deps: ValidateFileDeps, task: TaskRecord): Promise<ValidateOutcome> => {

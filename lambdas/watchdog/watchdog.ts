@@ -10,7 +10,7 @@ import {
   TaskStatus,
 } from '../shared/model';
 import type { MessageQueue, ObjectStore, TaskStore } from '../shared/ports';
-import { type Manifest, readManifest } from '../validate-file/manifest';
+import { type Manifest, readManifest, sendInGroups } from '../validate-file/manifest';
 
 /**
  * Ends tasks left in a non-final status (DESIGN §2: no task stays non-final forever). Run on a schedule, it
@@ -96,13 +96,6 @@ const manifestChunk = (manifest: Manifest, importId: string, index: number): Chu
   const message = manifest.chunks[index];
   if (!message) throw new Error(`Import ${importId} has no chunk ${index} in its manifest`);
   return message;
-};
-
-/** Messages per `send` call, as validate-file sends them. */
-const SEND_GROUP = 10;
-const sendInGroups = async (queue: MessageQueue<ChunkMessage>, messages: readonly ChunkMessage[]) => {
-  for (let start = 0; start < messages.length; start += SEND_GROUP)
-    await queue.send(messages.slice(start, start + SEND_GROUP));
 };
 
 const idleSeconds = (deps: WatchdogDeps, task: TaskRecord): number =>
@@ -199,9 +192,8 @@ const watchProcessing = async (
       // validate-file died between PROCESSING and its last send; its intake redelivery (after the intake
       // queue's visibility timeout, which on AWS is longer than this timeout) would send them. Nothing was
       // ever given a chance, so send the chunks not counted yet, and give up only if they too go unfinished.
-      await sendInGroups(
-        deps.chunks,
-        uncounted.map((index) => manifestChunk(manifest, task.importId, index)),
+      await sendInGroups(deps.chunks, uncounted.length, (at) =>
+        manifestChunk(manifest, task.importId, uncounted[at] ?? -1),
       );
       // Restarts the idle clock: the sent chunks get a whole timeout before anything is given up.
       await deps.tasks.update(task.importId, {
