@@ -1,13 +1,17 @@
 import { Aws, CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { type Bucket, EventType, HttpMethods, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { SqsDestination } from 'aws-cdk-lib/aws-s3-notifications';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { INBOUND_PREFIX, REPORTS_PREFIX, UPLOADS_PREFIX, WORK_PREFIX } from '../lambdas/shared/object-keys';
 import {
+  EMAIL_INGEST_FAILURES,
   type QueueDefinition,
   queueDefinition,
   RECORDS_TABLE,
@@ -54,6 +58,8 @@ export class StatefulStack extends Stack {
   readonly signIn: AdminSignIn;
   readonly console: ConsoleHosting;
   readonly alarmTopic: Topic;
+  /** Email events ingest failed on every attempt (its on-failure destination); only with an import domain. */
+  readonly emailIngestFailures?: Queue;
 
   private readonly settings: DeploySettings;
 
@@ -130,6 +136,8 @@ export class StatefulStack extends Stack {
       this.alarmTopic.addSubscription(new EmailSubscription(settings.alarmEmail));
     }
 
+    if (settings.importDomain) this.emailIngestFailures = this.addEmailIngestFailures();
+
     const workQueue = (queueId: QueueDefinition['id'], constructId: string) =>
       new WorkQueue(this, constructId, { definition: queueDefinition(queueId), alarmTopic: this.alarmTopic });
     this.queues = {
@@ -160,6 +168,36 @@ export class StatefulStack extends Stack {
     new CfnOutput(this, 'UserPoolClientId', { value: this.signIn.client.userPoolClientId });
     new CfnOutput(this, 'SignInUrl', { value: this.signIn.signInBaseUrl });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.alarmTopic.topicArn });
+  }
+
+  /**
+   * Email ingest runs on SES's asynchronous invocation: an event it failed on every attempt lands here, is
+   * kept as long as SQS allows, and pages an operator (README, Operations).
+   */
+  private addEmailIngestFailures(): Queue {
+    const queue = new Queue(this, 'EmailIngestFailures', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.seconds(EMAIL_INGEST_FAILURES.retentionSeconds),
+    });
+    Validations.of(queue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason:
+        "This queue is itself the end of the line: Lambda's on-failure destination for email ingest, read by an operator, like a dead-letter queue.",
+    });
+    new Alarm(this, 'EmailIngestFailuresAlarm', {
+      alarmDescription:
+        'Email ingest failed on a received message on every attempt: the event is in the EmailIngestFailures queue, the message under inbound/.',
+      metric: queue.metricApproximateNumberOfMessagesVisible({
+        period: Duration.minutes(1),
+        statistic: 'Maximum',
+      }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    }).addAlarmAction(new SnsAction(this.alarmTopic));
+    return queue;
   }
 
   /**

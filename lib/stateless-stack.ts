@@ -3,6 +3,7 @@ import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-clo
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Bucket, type IBucket } from 'aws-cdk-lib/aws-s3';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
@@ -10,6 +11,7 @@ import type { Construct } from 'constructs';
 import { watchdogTimeouts } from '../lambdas/shared/config';
 import { INBOUND_PREFIX, REPORTS_PREFIX, UPLOADS_PREFIX, WORK_PREFIX } from '../lambdas/shared/object-keys';
 import {
+  EMAIL_INGEST_FAILURES,
   OPEN_TASKS_INDEX,
   RECORDS_TABLE,
   STATE_TABLE,
@@ -316,6 +318,7 @@ export class StatelessStack extends Stack {
       .useTable('STATE_TABLE', stateTable, { actions: ['dynamodb:GetItem', 'dynamodb:PutItem'] })
       .useTable('RECORDS_TABLE', recordsTable, { actions: [] })
       .sendsTo('FINALIZE_QUEUE_URL', queues.finalize.queue);
+    this.handleIngestFailures(ingest, deps.stateful);
 
     const receiving = new EmailReceiving(this, 'EmailReceiving', {
       ruleSetName: receiptRuleSetName(settings.stackPrefix),
@@ -351,6 +354,29 @@ export class StatelessStack extends Stack {
       });
     });
     return ingest;
+  }
+
+  /**
+   * SES invokes email ingest asynchronously, so a failure has no caller to see it: Lambda retries twice,
+   * then the event goes to the stateful stack's failure queue (which alarms), and every failed invocation
+   * alarms as it happens.
+   */
+  private handleIngestFailures(ingest: ImportFunction, stateful: StatefulStack): void {
+    const failures = stateful.emailIngestFailures;
+    if (!failures) throw new Error('Email imports need the stateful stack built with the same import domain');
+    ingest.handler.configureAsyncInvoke({
+      retryAttempts: EMAIL_INGEST_FAILURES.retryAttempts,
+      onFailure: new SqsDestination(failures),
+    });
+    new Alarm(this, 'EmailIngestErrorsAlarm', {
+      alarmDescription:
+        'Email ingest failed on a received message (Lambda retries it twice, then it goes to the EmailIngestFailures queue): see the email-ingest log by message id.',
+      metric: ingest.handler.metricErrors({ period: Duration.minutes(5) }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    }).addAlarmAction(new SnsAction(stateful.alarmTopic));
   }
 
   /** Every function of the stack, for checks that apply to all. */

@@ -27,6 +27,7 @@ import {
   createTableInput,
   deadLetterQueueAttributes,
   deadLetterQueueName,
+  EMAIL_INGEST_FAILURES_QUEUE,
   LOCAL_BUCKET,
   LOCAL_TABLES,
   missingIndexes,
@@ -53,6 +54,8 @@ export interface Provisioned {
   bucket: string;
   tables: { state: string; records: string };
   queues: Record<QueueDefinition['id'], ProvisionedQueue>;
+  /** Email ingest's on-failure queue (see `EMAIL_INGEST_FAILURES`). */
+  emailIngestFailuresUrl: string;
 }
 
 export interface ProvisionClients {
@@ -223,11 +226,17 @@ export const provision = async (
   dataDir: string,
   log: Log,
 ): Promise<Provisioned> => {
-  const [queues] = await Promise.all([
+  const [queues, emailIngestFailures] = await Promise.all([
     ensureQueues(clients.sqs, visibilityTimeoutSeconds, log),
+    ensureQueue(clients.sqs, EMAIL_INGEST_FAILURES_QUEUE, deadLetterQueueAttributes()),
     ensureBucket(clients.s3, log),
     ensureTable(clients.dynamo, STATE_TABLE, LOCAL_TABLES.state, dataDir, log),
     ensureTable(clients.dynamo, RECORDS_TABLE, LOCAL_TABLES.records, dataDir, log),
   ]);
-  return { bucket: LOCAL_BUCKET, tables: { ...LOCAL_TABLES }, queues };
+  return {
+    bucket: LOCAL_BUCKET,
+    tables: { ...LOCAL_TABLES },
+    queues,
+    emailIngestFailuresUrl: emailIngestFailures.url,
+  };
 };

@@ -1,5 +1,9 @@
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
-import type { QueueDefinition, TableDefinition } from '../lambdas/shared/resource-definitions';
+import {
+  EMAIL_INGEST_FAILURES,
+  type QueueDefinition,
+  type TableDefinition,
+} from '../lambdas/shared/resource-definitions';
 
 /**
  * Physical names and emulator inputs of the local stack's resources, built from the same definitions as
@@ -11,9 +15,11 @@ export const LOCAL_TABLES = { state: 'bulk-imports-state', records: 'bulk-import
 
 export const queueName = (id: QueueDefinition['id']): string => `bulk-imports-${id}`;
 export const deadLetterQueueName = (id: QueueDefinition['id']): string => `bulk-imports-${id}-dlq`;
+/** Where the local SMTP receiver puts an email event that ingest failed on every attempt. */
+export const EMAIL_INGEST_FAILURES_QUEUE = `bulk-imports-${EMAIL_INGEST_FAILURES.id}`;
 
 /** Dead-letter queues keep failed messages for the SQS maximum, 14 days, so an operator can look. */
-const DLQ_RETENTION_SECONDS = 14 * 24 * 3600;
+const DLQ_RETENTION_SECONDS = EMAIL_INGEST_FAILURES.retentionSeconds;
 
 export const deadLetterQueueAttributes = (): Record<string, string> => ({
   MessageRetentionPeriod: String(DLQ_RETENTION_SECONDS),

@@ -1,7 +1,8 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { Transform } from 'node:stream';
 import { DeleteObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { Upload } from '@aws-sdk/lib-storage';
 import type { SESEvent } from 'aws-lambda';
 import { simpleParser } from 'mailparser';
@@ -29,6 +30,8 @@ export interface SmtpReceiverOptions {
   maxBytes: number;
   journal: ReceiptJournal;
   ingest: FunctionInvoker;
+  /** Where an event goes once ingest has failed on it every time. */
+  failures: FailureDestination;
   log: Log;
 }
 
@@ -86,9 +89,65 @@ const meter = (maxBytes: number) => {
   };
 };
 
-/** Invokes ingest with Lambda's asynchronous retries, then clears the journal entry either way. */
+/**
+ * What Lambda sends an on-failure destination once an asynchronous invocation has failed every attempt
+ * (the AWS documentation's invocation record): the event itself, and the error of the last attempt.
+ */
+export interface AsyncFailureRecord {
+  version: '1.0';
+  timestamp: string;
+  requestContext: {
+    requestId: string;
+    functionArn: string;
+    condition: 'RetriesExhausted';
+    approximateInvokeCount: number;
+  };
+  requestPayload: SESEvent;
+  responseContext: { statusCode: 200; executedVersion: '$LATEST'; functionError: 'Unhandled' };
+  responsePayload: { errorType: string; errorMessage: string };
+}
+
+/** Email ingest's on-failure destination. */
+export interface FailureDestination {
+  send(record: AsyncFailureRecord): Promise<void>;
+}
+
+/** The local failure queue, provisioned beside the pipeline queues (`EMAIL_INGEST_FAILURES`). */
+export const sqsFailureDestination = (sqs: SQSClient, queueUrl: string): FailureDestination => ({
+  send: async (record) => {
+    await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify(record) }));
+  },
+});
+
+const invokedFunction = (event: SESEvent): string => {
+  const action = event.Records[0]?.ses.receipt.action;
+  return action && 'functionArn' in action ? action.functionArn : '';
+};
+
+const failureRecord = (event: SESEvent, error: unknown, invokeCount: number): AsyncFailureRecord => ({
+  version: '1.0',
+  timestamp: new Date().toISOString(),
+  requestContext: {
+    requestId: randomUUID(),
+    functionArn: invokedFunction(event),
+    condition: 'RetriesExhausted',
+    approximateInvokeCount: invokeCount,
+  },
+  requestPayload: event,
+  responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
+  responsePayload:
+    error instanceof Error
+      ? { errorType: error.name, errorMessage: error.message }
+      : { errorType: 'Error', errorMessage: String(error) },
+});
+
+/**
+ * Invokes ingest with Lambda's asynchronous retries. After the last one the event goes to the failure
+ * queue, as Lambda's on-failure destination does on AWS. The journal entry is cleared once the event is
+ * handled or queued; if the queue cannot take it either, the entry stays and the next start replays it.
+ */
 export const deliverReceipt = async (
-  options: Pick<SmtpReceiverOptions, 'journal' | 'ingest' | 'log'>,
+  options: Pick<SmtpReceiverOptions, 'journal' | 'ingest' | 'failures' | 'log'>,
   entry: { id: string; event: SESEvent },
   retryDelaysMs: readonly number[] = INVOKE_RETRY_DELAYS_MS,
 ): Promise<boolean> => {
@@ -101,9 +160,23 @@ export const deliverReceipt = async (
     } catch (error) {
       const delay = retryDelaysMs[attempt];
       if (delay === undefined) {
-        options.log.error('email ingest failed on every attempt; the message stays in inbound/', error, {
-          messageId,
-        });
+        options.log.error(
+          'email ingest failed on every attempt; the event goes to the failure queue (EmailIngestFailuresAlarm on AWS) and the message stays in inbound/',
+          error,
+          { messageId, attempts: attempt + 1 },
+        );
+        try {
+          await options.failures.send(failureRecord(entry.event, error, attempt + 1));
+        } catch (sendError) {
+          options.log.error(
+            'the failure queue did not take the event; the next start replays it',
+            sendError,
+            {
+              messageId,
+            },
+          );
+          return false;
+        }
         await options.journal.clear(entry.id);
         return false;
       }

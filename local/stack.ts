@@ -21,7 +21,7 @@ import { type CreatedObject, s3EventNotification } from './s3-event';
 import { startS3Front } from './s3-front';
 import { startSesOutbound } from './ses-outbound';
 import type { LocalSettings } from './settings';
-import { deliverReceipt, startSmtpReceiver } from './smtp-receiver';
+import { deliverReceipt, sqsFailureDestination, startSmtpReceiver } from './smtp-receiver';
 import { poisonEnvironment, startWatchdogTimer, watchdogInterval } from './watchdog-timer';
 import { startWorkerFunction, type WorkerFunction } from './worker-invoker';
 
@@ -241,6 +241,7 @@ export const startStack = async (settings: LocalSettings): Promise<RunningStack>
     if (ingest) {
       const receipts = new ReceiptJournal(join(paths.root, 'inbound-events'));
       const receiverLog = createLog('smtp');
+      const failures = sqsFailureDestination(clients.sqs, provisioned.emailIngestFailuresUrl);
       const smtp = await startSmtpReceiver({
         port: ports.smtp,
         s3: clients.s3,
@@ -249,6 +250,7 @@ export const startStack = async (settings: LocalSettings): Promise<RunningStack>
         maxBytes: SES_MAX_MESSAGE_BYTES,
         journal: receipts,
         ingest,
+        failures,
         log: receiverLog,
       });
       stopSteps.push({ name: 'SMTP receiver', run: () => smtp.close() });
@@ -258,8 +260,8 @@ export const startStack = async (settings: LocalSettings): Promise<RunningStack>
         receiverLog.info('replaying a journaled message', {
           messageId: entry.event.Records[0]?.ses.mail.messageId,
         });
-        deliverReceipt({ journal: receipts, ingest, log: receiverLog }, entry).catch((error: unknown) =>
-          receiverLog.error('replaying a journaled message failed', error),
+        deliverReceipt({ journal: receipts, ingest, failures, log: receiverLog }, entry).catch(
+          (error: unknown) => receiverLog.error('replaying a journaled message failed', error),
         );
       }
     }

@@ -81,3 +81,14 @@ export const queueDefinition = (id: QueueDefinition['id']): QueueDefinition => {
 
 /** S3 notifications: objects created under this prefix start an import. */
 export const UPLOAD_NOTIFICATION_PREFIX = 'uploads/';
+
+/**
+ * SES invokes email ingest asynchronously: Lambda retries a failed event twice, then hands it to this
+ * queue (an on-failure destination on AWS, the local receiver's last step locally), whose alarm pages an
+ * operator. The event is kept for SQS's maximum, 14 days, so it can be looked at and invoked again.
+ */
+export const EMAIL_INGEST_FAILURES = {
+  id: 'email-ingest-failures',
+  retryAttempts: 2,
+  retentionSeconds: 14 * 24 * 3600,
+} as const;

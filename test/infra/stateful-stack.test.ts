@@ -283,4 +283,27 @@ describe('stateful stack with email imports', () => {
       },
     });
   });
+
+  it('keeps email events ingest failed on for 14 days in a queue of their own, which alarms', () => {
+    const template = withMail.statefulTemplate;
+    const queues = template.findResources('AWS::SQS::Queue');
+    const failures = Object.entries(queues).filter(([id]) => id.startsWith('EmailIngestFailures'));
+    expect(failures).toHaveLength(1);
+    const [[failuresId, failuresQueue]] = failures as [[string, { Properties: Record<string, unknown> }]];
+    expect(failuresQueue.Properties).toMatchObject({
+      MessageRetentionPeriod: 14 * 24 * 3600,
+      SqsManagedSseEnabled: true,
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [failuresId, 'QueueName'] } }],
+      Threshold: 1,
+      AlarmActions: Match.anyValue(),
+    });
+  });
+
+  it('has no failure queue without an import domain', () => {
+    const queues = Object.keys(synthesizeTestApp({}).statefulTemplate.findResources('AWS::SQS::Queue'));
+    expect(queues.filter((id) => id.startsWith('EmailIngestFailures'))).toEqual([]);
+  });
 });

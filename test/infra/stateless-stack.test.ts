@@ -363,7 +363,31 @@ describe('stateless stack: email imports', () => {
       const sends = Object.entries(accessOf('EmailIngest'))
         .filter(([, actions]) => actions.includes('sqs:SendMessage'))
         .map(([resource]) => resource);
-      expect(sends).toEqual([expect.stringMatching(/FinalizeQueue/)]);
+      expect(sends.sort()).toEqual([
+        expect.stringMatching(/EmailIngestFailures/),
+        expect.stringMatching(/FinalizeQueue/),
+      ]);
+    });
+
+    it('retries a failed event twice, then hands it to the failure queue; a failed invocation alarms', () => {
+      const configs = Object.values(resourcesOfType(mailTemplate, 'AWS::Lambda::EventInvokeConfig'));
+      expect(configs.map(propertiesOf)).toEqual([
+        {
+          FunctionName: { Ref: expect.stringMatching(/^EmailIngest/) },
+          Qualifier: '$LATEST',
+          MaximumRetryAttempts: 2,
+          DestinationConfig: { OnFailure: { Destination: expect.anything() } },
+        },
+      ]);
+      // The failure queue of the stateful stack, by its ARN.
+      expect(JSON.stringify(propertiesOf(configs[0]).DestinationConfig)).toMatch(/EmailIngestFailures\w*Arn/);
+      mailTemplate.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        MetricName: 'Errors',
+        Namespace: 'AWS/Lambda',
+        Dimensions: [{ Name: 'FunctionName', Value: { Ref: Match.stringLikeRegexp('^EmailIngest') } }],
+        Threshold: 1,
+        AlarmActions: Match.anyValue(),
+      });
     });
 
     it('lets only finalize-import send mail, as the reply address of the verified domain only', () => {

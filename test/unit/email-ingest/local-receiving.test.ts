@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
 import { sesReceiptEventSchema, toEmailReceipt } from '../../../lambdas/email-ingest/receipt';
+import { EMAIL_INGEST_FAILURES } from '../../../lambdas/shared/resource-definitions';
 import { createLog } from '../../../local/log';
 import { ReceiptJournal } from '../../../local/receipt-journal';
 import {
@@ -10,7 +11,11 @@ import {
   sesReceiptEvent,
   verdictsFromHeader,
 } from '../../../local/ses-receipt-event';
-import { deliverReceipt } from '../../../local/smtp-receiver';
+import {
+  type AsyncFailureRecord,
+  deliverReceipt,
+  INVOKE_RETRY_DELAYS_MS,
+} from '../../../local/smtp-receiver';
 import { buildMail } from './mail';
 
 /** The local stand-in for SES receiving: the event it builds, its journal, and its delivery retries. */
@@ -125,7 +130,7 @@ describe('receipt journal and delivery', () => {
 
     // Act
     const delivered = await deliverReceipt(
-      { journal, ingest: { name: 'email-ingest', invoke }, log: quietLog() },
+      { journal, ingest: { name: 'email-ingest', invoke }, failures: { send: jest.fn() }, log: quietLog() },
       entry,
       [1],
     );
@@ -136,11 +141,13 @@ describe('receipt journal and delivery', () => {
     expect(await journal.pending(quietLog())).toEqual([]);
   });
 
-  it('gives up after the retries, logging it, and keeps the raw message where it is', async () => {
+  it('after the retries hands the event to the failure queue as Lambda does, logs it, and clears the entry', async () => {
     // Prepare
     const journal = new ReceiptJournal(dir);
-    const entry = await journal.record({ event: await eventFor() });
-    const invoke = jest.fn().mockRejectedValue(new Error('always fails'));
+    const event = await eventFor();
+    const entry = await journal.record({ event });
+    const invoke = jest.fn().mockRejectedValue(new TypeError('always fails'));
+    const sent: AsyncFailureRecord[] = [];
     const lines: string[] = [];
 
     // Act
@@ -148,6 +155,7 @@ describe('receipt journal and delivery', () => {
       {
         journal,
         ingest: { name: 'email-ingest', invoke },
+        failures: { send: async (record) => void sent.push(record) },
         log: createLog('smtp', (line) => lines.push(line)),
       },
       entry,
@@ -157,7 +165,54 @@ describe('receipt journal and delivery', () => {
     // Assess
     expect(delivered).toBe(false);
     expect(invoke).toHaveBeenCalledTimes(3);
+    expect(sent).toEqual([
+      {
+        version: '1.0',
+        timestamp: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+        requestContext: {
+          requestId: expect.any(String),
+          functionArn: 'arn:aws:lambda:us-east-1:000000000000:function:email-ingest',
+          condition: 'RetriesExhausted',
+          approximateInvokeCount: 3,
+        },
+        requestPayload: event,
+        responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
+        responsePayload: { errorType: 'TypeError', errorMessage: 'always fails' },
+      },
+    ]);
     expect(lines.join('\n')).toContain('email ingest failed on every attempt');
+    expect(lines.join('\n')).toContain('EmailIngestFailuresAlarm');
     expect(await journal.pending(quietLog())).toEqual([]);
+  });
+
+  it('keeps the journal entry when the failure queue cannot take the event, so the next start replays it', async () => {
+    // Prepare
+    const journal = new ReceiptJournal(dir);
+    const entry = await journal.record({ event: await eventFor() });
+    const invoke = jest.fn().mockRejectedValue(new Error('always fails'));
+
+    // Act
+    const delivered = await deliverReceipt(
+      {
+        journal,
+        ingest: { name: 'email-ingest', invoke },
+        failures: {
+          send: async () => {
+            throw new Error('queue unreachable');
+          },
+        },
+        log: quietLog(),
+      },
+      entry,
+      [1],
+    );
+
+    // Assess
+    expect(delivered).toBe(false);
+    expect((await journal.pending(quietLog())).map((pending) => pending.id)).toEqual([entry.id]);
+  });
+
+  it('retries exactly as many times as the deployed function (EMAIL_INGEST_FAILURES.retryAttempts)', () => {
+    expect(INVOKE_RETRY_DELAYS_MS).toHaveLength(EMAIL_INGEST_FAILURES.retryAttempts);
   });
 });
