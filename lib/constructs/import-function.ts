@@ -176,8 +176,16 @@ export class ImportFunction extends Construct {
       });
     }
     if (use.headsMissingKeys) {
+      // S3 answers a missing key with 404 only to a caller that may list it: listing is allowed under the
+      // function's own prefixes only (the object store lists a key itself when a HEAD comes back 403).
       this.role.addToPrincipalPolicy(
-        new PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucket.bucketArn] }),
+        new PolicyStatement({
+          actions: ['s3:ListBucket'],
+          resources: [bucket.bucketArn],
+          conditions: {
+            StringLike: { 's3:prefix': Object.keys(use.prefixes).map((prefix) => `${prefix}*`) },
+          },
+        }),
       );
     }
     return this;

@@ -31,6 +31,8 @@ export interface Statement {
   effect: string;
   actions: string[];
   resources: string[];
+  /** The statement's `Condition`, as written (absent: none). */
+  condition?: unknown;
 }
 
 const asList = (value: unknown): unknown[] => (Array.isArray(value) ? value : [value]);
@@ -44,6 +46,7 @@ const statementsOf = (policy: CfnResourceJson): Statement[] => {
       effect: String(statement.Effect),
       actions: asList(statement.Action).map(String),
       resources: asList(statement.Resource).map(cfnString),
+      ...(statement.Condition === undefined ? {} : { condition: statement.Condition }),
     }));
 };
 

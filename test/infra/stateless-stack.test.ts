@@ -122,6 +122,23 @@ describe('stateless stack: least privilege', () => {
     expect(listers).toEqual(['ValidateFile', 'Api']);
   });
 
+  it.each([
+    ['ValidateFile', ['uploads/*', 'work/*']],
+    ['Api', ['uploads/*', 'reports/*', 'inbound/*']],
+  ])('lets %s list only the key prefixes it reads', (name, prefixes) => {
+    const listings = functionStatements(template, functionId(template, name)).filter((statement) =>
+      statement.actions.includes('s3:ListBucket'),
+    );
+    expect(listings).toEqual([
+      {
+        effect: 'Allow',
+        actions: ['s3:ListBucket'],
+        resources: [DATA_BUCKET],
+        condition: { StringLike: { 's3:prefix': prefixes } },
+      },
+    ]);
+  });
+
   it('grants no wildcard action, and "*" as a resource only for X-Ray', () => {
     for (const name of FUNCTIONS) {
       const statements = functionStatements(template, functionId(template, name));

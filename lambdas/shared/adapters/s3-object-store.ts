@@ -6,6 +6,7 @@ import {
   DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
+  ListObjectsV2Command,
   NotFound,
   PutObjectCommand,
   type S3Client,
@@ -30,6 +31,9 @@ const isNotFound = (error: unknown): boolean =>
   (error as { name?: string }).name === 'NotFound' ||
   (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404;
 
+const isForbidden = (error: unknown): boolean =>
+  (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 403;
+
 /** ObjectStore on one S3 bucket. */
 export class S3ObjectStore implements ObjectStore {
   constructor(
@@ -43,7 +47,25 @@ export class S3ObjectStore implements ObjectStore {
       return { size: out.ContentLength ?? 0, ...(out.ContentType ? { contentType: out.ContentType } : {}) };
     } catch (error) {
       if (isNotFound(error)) return undefined;
+      if (isForbidden(error) && !(await this.listed(key))) return undefined;
       throw error;
+    }
+  }
+
+  /**
+   * Whether `key` exists, by a listing of exactly that prefix. S3 answers a missing key with 404 only to a
+   * caller that may list the bucket, and each role may list only its own prefixes (a condition on
+   * `s3:prefix`); a listing of the key itself is what that grant surely covers. A refused listing leaves
+   * the first answer standing.
+   */
+  private async listed(key: string): Promise<boolean> {
+    try {
+      const out = await this.s3.send(
+        new ListObjectsV2Command({ Bucket: this.bucket, Prefix: key, MaxKeys: 1 }),
+      );
+      return out.Contents?.[0]?.Key === key;
+    } catch {
+      return true;
     }
   }
 

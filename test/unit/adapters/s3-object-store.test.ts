@@ -3,6 +3,7 @@ import {
   CompleteMultipartUploadCommand,
   GetObjectCommand,
   HeadObjectCommand,
+  ListObjectsV2Command,
   NotFound,
   PutObjectCommand,
   S3Client,
@@ -119,9 +120,45 @@ describe('S3ObjectStore reads', () => {
         }),
       );
 
+    // The key is there (its listing shows it): the 403 is a real refusal.
+    s3Mock.on(ListObjectsV2Command, { Prefix: 'denied.csv' }).resolves({ Contents: [{ Key: 'denied.csv' }] });
+
     // Act / Assess
     expect(await store().head('ok.csv')).toEqual({ size: 1234, contentType: 'text/csv' });
     await expect(store().head('denied.csv')).rejects.toThrow('Forbidden');
+  });
+
+  const forbidden = () =>
+    new S3ServiceException({
+      name: 'Forbidden',
+      $fault: 'client',
+      message: 'Forbidden',
+      $metadata: { httpStatusCode: 403 },
+    });
+
+  it('asks the listing its role may read (by prefix) whether a key S3 answered 403 for exists', async () => {
+    // Prepare: S3 answers 403 for a missing key unless the caller may list it; the listing decides.
+    s3Mock
+      .on(HeadObjectCommand)
+      .rejects(forbidden())
+      .on(ListObjectsV2Command, { Prefix: 'uploads/a/missing.csv' })
+      .resolves({ Contents: [{ Key: 'uploads/a/missing.csv.part2' }] });
+
+    // Act / Assess
+    expect(await store().head('uploads/a/missing.csv')).toBeUndefined();
+    expect(s3Mock).toHaveReceivedCommandWith(ListObjectsV2Command, {
+      Bucket: BUCKET,
+      Prefix: 'uploads/a/missing.csv',
+      MaxKeys: 1,
+    });
+  });
+
+  it('keeps the 403 when the listing is refused too', async () => {
+    // Prepare
+    s3Mock.on(HeadObjectCommand).rejects(forbidden()).on(ListObjectsV2Command).rejects(forbidden());
+
+    // Act / Assess
+    await expect(store().head('elsewhere/x.csv')).rejects.toThrow('Forbidden');
   });
 });
 
