@@ -1,7 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { createRemoteJWKSet } from 'jose';
-import { createEmailStores, createLogger, createStores } from '../shared/composition-root';
+import {
+  createEmailStores,
+  createLogger,
+  createStores,
+  cursorSecretSource,
+} from '../shared/composition-root';
 import { authSettings, awsSettings, loadConfig, storageSettings } from '../shared/config';
 import { createCursorCodec } from './cursor-codec';
 import { toApiRequest, toStructuredResult } from './http-event';
@@ -12,22 +17,29 @@ import { createTokenVerifier } from './token-verifier';
 const config = loadConfig(awsSettings.merge(storageSettings).merge(authSettings));
 const issuer = config.AUTH_ISSUER.replace(/\/+$/, '');
 
-const api = createApi({
-  ...createStores(config),
-  settings: createEmailStores(config).settings,
-  verifyToken: createTokenVerifier({
-    issuer,
-    clientIds: config.AUTH_CLIENT_IDS,
-    adminGroup: config.AUTH_ADMIN_GROUP,
-    // Cognito publishes its keys here; the local stack serves the same path under its own issuer.
-    keys: createRemoteJWKSet(new URL(`${issuer}/.well-known/jwks.json`)),
-  }),
-  cursors: createCursorCodec(config.CURSOR_SECRET),
-  logger: createLogger(config, 'api'),
-  now: () => new Date(),
-  newId: randomUUID,
-});
+const cursorSecret = cursorSecretSource(config);
+
+const build = (secret: string) =>
+  createApi({
+    ...createStores(config),
+    settings: createEmailStores(config).settings,
+    verifyToken: createTokenVerifier({
+      issuer,
+      clientIds: config.AUTH_CLIENT_IDS,
+      adminGroup: config.AUTH_ADMIN_GROUP,
+      // Cognito publishes its keys here; the local stack serves the same path under its own issuer.
+      keys: createRemoteJWKSet(new URL(`${issuer}/.well-known/jwks.json`)),
+    }),
+    cursors: createCursorCodec(secret),
+    logger: createLogger(config, 'api'),
+    now: () => new Date(),
+    newId: randomUUID,
+  });
+
+let api: ReturnType<typeof build> | undefined;
 
 /** HTTP API (payload 2.0) entry point: every `/api/*` route. */
-export const handler = async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> =>
-  toStructuredResult(await api(toApiRequest(event)));
+export const handler = async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
+  api ??= build(await cursorSecret());
+  return toStructuredResult(await api(toApiRequest(event)));
+};

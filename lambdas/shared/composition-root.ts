@@ -1,6 +1,8 @@
 import { Logger } from '@aws-lambda-powertools/logger';
+import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SESClient } from '@aws-sdk/client-ses';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -11,7 +13,14 @@ import { DynamoTaskStore } from './adapters/dynamo-task-store';
 import { S3ObjectStore } from './adapters/s3-object-store';
 import { SesMailSender } from './adapters/ses-mail-sender';
 import { SqsQueue } from './adapters/sqs-queue';
-import type { AwsSettings, FinalizeQueueSettings, QueueSettings, StorageSettings } from './config';
+import type {
+  AuthSettings,
+  AwsSettings,
+  FinalizeQueueSettings,
+  QueueSettings,
+  StorageSettings,
+} from './config';
+import { ConfigError } from './errors';
 import type { ChunkMessage, FinalizeMessage } from './model';
 import type {
   EmailMessageStore,
@@ -112,3 +121,33 @@ export const createMailSender = (settings: AwsSettings): MailSender =>
       ...(settings.SES_ENDPOINT ? { endpoint: settings.SES_ENDPOINT } : {}),
     }),
   );
+
+/**
+ * Where the paging-cursor key comes from: the environment locally (`CURSOR_SECRET`), Secrets Manager on AWS
+ * (`CURSOR_SECRET_ARN`, read on the first request and kept for the life of the instance; a failed read is
+ * tried again on the next request). Neither, both, or a stored key under 32 characters fail loudly.
+ */
+export const cursorSecretSource = (
+  settings: AwsSettings & Pick<AuthSettings, 'CURSOR_SECRET' | 'CURSOR_SECRET_ARN'>,
+): (() => Promise<string>) => {
+  const { CURSOR_SECRET: inline, CURSOR_SECRET_ARN: arn } = settings;
+  if (inline !== undefined && arn !== undefined)
+    throw new ConfigError('Invalid configuration: CURSOR_SECRET and CURSOR_SECRET_ARN are both set; set one');
+  if (inline !== undefined) return async () => inline;
+  if (arn === undefined)
+    throw new ConfigError(
+      'Invalid configuration: CURSOR_SECRET: Required (or CURSOR_SECRET_ARN, the Secrets Manager secret holding it)',
+    );
+  const provider = new SecretsProvider({
+    awsSdkV3Client: new SecretsManagerClient({ region: settings.AWS_REGION }),
+  });
+  let cached: string | undefined;
+  return async () => {
+    if (cached !== undefined) return cached;
+    const value = await provider.get(arn);
+    if (typeof value !== 'string' || value.length < 32)
+      throw new ConfigError(`The secret ${arn} must hold a cursor key of at least 32 characters`);
+    cached = value;
+    return value;
+  };
+};

@@ -60,8 +60,13 @@ export const authSettings = z.object({
         .filter(Boolean),
     ),
   AUTH_ADMIN_GROUP: z.string().min(1).default('admins'),
-  /** HMAC key that signs paging cursors so they cannot be forged into other keys. */
-  CURSOR_SECRET: z.string().min(32),
+  /**
+   * HMAC key that signs paging cursors so they cannot be forged into other keys. On AWS the function gets
+   * `CURSOR_SECRET_ARN` instead and reads the key from Secrets Manager (`cursorSecretSource`); exactly one
+   * of the two must be set.
+   */
+  CURSOR_SECRET: z.string().min(32).optional(),
+  CURSOR_SECRET_ARN: z.string().startsWith('arn:').optional(),
 });
 
 /** Email imports: limits on a received message, and the reply's sender. */

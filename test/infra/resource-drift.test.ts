@@ -129,34 +129,18 @@ type Templates = { stateful: Record<string, unknown>; stateless: Record<string, 
 
 /**
  * Resolves a CloudFormation value to the string it would become when deployed, with realistic placeholders:
- * a queue's Ref is a queue URL, a table's Ref its name, a dynamic reference to a generated secret a string
- * of the generated length, and an output of the other stack is looked up in that stack.
+ * a queue's Ref is a queue URL, a table's Ref its name, a secret's Ref its ARN, and an output of the other
+ * stack is looked up in that stack.
  */
 const resolveValue = (value: unknown, templates: Templates, own: 'stateful' | 'stateless'): string => {
   const resources = (templates[own].Resources ?? {}) as Record<string, CfnResourceJson>;
   const recurse = (inner: unknown) => resolveValue(inner, templates, own);
-  if (typeof value === 'string') {
-    const secret = /^\{\{resolve:secretsmanager:\$\{(\w+)\}:SecretString:::\}\}$/.exec(value);
-    if (secret?.[1]) {
-      const generate = resources[secret[1]]?.Properties?.GenerateSecretString as { PasswordLength?: number };
-      return 'x'.repeat(generate?.PasswordLength ?? 32);
-    }
-    return value;
-  }
+  if (typeof value === 'string') return value;
   if (typeof value !== 'object' || value === null) return String(value);
   const node = value as Record<string, unknown>;
   const join = node['Fn::Join'];
   if (Array.isArray(join)) {
-    const joined = (join[1] as unknown[]).map((part) =>
-      // Keep a nested reference recognisable for the dynamic-reference rule above.
-      typeof part === 'object' &&
-      part !== null &&
-      'Ref' in part &&
-      resources[String((part as { Ref: string }).Ref)]?.Type === 'AWS::SecretsManager::Secret'
-        ? `\${${(part as { Ref: string }).Ref}}`
-        : recurse(part),
-    );
-    return recurse(joined.join(String(join[0])));
+    return (join[1] as unknown[]).map(recurse).join(String(join[0]));
   }
   if (typeof node.Ref === 'string') {
     const pseudo: Record<string, string> = {
@@ -172,6 +156,8 @@ const resolveValue = (value: unknown, templates: Templates, own: 'stateful' | 's
     if (type === 'AWS::DynamoDB::Table') return `bulkimports-${node.Ref.toLowerCase()}`;
     if (type === 'AWS::Cognito::UserPool') return `${REGION}_AbCdEf123`;
     if (type === 'AWS::Cognito::UserPoolClient') return '4example0client0id0abcdefg';
+    if (type === 'AWS::SecretsManager::Secret')
+      return `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:${node.Ref}-AbCdEf`;
     throw new Error(`No placeholder for a Ref to ${node.Ref} (${type})`);
   }
   const output = node['Fn::GetStackOutput'] as { OutputName?: string } | undefined;
@@ -234,9 +220,10 @@ describe('drift between each function environment and the settings its handler p
     },
   );
 
-  it('gives the API a cursor secret generated at deploy time, long enough for the schema', () => {
+  it('gives the API the ARN of a cursor secret generated at deploy time, never the key', () => {
     const { env } = checkEnvironment(templates, functionId(stateless, 'Api'), REAL_HANDLERS.api);
-    expect(env.CURSOR_SECRET?.length).toBeGreaterThanOrEqual(32);
+    expect(env.CURSOR_SECRET).toBeUndefined();
+    expect(env.CURSOR_SECRET_ARN).toMatch(/^arn:/);
     expect(env.AUTH_ISSUER).toBe(`https://cognito-idp.${REGION}.amazonaws.com/${REGION}_AbCdEf123`);
   });
 

@@ -248,7 +248,27 @@ describe('stateless stack: HTTP API', () => {
     expect(JSON.stringify(env.AUTH_ISSUER)).toContain('https://cognito-idp.');
     expect(JSON.stringify(env.AUTH_CLIENT_IDS)).toContain('ConsoleClient');
     expect(env.AUTH_ADMIN_GROUP).toBe('admins');
-    expect(JSON.stringify(env.CURSOR_SECRET)).toContain('{{resolve:secretsmanager:');
+  });
+
+  it('gives the API only the ARN of its cursor secret, and lets it read that secret alone', () => {
+    const apiId = functionId(template, 'Api');
+    const api = resourcesOfType(template, 'AWS::Lambda::Function')[apiId];
+    const env = (propertiesOf(api).Environment as { Variables: Record<string, unknown> }).Variables;
+    expect(env.CURSOR_SECRET).toBeUndefined();
+    expect(env.CURSOR_SECRET_ARN).toEqual({ Ref: expect.stringMatching(/^CursorSecret/) });
+    expect(JSON.stringify(template.toJSON())).not.toContain('{{resolve:secretsmanager:');
+    const readers = [...FUNCTIONS, 'Watchdog'].filter((name) =>
+      functionStatements(template, functionId(template, name)).some((statement) =>
+        statement.actions.includes('secretsmanager:GetSecretValue'),
+      ),
+    );
+    expect(readers).toEqual(['Api']);
+    const reads = functionStatements(template, apiId).filter((statement) =>
+      statement.actions.includes('secretsmanager:GetSecretValue'),
+    );
+    expect(reads.flatMap((statement) => statement.resources)).toEqual([
+      expect.stringMatching(/^<CursorSecret/),
+    ]);
   });
 });
 
