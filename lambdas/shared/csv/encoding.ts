@@ -208,19 +208,35 @@ const ICONV_NAMES = {
 /**
  * Turns pieces of a file in `encoding` into UTF-8 pieces, keeping characters split across pieces intact
  * (iconv-lite's decoders are stateful). A byte order mark is dropped: the output is plain UTF-8.
+ *
+ * A decoder may end a piece's text between the two halves of a surrogate pair (iconv-lite's UTF-16 BE
+ * decoder does, when a piece ends between them); encoding that half alone would write U+FFFD, so a trailing
+ * high surrogate waits for the next piece.
  */
 export class Utf8Transcoder {
   private readonly decoder: iconv.DecoderStream;
+  private pendingHigh = '';
 
   constructor(readonly encoding: TextEncoding) {
     this.decoder = iconv.getDecoder(ICONV_NAMES[encoding], { stripBOM: true });
   }
 
   write(bytes: Uint8Array): Buffer {
-    return Buffer.from(this.decoder.write(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length)), 'utf8');
+    return this.toUtf8(this.decoder.write(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length)), false);
   }
 
   end(): Buffer {
-    return Buffer.from(this.decoder.end() ?? '', 'utf8');
+    return this.toUtf8(this.decoder.end() ?? '', true);
+  }
+
+  private toUtf8(decoded: string, last: boolean): Buffer {
+    let text = this.pendingHigh + decoded;
+    this.pendingHigh = '';
+    const tail = text.charCodeAt(text.length - 1);
+    if (!last && tail >= 0xd800 && tail <= 0xdbff) {
+      this.pendingHigh = text.slice(-1);
+      text = text.slice(0, -1);
+    }
+    return Buffer.from(text, 'utf8');
   }
 }

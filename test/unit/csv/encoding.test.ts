@@ -147,6 +147,27 @@ describe('Utf8Transcoder', () => {
     expect(new Set(outputs)).toEqual(new Set([TEXT]));
   });
 
+  it.each([TextEncoding.UTF16LE, TextEncoding.UTF16BE])(
+    'keeps a character outside the BMP whole when a piece of %s ends between its two halves',
+    (encoding) => {
+      // Prepare: "a😀b"; the emoji is the surrogate pair at bytes 4–7 (after the BOM and "a").
+      const bytes = iconv.encode('a😀b', encoding === TextEncoding.UTF16LE ? 'utf16le' : 'utf16be', {
+        addBOM: true,
+      });
+      const transcoder = new Utf8Transcoder(encoding);
+
+      // Act: cut between the high and the low surrogate.
+      const output = Buffer.concat([
+        transcoder.write(bytes.subarray(0, 6)),
+        transcoder.write(bytes.subarray(6)),
+        transcoder.end(),
+      ]);
+
+      // Assess
+      expect(output.toString('utf8')).toBe('a😀b');
+    },
+  );
+
   it('reads Windows-1252 é and €', () => {
     const transcoder = new Utf8Transcoder(TextEncoding.WINDOWS_1252);
     const output = transcoder.write(Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x20, 0x80]));
