@@ -30,8 +30,8 @@ import {
   EMAIL_INGEST_FAILURES_QUEUE,
   LOCAL_BUCKET,
   LOCAL_TABLES,
-  missingIndexes,
   queueName,
+  rebuildableDrift,
   sourceQueueAttributes,
   tableDrift,
 } from './resources';
@@ -196,11 +196,10 @@ export const ensureTable = async (
     const out = await dynamo.send(new DescribeTableCommand({ TableName: tableName }));
     const drift = tableDrift(definition, out.Table ?? {});
     if (drift.length === 0) return;
-    const missing = missingIndexes(definition, out.Table ?? {});
-    if (missing.length === drift.length) {
-      log.warn('table lacks indexes added since it was made; rebuilding it', {
+    if (rebuildableDrift(drift)) {
+      log.warn('table lacks indexes, or projects them otherwise, since it was made; rebuilding it', {
         table: tableName,
-        missing: missing.join(', '),
+        drift: drift.join('; '),
       });
       await rebuild();
       return;

@@ -1,6 +1,7 @@
-import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+import type { CreateTableCommandInput, Projection } from '@aws-sdk/client-dynamodb';
 import {
   EMAIL_INGEST_FAILURES,
+  type IndexProjection,
   type QueueDefinition,
   type TableDefinition,
 } from '../lambdas/shared/resource-definitions';
@@ -41,7 +42,16 @@ export const sourceQueueAttributes = (
   }),
 });
 
-/** The CreateTable input of a table definition: on-demand, every key a string, every index projecting ALL. */
+/** DynamoDB's form of an index projection. */
+export const projectionOf = (projection: IndexProjection): Projection =>
+  projection.type === 'INCLUDE'
+    ? { ProjectionType: 'INCLUDE', NonKeyAttributes: [...projection.attributes] }
+    : { ProjectionType: projection.type };
+
+const projectionSignature = (projection: DescribedIndex['Projection']): string =>
+  `${projection?.ProjectionType}:${[...(projection?.NonKeyAttributes ?? [])].sort().join(',')}`;
+
+/** The CreateTable input of a table definition: on-demand, every key a string, each index's projection. */
 export const createTableInput = (definition: TableDefinition, tableName: string): CreateTableCommandInput => {
   const keyNames = [
     definition.partitionKey,
@@ -64,7 +74,7 @@ export const createTableInput = (definition: TableDefinition, tableName: string)
               { AttributeName: index.partitionKey, KeyType: 'HASH' as const },
               { AttributeName: index.sortKey, KeyType: 'RANGE' as const },
             ],
-            Projection: { ProjectionType: 'ALL' as const },
+            Projection: projectionOf(index.projection),
           })),
         }
       : {}),
@@ -74,7 +84,7 @@ export const createTableInput = (definition: TableDefinition, tableName: string)
 interface DescribedIndex {
   IndexName?: string | undefined;
   KeySchema?: { AttributeName?: string | undefined; KeyType?: string | undefined }[] | undefined;
-  Projection?: { ProjectionType?: string | undefined } | undefined;
+  Projection?: { ProjectionType?: string | undefined; NonKeyAttributes?: string[] | undefined } | undefined;
 }
 
 interface DescribedTable {
@@ -85,11 +95,12 @@ interface DescribedTable {
 const keySignature = (schema: DescribedTable['KeySchema']): string =>
   (schema ?? []).map((key) => `${key.AttributeName}:${key.KeyType}`).join(',');
 
-/** Indexes of the definition that an existing table lacks. */
-export const missingIndexes = (definition: TableDefinition, existing: DescribedTable): string[] =>
-  definition.indexes
-    .map((index) => index.name)
-    .filter((name) => !(existing.GlobalSecondaryIndexes ?? []).some((found) => found.IndexName === name));
+/**
+ * Differences a rebuild cures: indexes the definition added, and indexes whose projection changed. The
+ * emulator can neither add an index nor change one in place, but the items are all there to copy back.
+ */
+export const rebuildableDrift = (drift: readonly string[]): boolean =>
+  drift.length > 0 && drift.every((problem) => / is missing$| projects other attributes$/.test(problem));
 
 /**
  * Differences between an existing table and its definition. The emulator cannot change a table in place:
@@ -107,11 +118,10 @@ export const tableDrift = (definition: TableDefinition, existing: DescribedTable
     const found = (existing.GlobalSecondaryIndexes ?? []).find((item) => item.IndexName === index.IndexName);
     if (!found) {
       problems.push(`index ${index.IndexName} is missing`);
-    } else if (
-      keySignature(found.KeySchema) !== keySignature(index.KeySchema) ||
-      found.Projection?.ProjectionType !== 'ALL'
-    ) {
+    } else if (keySignature(found.KeySchema) !== keySignature(index.KeySchema)) {
       problems.push(`index ${index.IndexName} differs from its definition`);
+    } else if (projectionSignature(found.Projection) !== projectionSignature(index.Projection)) {
+      problems.push(`index ${index.IndexName} projects other attributes`);
     }
   }
   return problems;

@@ -284,7 +284,7 @@ export const completeUpload = async (
 export const listImports = async (deps: ImportsDeps, query: PageQuery): Promise<ListPage<Task>> => {
   const page = await deps.tasks.list(query.limit, deps.cursors.decode(IMPORTS_SCOPE, query.cursor));
   return {
-    items: page.items.map(toPublicTask),
+    items: page.items,
     nextCursor: deps.cursors.encode(IMPORTS_SCOPE, page.next),
   };
 };

@@ -1,4 +1,5 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
+import { readManifestHeader } from '../shared/manifest';
 import { type FinalizeMessage, isFinalStatus, type TaskRecord, TaskStatus } from '../shared/model';
 import { chunkPartKey, exceptionsKey, manifestKey, resultsKey, utf8DataKey } from '../shared/object-keys';
 import type { ObjectStore, TaskStore } from '../shared/ports';
@@ -38,8 +39,8 @@ interface ReadyTask {
 }
 
 /** Checks that every chunk is counted and validation left what the reports need; throws otherwise. */
-const readyToFinalize = (task: TaskRecord): ReadyTask => {
-  const { importId, status, chunkCount, chunksDone = 0, header } = task;
+const readyToFinalize = async (objects: ObjectStore, task: TaskRecord): Promise<ReadyTask> => {
+  const { importId, status, chunkCount, chunksDone = 0 } = task;
   if (status !== TaskStatus.PROCESSING) {
     throw new FinalizeError(FinalizeErrorCode.NOT_READY, `Task ${importId} is ${status}, not PROCESSING`);
   }
@@ -50,6 +51,8 @@ const readyToFinalize = (task: TaskRecord): ReadyTask => {
     );
   }
   const template = findTemplate(task.templateId);
+  // Tasks planned before the header moved to the manifest keep it on the task.
+  const header = task.header ?? (template ? await readManifestHeader(objects, importId) : undefined);
   if (!template || !header) {
     throw new FinalizeError(
       FinalizeErrorCode.INCONSISTENT_TASK,
@@ -175,7 +178,7 @@ export const finalizeImport = async (deps: FinalizeDeps, message: FinalizeMessag
     deps.logger.info('Task already final; nothing to finalize', { importId, status: task.status });
     return task;
   }
-  const ready = readyToFinalize(task);
+  const ready = await readyToFinalize(deps.objects, task);
   await writeReports(deps.objects, ready);
 
   const outcome = finalOutcome(task);

@@ -1,6 +1,6 @@
 import { formatSize, isBlankCell } from '../shared/csv';
 import { cellValue } from '../shared/csv-cells';
-import { type ChunkMessage, ErrorType, type RowError } from '../shared/model';
+import { ErrorType, type PlannedChunk, type RowError } from '../shared/model';
 import {
   isExceptionsReportHeader,
   type RowProblem,
@@ -29,7 +29,7 @@ export interface CheckedRow {
 /** What is fixed for every row of a chunk: prepared once. */
 export interface ChunkContext {
   template: TemplateDefinition;
-  message: ChunkMessage;
+  message: PlannedChunk;
   /** Header width without trailing blank names (spreadsheets pad rows and headers with empty cells). */
   headerWidth: number;
   keyField: number;
@@ -42,7 +42,7 @@ export interface ChunkContext {
 
 export const chunkContext = (
   template: TemplateDefinition,
-  message: ChunkMessage,
+  message: PlannedChunk,
   maxRecordBytes: number,
 ): ChunkContext => ({
   template,

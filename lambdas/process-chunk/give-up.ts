@@ -1,5 +1,13 @@
 import type { ChunkingSettings } from '../shared/config';
-import { type ChunkMessage, ErrorType, isFinalStatus, type RowError, TaskStatus } from '../shared/model';
+import { readChunkPlan } from '../shared/manifest';
+import {
+  type ChunkMessage,
+  ErrorType,
+  isFinalStatus,
+  type PlannedChunk,
+  type RowError,
+  TaskStatus,
+} from '../shared/model';
 import { findTemplate } from '../shared/templates';
 import { alreadyExistsMessage, type CheckedRow, checkRow, chunkContext } from './check-row';
 import {
@@ -91,9 +99,9 @@ export const giveUpChunk = async (
     await countAndFinalize(deps, existing);
     return GiveUpOutcome.COUNTED_EXISTING;
   }
-  const rows = await givenUpRows(deps, message, why);
+  const { chunk, rows } = await givenUpRows(deps, message, why);
   // Conditional: a worker that stored a real outcome meanwhile wins, and that outcome is what gets counted.
-  const result = await storeChunkOutcome(deps, message, rows, { ifAbsent: true });
+  const result = await storeChunkOutcome(deps, chunk, rows, { ifAbsent: true });
   await countAndFinalize(deps, result);
   logger.warn('Chunk given up', {
     importId,
@@ -105,12 +113,32 @@ export const giveUpChunk = async (
   return GiveUpOutcome.GIVEN_UP;
 };
 
-/** The chunk's rows as reported when given up: read from the file when possible, else from its message. */
-const givenUpRows = async (deps: GiveUpDeps, message: ChunkMessage, why: string): Promise<ReportedRow[]> => {
+/**
+ * A chunk whose plan could not be read: reported with as many empty cells as the exceptions report has
+ * columns of the file's own, so its lines still line up with the report's header.
+ */
+const withoutPlan = (message: ChunkMessage): PlannedChunk => ({
+  ...message,
+  header: message.header ?? Array.from({ length: message.reportColumns ?? 0 }, () => ''),
+  columnMap: message.columnMap ?? [],
+  duplicates: message.duplicates ?? [],
+});
+
+/**
+ * The chunk's rows as reported when given up, with the plan they were reported under: read from the file
+ * when possible, else from its message.
+ */
+const givenUpRows = async (
+  deps: GiveUpDeps,
+  message: ChunkMessage,
+  why: string,
+): Promise<{ chunk: PlannedChunk; rows: ReportedRow[] }> => {
   const template = findTemplate(message.templateId);
   let read: Awaited<ReturnType<typeof readChunkRows>> | undefined;
+  let planned: PlannedChunk | undefined;
   try {
-    read = template ? await readChunkRows(deps.objects, message, deps.settings.MAX_RECORD_BYTES) : undefined;
+    planned = await readChunkPlan(deps.objects, message);
+    read = template ? await readChunkRows(deps.objects, planned, deps.settings.MAX_RECORD_BYTES) : undefined;
   } catch (error) {
     deps.logger.warn('Chunk given up without its rows: they could not be read', {
       importId: message.importId,
@@ -118,12 +146,13 @@ const givenUpRows = async (deps: GiveUpDeps, message: ChunkMessage, why: string)
       error,
     });
   }
-  if (!template || !read) return rowsFromMessage(message, why);
+  if (!template || !read || !planned)
+    return { chunk: planned ?? withoutPlan(message), rows: rowsFromMessage(message, why) };
 
   // The rows' own problems are deterministic and stay what they are; only rows that were to be written need
   // to know whether an earlier attempt committed them.
   const checked = read.map((row) =>
-    checkRow(chunkContext(template, message, deps.settings.MAX_RECORD_BYTES), row),
+    checkRow(chunkContext(template, planned, deps.settings.MAX_RECORD_BYTES), row),
   );
   const writes = checked.filter((row): row is CheckedRow & { write: NonNullable<CheckedRow['write']> } =>
     Boolean(row.write),
@@ -148,7 +177,7 @@ const givenUpRows = async (deps: GiveUpDeps, message: ChunkMessage, why: string)
     }
     row.errors.push(systemError(row.rowNumber, why));
   }
-  return checked;
+  return { chunk: planned, rows: checked };
 };
 
 /**

@@ -1,12 +1,14 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { ChunkingSettings } from '../shared/config';
 import { ConflictError, NotFoundError } from '../shared/errors';
+import { readChunkPlan } from '../shared/manifest';
 import {
   type ChunkMessage,
   type ChunkResult,
   ErrorType,
   type FinalizeMessage,
   isFinalStatus,
+  type PlannedChunk,
   type RowError,
   TaskStatus,
 } from '../shared/model';
@@ -70,7 +72,7 @@ export const processChunk = async (deps: ProcessChunkDeps, message: ChunkMessage
     throw new NotFoundError(`Template ${message.templateId} of import ${importId} does not exist`);
 
   const existing = await tasks.getChunkResult(importId, chunkIndex);
-  const result = existing ?? (await importChunk(deps, template, message));
+  const result = existing ?? (await importChunk(deps, template, await readChunkPlan(deps.objects, message)));
   await countAndFinalize(deps, result);
   return existing ? ChunkOutcome.RECOUNTED : ChunkOutcome.PROCESSED;
 };
@@ -126,7 +128,7 @@ export interface ReportedRow {
  */
 export const storeChunkOutcome = async (
   deps: Pick<ProcessChunkDeps, 'objects' | 'tasks'>,
-  message: ChunkMessage,
+  message: PlannedChunk,
   rows: readonly ReportedRow[],
   options: { ifAbsent?: boolean } = {},
 ): Promise<ChunkResult> => {
@@ -177,7 +179,7 @@ export const storeChunkOutcome = async (
 const importChunk = async (
   deps: ProcessChunkDeps,
   template: TemplateDefinition,
-  message: ChunkMessage,
+  message: PlannedChunk,
 ): Promise<ChunkResult> => {
   const { objects, settings } = deps;
   const rows = await readChunkRows(objects, message, settings.MAX_RECORD_BYTES);

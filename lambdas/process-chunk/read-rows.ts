@@ -1,7 +1,7 @@
 import { isAscii } from 'node:buffer';
 import { CsvError, type Options, parse } from 'csv-parse/sync';
 import { RecordScanner } from '../shared/csv';
-import { type ChunkMessage, type Delimiter, ErrorType } from '../shared/model';
+import { type ChunkMessage, type Delimiter, ErrorType, type PlannedChunk } from '../shared/model';
 import type { ObjectStore } from '../shared/ports';
 import type { RowProblem } from '../shared/templates';
 
@@ -23,7 +23,7 @@ export type ChunkRow =
 /** The chunk's non-blank records in row order. */
 export const readChunkRows = async (
   objects: ObjectStore,
-  message: ChunkMessage,
+  message: PlannedChunk,
   maxRecordBytes: number,
 ): Promise<ChunkRow[]> => {
   const rows: ChunkRow[] = [];
@@ -71,7 +71,7 @@ class SegmentReader {
   private readonly lenient: Options;
 
   constructor(
-    private readonly message: ChunkMessage,
+    private readonly message: PlannedChunk,
     private readonly maxRecordBytes: number,
   ) {
     this.strict = baseOptions(message.delimiter, maxRecordBytes);

@@ -155,17 +155,44 @@ export const chunkMessageSchema = z.object({
   rowCount: z.number().int().nonnegative().optional(),
   blankRows: z.array(z.number().int()).optional(),
   delimiter: delimiterSchema,
+  /**
+   * Where the rest of the chunk's plan is in the import's manifest (`manifest.ts`): bytes [0, headerEnd)
+   * hold the file's header and column map, bytes [start, end) this chunk's duplicates. A file's header can
+   * hold anything a CSV cell can, and SQS refuses some characters, so a message carries numbers and our
+   * own ids only, and stays small whatever the file's width.
+   */
+  plan: z
+    .object({
+      headerEnd: z.number().int().positive(),
+      start: z.number().int().nonnegative(),
+      end: z.number().int().positive(),
+    })
+    .optional(),
+  /** Columns of the file's own in the exceptions report: the width of a row given up without its plan. */
+  reportColumns: z.number().int().nonnegative().optional(),
+  /** Records longer than the per-record cap: skipped by byte range and reported as TOO_LONG. */
+  oversized: z.array(
+    z.object({ rowNumber: z.number().int(), start: z.number().int(), end: z.number().int() }),
+  ),
+  /** Messages planned before `plan` existed carry the plan itself (see `chunkPlanSchema`). */
+  header: z.array(z.string()).optional(),
+  columnMap: z.array(z.string().nullable()).optional(),
+  duplicates: z.array(z.tuple([z.number().int(), z.number().int()])).optional(),
+});
+export type ChunkMessage = z.infer<typeof chunkMessageSchema>;
+
+/** What a chunk needs beyond its message: kept in the manifest, read by the worker with two ranged GETs. */
+export const chunkPlanSchema = z.object({
   /** File's header, as written, and the template column each position maps to (null: ignored column). */
   header: z.array(z.string()),
   columnMap: z.array(z.string().nullable()),
   /** Rows in this range whose key appeared on an earlier row of the file: row → first row with that key. */
   duplicates: z.array(z.tuple([z.number().int(), z.number().int()])),
-  /** Records longer than the per-record cap: skipped by byte range and reported as TOO_LONG. */
-  oversized: z.array(
-    z.object({ rowNumber: z.number().int(), start: z.number().int(), end: z.number().int() }),
-  ),
 });
-export type ChunkMessage = z.infer<typeof chunkMessageSchema>;
+export type ChunkPlan = z.infer<typeof chunkPlanSchema>;
+
+/** A chunk message with its plan: what process-chunk, the give-up and the watchdog work on. */
+export type PlannedChunk = ChunkMessage & ChunkPlan;
 
 /** Sent once the last chunk is counted. */
 export const finalizeMessageSchema = z.object({

@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { EmailMessage } from './email-message';
 import type { EmailSettings } from './email-settings';
-import type { ChunkResult, RowError, TaskRecord, TaskStatus } from './model';
+import type { ChunkResult, RowError, Task, TaskRecord, TaskStatus } from './model';
 
 /**
  * The narrow interfaces the cores depend on. Real adapters live in `adapters/` and are built once in
@@ -61,8 +61,8 @@ export interface TaskStore {
   /** Creates a task; false when one with that id already exists. */
   create(task: TaskRecord): Promise<boolean>;
   get(importId: string): Promise<TaskRecord | undefined>;
-  /** Most recent first. */
-  list(limit: number, after?: Record<string, unknown>): Promise<Page<TaskRecord>>;
+  /** Most recent first, as the API shows them (the index behind it holds only the public fields). */
+  list(limit: number, after?: Record<string, unknown>): Promise<Page<Task>>;
   /**
    * Moves a task to `to` and sets `fields`, only if its status is one of `from`.
    * Returns the updated task, or undefined when the condition did not hold.

@@ -51,6 +51,9 @@ const keptPositions = (fileHeader: readonly string[]): readonly number[] => {
   return kept;
 };
 
+/** How many of the file's columns the exceptions report repeats (all but ones named like its own). */
+export const reportColumnCount = (fileHeader: readonly string[]): number => keptPositions(fileHeader).length;
+
 /** Header line of the exceptions report: the file's own columns, then row_number, error_type, error_message. */
 export const exceptionsHeaderLine = (fileHeader: readonly string[]): string =>
   csvLine([

@@ -1,27 +1,52 @@
+import { taskSchema } from './model';
+
 /**
  * One definition of every resource the code relies on. The CDK stack and the local provisioner both
  * build tables, indexes and queues from these, so the two cannot drift apart.
  */
+
+/**
+ * What an index copies of each item beyond the keys: everything, nothing (its reader gets the item itself),
+ * or the listed attributes. Every attribute copied is rewritten in the index whenever the item changes.
+ */
+export type IndexProjection =
+  | { type: 'ALL' }
+  | { type: 'KEYS_ONLY' }
+  | { type: 'INCLUDE'; attributes: readonly string[] };
+
+export interface IndexDefinition {
+  name: string;
+  partitionKey: string;
+  sortKey: string;
+  projection: IndexProjection;
+}
 
 export interface TableDefinition {
   /** Logical name; the physical name comes from configuration. */
   id: 'state' | 'records';
   partitionKey: string;
   sortKey?: string;
-  indexes: readonly { name: string; partitionKey: string; sortKey: string }[];
+  indexes: readonly IndexDefinition[];
 }
 
 /**
- * Tasks, chunk outcomes, row-error pages and settings (single-table, keyed by `pk`/`sk`). `byOpenStatus` is
- * sparse: a task carries its keys only while its status is not final, so the watchdog reads just those.
+ * Tasks, chunk outcomes, row-error pages and settings (single-table, keyed by `pk`/`sk`). A task item is
+ * rewritten on every chunk counted, so its indexes copy only what their readers use: `byCreatedAt` (the
+ * imports list) the task's public fields, `byOpenStatus` (the watchdog, which then reads each task
+ * consistently) nothing. `byOpenStatus` is sparse: a task carries its keys only while it is not final.
  */
 export const STATE_TABLE: TableDefinition = {
   id: 'state',
   partitionKey: 'pk',
   sortKey: 'sk',
   indexes: [
-    { name: 'byCreatedAt', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
-    { name: 'byOpenStatus', partitionKey: 'openpk', sortKey: 'opensk' },
+    {
+      name: 'byCreatedAt',
+      partitionKey: 'gsi1pk',
+      sortKey: 'gsi1sk',
+      projection: { type: 'INCLUDE', attributes: Object.keys(taskSchema.shape) },
+    },
+    { name: 'byOpenStatus', partitionKey: 'openpk', sortKey: 'opensk', projection: { type: 'KEYS_ONLY' } },
   ],
 };
 
@@ -31,7 +56,8 @@ export const OPEN_TASKS_INDEX = 'byOpenStatus';
 export const RECORDS_TABLE: TableDefinition = {
   id: 'records',
   partitionKey: 'pk',
-  indexes: [{ name: 'byTemplate', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' }],
+  // Records are written once per import and listed whole.
+  indexes: [{ name: 'byTemplate', partitionKey: 'gsi1pk', sortKey: 'gsi1sk', projection: { type: 'ALL' } }],
 };
 
 /** The records index is sharded so one template's listing key never takes one hot partition. */

@@ -2,6 +2,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { ChunkingSettings } from '../shared/config';
 import { FileRejectedError, NotFoundError } from '../shared/errors';
 import { storedSizeProblem } from '../shared/file-limits';
+import { type ManifestChunk, messageOf, readManifest, sendInGroups, writeManifest } from '../shared/manifest';
 import {
   type ChunkMessage,
   type FinalizeMessage,
@@ -12,8 +13,9 @@ import {
 } from '../shared/model';
 import { importIdFromUploadKey, utf8DataKey } from '../shared/object-keys';
 import type { MessageQueue, ObjectStore, TaskStore } from '../shared/ports';
+import { sqsBodyProblem } from '../shared/queue-limits';
+import { reportColumnCount } from '../shared/reports';
 import { findTemplate } from '../shared/templates';
-import { readManifest, sendInGroups, writeManifest } from './manifest';
 import { type FileScan, scanFile } from './scan-file';
 
 export interface ValidateFileDeps {
@@ -116,9 +118,9 @@ const validateAndPlan = async (deps: ValidateFileDeps, task: TaskRecord): Promis
     dataRows: scan.dataRows,
     chunks: scan.chunks.length,
   });
+  // The header goes to the manifest, not the task: the task item is rewritten on every chunk counted.
   const planned = {
     dataKey: scan.dataKey,
-    header: scan.header,
     warnings: scan.warnings,
     fileSize: head.size,
   };
@@ -139,8 +141,16 @@ const validateAndPlan = async (deps: ValidateFileDeps, task: TaskRecord): Promis
   }
 
   const chunkCount = scan.chunks.length;
-  const messageAt = (index: number) => chunkMessage(task, scan, index, chunkCount);
-  await writeManifest(objects, task.importId, chunkCount, messageAt);
+  const messageAt = await writeManifest(
+    objects,
+    task.importId,
+    { header: scan.header, columnMap: scan.columnMap },
+    chunkCount,
+    (index) => manifestChunk(task, scan, index, chunkCount),
+  );
+  // Refused now, with a reason, rather than by SQS once the task is PROCESSING and nothing can be sent.
+  const unsendable = unsendableChunk(chunkCount, messageAt);
+  if (unsendable) throw new FileRejectedError(unsendable);
   const processing = await tasks.transition(task.importId, [TaskStatus.VALIDATING], TaskStatus.PROCESSING, {
     ...planned,
     totalRows: scan.dataRows,
@@ -154,7 +164,12 @@ const validateAndPlan = async (deps: ValidateFileDeps, task: TaskRecord): Promis
   return ValidateOutcome.ENQUEUED;
 };
 
-const chunkMessage = (task: TaskRecord, scan: FileScan, index: number, chunkCount: number): ChunkMessage => {
+const manifestChunk = (
+  task: TaskRecord,
+  scan: FileScan,
+  index: number,
+  chunkCount: number,
+): ManifestChunk => {
   const chunk = scan.chunks[index];
   if (!chunk) throw new RangeError(`No chunk ${index} in a plan of ${chunkCount}`);
   const duplicates: [number, number][] = [];
@@ -162,23 +177,40 @@ const chunkMessage = (task: TaskRecord, scan: FileScan, index: number, chunkCoun
     duplicates.push([chunk.duplicates[at] ?? 0, chunk.duplicates[at + 1] ?? 0]);
   }
   return {
-    kind: 'chunk',
-    importId: task.importId,
-    templateId: task.templateId,
-    chunkIndex: index,
-    chunkCount,
-    dataKey: scan.dataKey,
-    start: chunk.start,
-    end: chunk.end,
-    firstRowNumber: chunk.firstRowNumber,
-    rowCount: chunk.records - chunk.blankRows.length,
-    ...(chunk.blankRows.length > 0 ? { blankRows: chunk.blankRows } : {}),
-    delimiter: scan.delimiter,
-    header: scan.header,
-    columnMap: scan.columnMap,
+    message: {
+      kind: 'chunk',
+      importId: task.importId,
+      templateId: task.templateId,
+      chunkIndex: index,
+      chunkCount,
+      dataKey: scan.dataKey,
+      start: chunk.start,
+      end: chunk.end,
+      firstRowNumber: chunk.firstRowNumber,
+      rowCount: chunk.records - chunk.blankRows.length,
+      ...(chunk.blankRows.length > 0 ? { blankRows: chunk.blankRows } : {}),
+      delimiter: scan.delimiter,
+      reportColumns: reportColumnCount(scan.header),
+      oversized: chunk.oversized,
+    },
     duplicates,
-    oversized: chunk.oversized,
   };
+};
+
+/** Why a chunk's message could not go on the queue, as the admin reads it; undefined when all can. */
+const unsendableChunk = (
+  chunkCount: number,
+  messageAt: (index: number) => ChunkMessage,
+): string | undefined => {
+  for (let index = 0; index < chunkCount; index += 1) {
+    const message = messageAt(index);
+    const problem = sqsBodyProblem(JSON.stringify(message));
+    if (problem) {
+      const rows = `rows ${message.firstRowNumber.toLocaleString('en-US')}–${(message.firstRowNumber + (message.rowCount ?? 0) - 1).toLocaleString('en-US')}`;
+      return `The file could not be queued for import: the plan of ${rows} ${problem}. Split the file into smaller files and upload them`;
+    }
+  }
+  return undefined;
 };
 
 const resendChunks = async (deps: ValidateFileDeps, task: TaskRecord): Promise<ValidateOutcome> => {
@@ -192,9 +224,9 @@ const resendChunks = async (deps: ValidateFileDeps, task: TaskRecord): Promise<V
     chunks: manifest.chunks.length,
   });
   await sendInGroups(deps.chunks, manifest.chunks.length, (index) => {
-    const message = manifest.chunks[index];
-    if (!message) throw new RangeError(`No chunk ${index} in the manifest`);
-    return message;
+    const chunk = manifest.chunks[index];
+    if (!chunk) throw new RangeError(`No chunk ${index} in the manifest`);
+    return messageOf(chunk);
   });
   await deps.tasks.update(task.importId, { chunksEnqueued: true });
   return ValidateOutcome.RESENT;

@@ -2,15 +2,16 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { EndOutcome, endFromCounters } from '../finalize-import/finalize-import';
 import { type GiveUpDeps, giveUpChunk } from '../process-chunk/give-up';
 import type { WatchdogSettings } from '../shared/config';
+import { type Manifest, messageOf, readManifest, sendInGroups } from '../shared/manifest';
 import {
   type ChunkMessage,
   type FinalizeMessage,
+  type PlannedChunk,
   type TaskRecord,
   TaskSource,
   TaskStatus,
 } from '../shared/model';
 import type { MessageQueue, ObjectStore, TaskStore } from '../shared/ports';
-import { type Manifest, readManifest, sendInGroups } from '../validate-file/manifest';
 
 /**
  * Ends tasks left in a non-final status (DESIGN §2: no task stays non-final forever). Run on a schedule, it
@@ -92,10 +93,10 @@ export const runWatchdog = async (deps: WatchdogDeps): Promise<WatchdogSummary> 
   return summary;
 };
 
-const manifestChunk = (manifest: Manifest, importId: string, index: number): ChunkMessage => {
-  const message = manifest.chunks[index];
-  if (!message) throw new Error(`Import ${importId} has no chunk ${index} in its manifest`);
-  return message;
+const manifestChunk = (manifest: Manifest, importId: string, index: number): PlannedChunk => {
+  const chunk = manifest.chunks[index];
+  if (!chunk) throw new Error(`Import ${importId} has no chunk ${index} in its manifest`);
+  return chunk;
 };
 
 const idleSeconds = (deps: WatchdogDeps, task: TaskRecord): number =>
@@ -192,8 +193,8 @@ const watchProcessing = async (
       // validate-file died between PROCESSING and its last send; its intake redelivery (after the intake
       // queue's visibility timeout, which on AWS is longer than this timeout) would send them. Nothing was
       // ever given a chance, so send the chunks not counted yet, and give up only if they too go unfinished.
-      await sendInGroups(deps.chunks, uncounted.length, (at) =>
-        manifestChunk(manifest, task.importId, uncounted[at] ?? -1),
+      await sendInGroups(deps.chunks, uncounted.length, (at: number) =>
+        messageOf(manifestChunk(manifest, task.importId, uncounted[at] ?? -1)),
       );
       // Restarts the idle clock: the sent chunks get a whole timeout before anything is given up.
       await deps.tasks.update(task.importId, {

@@ -5,7 +5,7 @@ import type { TableDefinition } from '../../lambdas/shared/resource-definitions'
 
 /**
  * Builds a DynamoDB table from its shared definition, the same one the local provisioner uses: every key a
- * string, every index projecting all attributes. On-demand (an import's burst needs no capacity planning),
+ * string, every index projecting what its definition says. On-demand (an import's burst needs no capacity planning),
  * point-in-time recovery, deletion protection, and retained if the stack is ever deleted.
  */
 export const definitionTable = (scope: Construct, id: string, definition: TableDefinition): Table => {
@@ -24,7 +24,9 @@ export const definitionTable = (scope: Construct, id: string, definition: TableD
       indexName: index.name,
       partitionKey: { name: index.partitionKey, type: AttributeType.STRING },
       sortKey: { name: index.sortKey, type: AttributeType.STRING },
-      projectionType: ProjectionType.ALL,
+      ...(index.projection.type === 'INCLUDE'
+        ? { projectionType: ProjectionType.INCLUDE, nonKeyAttributes: [...index.projection.attributes] }
+        : { projectionType: ProjectionType[index.projection.type] }),
     });
   }
   return table;

@@ -3,7 +3,7 @@ import { checkStructure, MessageRejectedError, readHeaders } from '../../lambdas
 import { readChunkRows } from '../../lambdas/process-chunk/read-rows';
 import { RecordScanner, sniffEncoding, sniffHeader, utf8BomLength } from '../../lambdas/shared/csv';
 import { TextEncoding, Utf8Transcoder } from '../../lambdas/shared/csv/encoding';
-import type { ChunkMessage } from '../../lambdas/shared/model';
+import type { PlannedChunk } from '../../lambdas/shared/model';
 import type { ObjectStore } from '../../lambdas/shared/ports';
 
 /**
@@ -90,7 +90,7 @@ const csv: FuzzTarget = {
     if (end.unterminatedQuoteLine !== undefined || records.length < 2) return;
     check(expected === data.length, `records end at ${expected}, the input at ${data.length}`);
     const body = records.slice(1);
-    const message: ChunkMessage = {
+    const message: PlannedChunk = {
       kind: 'chunk',
       importId: 'fuzz',
       templateId: 'users',

@@ -5,8 +5,10 @@ import {
   type ChunkResult,
   isFinalStatus,
   type RowError,
+  type Task,
   type TaskRecord,
   type TaskStatus,
+  toPublicTask,
 } from '../../lambdas/shared/model';
 import type {
   BatchInsertOutcome,
@@ -143,12 +145,13 @@ export class FakeTaskStore implements TaskStore {
     return task ? structuredClone(task) : undefined;
   }
 
-  async list(limit: number, after?: Record<string, unknown>): Promise<Page<TaskRecord>> {
+  async list(limit: number, after?: Record<string, unknown>): Promise<Page<Task>> {
     const sorted = [...this.tasks.values()].sort((a, b) =>
       `${b.createdAt}#${b.importId}`.localeCompare(`${a.createdAt}#${a.importId}`),
     );
     const start = typeof after?.index === 'number' ? after.index : 0;
-    const items = sorted.slice(start, start + limit).map((task) => structuredClone(task));
+    // As the index behind it holds them: the public fields only.
+    const items = sorted.slice(start, start + limit).map((task) => toPublicTask(structuredClone(task)));
     return start + limit < sorted.length ? { items, next: { index: start + limit } } : { items };
   }
 

@@ -14,9 +14,11 @@ import {
   ErrorType,
   isFinalStatus,
   type RowError,
+  type Task,
   type TaskRecord,
   type TaskStatus,
   taskRecordSchema,
+  taskSchema,
 } from '../model';
 import type { ChunkCounts, Page, TaskStore } from '../ports';
 import { OPEN_TASKS_INDEX } from '../resource-definitions';
@@ -134,7 +136,7 @@ export class DynamoTaskStore implements TaskStore {
     return out.Item ? toTask(out.Item) : undefined;
   }
 
-  async list(limit: number, after?: Record<string, unknown>): Promise<Page<TaskRecord>> {
+  async list(limit: number, after?: Record<string, unknown>): Promise<Page<Task>> {
     const out = await this.db.send(
       new QueryCommand({
         TableName: this.table,
@@ -147,7 +149,7 @@ export class DynamoTaskStore implements TaskStore {
       }),
     );
     return {
-      items: (out.Items ?? []).map(toTask),
+      items: (out.Items ?? []).map((item) => taskSchema.parse(item)),
       ...(out.LastEvaluatedKey ? { next: out.LastEvaluatedKey } : {}),
     };
   }
@@ -163,8 +165,12 @@ export class DynamoTaskStore implements TaskStore {
         ...(after ? { ExclusiveStartKey: after } : {}),
       }),
     );
+    // The index holds keys only: each task is read whole, and consistently (the watchdog acts on it).
+    const tasks = await Promise.all(
+      (out.Items ?? []).map((item) => this.get(String(item.pk).slice(taskPk('').length))),
+    );
     return {
-      items: (out.Items ?? []).map(toTask),
+      items: tasks.filter((task): task is TaskRecord => task !== undefined),
       ...(out.LastEvaluatedKey ? { next: out.LastEvaluatedKey } : {}),
     };
   }

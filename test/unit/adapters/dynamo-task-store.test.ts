@@ -186,9 +186,13 @@ describe('DynamoTaskStore open-tasks index', () => {
 
   it('lists open tasks from the sparse index, oldest first, with the counted chunks as numbers', async () => {
     // Prepare
+    // The index holds keys only; each task is then read consistently.
     db.on(QueryCommand).resolves({
-      Items: [taskItem({ status: 'PROCESSING', countedChunks: new Set([0, 2]) })],
+      Items: [{ pk: PK, sk: 'TASK', openpk: 'OPEN', opensk: 'x' }],
       LastEvaluatedKey: { pk: PK, sk: 'TASK', openpk: 'OPEN', opensk: 'x' },
+    });
+    db.on(GetCommand, { Key: { pk: PK, sk: 'TASK' } }).resolves({
+      Item: taskItem({ status: 'PROCESSING', countedChunks: new Set([0, 2]) }),
     });
 
     // Act
@@ -203,6 +207,7 @@ describe('DynamoTaskStore open-tasks index', () => {
     });
     expect(page.items[0]?.countedChunks).toEqual([0, 2]);
     expect(page.next).toEqual({ pk: PK, sk: 'TASK', openpk: 'OPEN', opensk: 'x' });
+    expect(db).toHaveReceivedCommandWith(GetCommand, { Key: { pk: PK, sk: 'TASK' }, ConsistentRead: true });
   });
 });
 

@@ -39,6 +39,49 @@ describe('SqsQueue.send', () => {
     expect(sqsMock).toHaveReceivedCommandWith(SendMessageBatchCommand, { QueueUrl: QUEUE_URL });
   });
 
+  it("keeps every batch within SQS's 256 KiB, starting a new one before a message would pass it", async () => {
+    // Prepare: 60 KB messages, so at most four fit a batch.
+    sqsMock.on(SendMessageBatchCommand).resolves({ Successful: [], Failed: [] });
+    const big = Array.from({ length: 10 }, (_, n) => ({ n, pad: 'x'.repeat(60_000) }));
+
+    // Act
+    await new SqsQueue<(typeof big)[number]>(new SQSClient({ region: 'eu-west-1' }), QUEUE_URL).send(big);
+
+    // Assess
+    const batches = sqsMock
+      .commandCalls(SendMessageBatchCommand)
+      .map((call) => call.args[0].input.Entries ?? []);
+    expect(batches.map((batch) => batch.length)).toEqual([4, 4, 2]);
+    for (const batch of batches) {
+      const bytes = batch.reduce((sum, entry) => sum + Buffer.byteLength(entry.MessageBody ?? ''), 0);
+      expect(bytes).toBeLessThanOrEqual(256 * 1024);
+    }
+    expect(
+      sentBatches()
+        .flat()
+        .map((message) => message.n),
+    ).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  });
+
+  it('refuses, before sending anything, a message SQS could not carry, saying why', async () => {
+    // Prepare
+    sqsMock.on(SendMessageBatchCommand).resolves({ Successful: [], Failed: [] });
+    const send = (message: { text: string }) =>
+      new SqsQueue<{ text: string }>(new SQSClient({ region: 'eu-west-1' }), QUEUE_URL).send([
+        { text: 'fine' },
+        message,
+      ]);
+
+    // Act / Assess
+    await expect(send({ text: 'x'.repeat(300_000) })).rejects.toThrow(
+      /Message 2 of 2 is 293 KB; SQS carries at most 256 KB/,
+    );
+    await expect(send({ text: 'a\uFFFEb' })).rejects.toThrow(
+      /Message 2 of 2 has a character SQS refuses \(U\+FFFE at character 11\)/,
+    );
+    expect(sqsMock).toHaveReceivedCommandTimes(SendMessageBatchCommand, 0);
+  });
+
   it('sends nothing for no messages', async () => {
     // Act
     await queue().send([]);

@@ -1,8 +1,13 @@
 import { queueDefinition, RECORDS_TABLE, STATE_TABLE } from '../../../lambdas/shared/resource-definitions';
-import { createTableInput, sourceQueueAttributes, tableDrift } from '../../../local/resources';
+import {
+  createTableInput,
+  rebuildableDrift,
+  sourceQueueAttributes,
+  tableDrift,
+} from '../../../local/resources';
 
 describe('local resources from the shared definitions', () => {
-  it('creates the state table with its key, sort key and GSI projecting ALL', () => {
+  it('creates the state table with its key, sort key, and indexes projecting only what their readers use', () => {
     // Act
     const input = createTableInput(STATE_TABLE, 'state');
 
@@ -29,7 +34,29 @@ describe('local resources from the shared definitions', () => {
             { AttributeName: 'gsi1pk', KeyType: 'HASH' },
             { AttributeName: 'gsi1sk', KeyType: 'RANGE' },
           ],
-          Projection: { ProjectionType: 'ALL' },
+          // The imports list: the public fields of a task, never the pipeline's own (counted chunks…).
+          Projection: {
+            ProjectionType: 'INCLUDE',
+            NonKeyAttributes: [
+              'importId',
+              'templateId',
+              'fileName',
+              'source',
+              'email',
+              'status',
+              'statusReason',
+              'warnings',
+              'createdBy',
+              'createdAt',
+              'startedAt',
+              'endedAt',
+              'fileSize',
+              'totalRows',
+              'processedRows',
+              'successCount',
+              'errorCount',
+            ],
+          },
         },
         {
           IndexName: 'byOpenStatus',
@@ -37,7 +64,8 @@ describe('local resources from the shared definitions', () => {
             { AttributeName: 'openpk', KeyType: 'HASH' },
             { AttributeName: 'opensk', KeyType: 'RANGE' },
           ],
-          Projection: { ProjectionType: 'ALL' },
+          // The watchdog reads each open task whole and consistently.
+          Projection: { ProjectionType: 'KEYS_ONLY' },
         },
       ],
     });
@@ -63,6 +91,26 @@ describe('local resources from the shared definitions', () => {
     // Assess
     expect(none).toEqual([]);
     expect(missing).toEqual(['index byCreatedAt is missing', 'index byOpenStatus is missing']);
+  });
+
+  it('names an index whose projection differs from its definition (which a rebuild cures)', () => {
+    // Prepare
+    const made = createTableInput(STATE_TABLE, 'state');
+    const allProjected = (made.GlobalSecondaryIndexes ?? []).map((index) => ({
+      ...index,
+      Projection: { ProjectionType: 'ALL' },
+    }));
+
+    // Act
+    const drift = tableDrift(STATE_TABLE, { ...made, GlobalSecondaryIndexes: allProjected });
+
+    // Assess
+    expect(drift).toEqual([
+      'index byCreatedAt projects other attributes',
+      'index byOpenStatus projects other attributes',
+    ]);
+    expect(rebuildableDrift(drift)).toBe(true);
+    expect(rebuildableDrift(['key schema is pk:HASH, expected pk:HASH,sk:RANGE'])).toBe(false);
   });
 
   it('gives a source queue the local visibility timeout and the deployed redrive count', () => {

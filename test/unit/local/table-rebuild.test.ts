@@ -17,7 +17,7 @@ import dynalite from 'dynalite';
 import { STATE_TABLE } from '../../../lambdas/shared/resource-definitions';
 import type { Log } from '../../../local/log';
 import { ensureTable } from '../../../local/provision';
-import { createTableInput } from '../../../local/resources';
+import { createTableInput, tableDrift } from '../../../local/resources';
 
 const quietLog: Log = { info: () => undefined, warn: () => undefined, error: () => undefined };
 const TABLE = 'bulk-imports-state';
@@ -109,7 +109,39 @@ describe('ensureTable on a table made before an index existed', () => {
         ExpressionAttributeValues: { ':p': { S: 'OPEN' } },
       }),
     );
-    expect(open.Items?.map((item) => item.importId?.S)).toEqual(['open-1']);
+    expect(open.Items?.map((item) => item.pk?.S)).toEqual(['IMPORT#open-1']);
+    expect(await readdir(dataDir)).toEqual([]);
+  });
+
+  it('rebuilds a table whose indexes project what an older definition said, with the new projections', async () => {
+    // Prepare: the table as made when every index projected ALL.
+    await dynamo.send(new DeleteTableCommand({ TableName: TABLE }));
+    const allProjected = {
+      ...STATE_TABLE,
+      indexes: STATE_TABLE.indexes.map((index) => ({ ...index, projection: { type: 'ALL' as const } })),
+    };
+    await dynamo.send(new CreateTableCommand(createTableInput(allProjected, TABLE)));
+    for (const item of [task('open-1', 'PROCESSING'), task('done-1', 'COMPLETED'), errorPage]) {
+      await dynamo.send(new PutItemCommand({ TableName: TABLE, Item: item }));
+    }
+    const before = await sortedItems(dynamo);
+
+    // Act
+    await ensureTable(dynamo, STATE_TABLE, TABLE, dataDir, quietLog);
+
+    // Assess
+    const described = await dynamo.send(new DescribeTableCommand({ TableName: TABLE }));
+    expect(tableDrift(STATE_TABLE, described.Table ?? {})).toEqual([]);
+    expect(
+      Object.fromEntries(
+        (described.Table?.GlobalSecondaryIndexes ?? []).map((index) => [
+          index.IndexName,
+          index.Projection?.ProjectionType,
+        ]),
+      ),
+    ).toEqual({ byCreatedAt: 'INCLUDE', byOpenStatus: 'KEYS_ONLY' });
+    // Every item kept (the open task keyed into the open-tasks index, as any rebuild does).
+    expect((await sortedItems(dynamo)).map(({ openpk: _pk, opensk: _sk, ...item }) => item)).toEqual(before);
     expect(await readdir(dataDir)).toEqual([]);
   });
 

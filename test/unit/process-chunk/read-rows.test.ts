@@ -1,6 +1,6 @@
 import { parse } from 'csv-parse/sync';
 import { readChunkRows } from '../../../lambdas/process-chunk/read-rows';
-import type { ChunkMessage, Delimiter } from '../../../lambdas/shared/model';
+import type { Delimiter, PlannedChunk } from '../../../lambdas/shared/model';
 import { FakeObjectStore } from '../../helpers/fakes';
 
 const DATA_KEY = 'work/import-1/data.csv';
@@ -9,7 +9,7 @@ const DATA_KEY = 'work/import-1/data.csv';
 const chunkOf = async (text: string, delimiter: Delimiter = ',') => {
   const objects = new FakeObjectStore();
   await objects.put(DATA_KEY, text, 'text/csv');
-  const message: ChunkMessage = {
+  const message: PlannedChunk = {
     kind: 'chunk',
     importId: 'import-1',
     templateId: 'users',

@@ -1,8 +1,9 @@
 import iconv from 'iconv-lite';
 import { NOT_CSV_REASONS } from '../../../lambdas/shared/csv';
 import { NotFoundError } from '../../../lambdas/shared/errors';
+import { messageOf, readChunkPlan, readManifest, readManifestHeader } from '../../../lambdas/shared/manifest';
 import type { ChunkMessage } from '../../../lambdas/shared/model';
-import { manifestKey, utf8DataKey } from '../../../lambdas/shared/object-keys';
+import { utf8DataKey } from '../../../lambdas/shared/object-keys';
 import { validateFile } from '../../../lambdas/validate-file/validate-file';
 import { userRow, usersCsv } from '../../helpers/factories';
 import { createHarness, givenUpload, type Harness, storedTask, USERS_HEADER } from './harness';
@@ -36,10 +37,12 @@ describe('validateFile', () => {
         chunksDone: 0,
         chunksEnqueued: true,
         dataKey: task.objectKey,
-        header: USERS_HEADER.split(','),
         warnings: [],
         fileSize: Buffer.byteLength(csv),
       });
+      // The header is the manifest's, not the task item's (rewritten on every chunk counted).
+      expect(stored.header).toBeUndefined();
+      expect(await readManifestHeader(harness.objects, task.importId)).toEqual(USERS_HEADER.split(','));
       expect(stored.startedAt).toEqual(expect.any(String));
       const sent = harness.chunks.sent;
       expect(sent.map((message) => [message.chunkIndex, message.chunkCount, message.firstRowNumber])).toEqual(
@@ -61,12 +64,19 @@ describe('validateFile', () => {
         templateId: 'users',
         dataKey: task.objectKey,
         delimiter: ',',
+        reportColumns: 7,
+        oversized: [],
+        plan: { headerEnd: expect.any(Number), start: expect.any(Number), end: expect.any(Number) },
+      });
+      // The header, column map and duplicates stay in the manifest; each message points at its part of it.
+      expect(sent.every((message) => !('header' in message || 'columnMap' in message))).toBe(true);
+      expect(await readChunkPlan(harness.objects, sent[0] as ChunkMessage)).toMatchObject({
+        header: USERS_HEADER.split(','),
         columnMap: ['email', 'first_name', 'last_name', 'role', 'phone', 'department', 'start_date'],
         duplicates: [],
-        oversized: [],
       });
-      const manifest = JSON.parse(harness.objects.text(manifestKey(task.importId)) ?? '{}');
-      expect(manifest).toEqual({ importId: task.importId, chunks: sent });
+      const manifest = await readManifest(harness.objects, task.importId);
+      expect(manifest?.chunks.map(messageOf)).toEqual(sent);
     });
 
     it('closes chunks by bytes at record boundaries, never inside a quoted line break', async () => {
@@ -131,7 +141,10 @@ describe('validateFile', () => {
       await validateFile(harness.validateDeps, task.objectKey);
 
       // Assess: rows 2..9; row 7 repeats row 2, row 9 repeats row 3; blank keys are not duplicates.
-      expect(harness.chunks.sent.map((message) => message.duplicates)).toEqual([[], [[7, 2]], [[9, 3]]]);
+      const plans = await Promise.all(
+        harness.chunks.sent.map((message) => readChunkPlan(harness.objects, message)),
+      );
+      expect(plans.map((plan) => plan.duplicates)).toEqual([[], [[7, 2]], [[9, 3]]]);
     });
 
     it('lists records over MAX_RECORD_BYTES as oversized, by byte range, and still counts them', async () => {
@@ -170,13 +183,8 @@ describe('validateFile', () => {
         ...extra.slice(0, 9).map((name) => `Unknown column ignored: ${name}`),
         '… and 3 more',
       ]);
-      expect(harness.chunks.sent[0]?.columnMap.slice(0, 5)).toEqual([
-        'email',
-        'first_name',
-        'last_name',
-        'role',
-        null,
-      ]);
+      const plan = await readChunkPlan(harness.objects, harness.chunks.sent[0] as ChunkMessage);
+      expect(plan.columnMap.slice(0, 5)).toEqual(['email', 'first_name', 'last_name', 'role', null]);
     });
 
     it('rejects a header wider than 1,000 columns, naming the count', async () => {
@@ -246,7 +254,7 @@ describe('validateFile', () => {
       // Assess
       const stored = await storedTask(harness, task.importId);
       expect(stored.dataKey).toBe(task.objectKey);
-      expect(stored.header?.[0]).toBe('email');
+      expect((await readManifestHeader(harness.objects, task.importId))?.[0]).toBe('email');
       expect(harness.chunks.sent[0]?.start).toBe(3 + Buffer.byteLength(`${USERS_HEADER}\r\n`));
       expect(harness.objects.objects.has(utf8DataKey(task.importId))).toBe(false);
     });
@@ -263,11 +271,8 @@ describe('validateFile', () => {
       await validateFile(harness.validateDeps, task.objectKey);
 
       // Assess
-      expect(await storedTask(harness, task.importId)).toMatchObject({
-        status: 'PROCESSING',
-        header: USERS_HEADER.split(','),
-        totalRows: 1,
-      });
+      expect(await storedTask(harness, task.importId)).toMatchObject({ status: 'PROCESSING', totalRows: 1 });
+      expect(await readManifestHeader(harness.objects, task.importId)).toEqual(USERS_HEADER.split(','));
     });
 
     it.each([
@@ -313,6 +318,25 @@ describe('validateFile', () => {
   });
 
   describe('file-level failures end in VALIDATION_FAILED with a reason', () => {
+    it('refuses a file whose plan SQS could not carry before the task is PROCESSING, saying why', async () => {
+      // Prepare: every record over the record cap, so one chunk's message lists 6,000 skipped ranges.
+      const harness = createHarness({ MAX_RECORD_BYTES: 64, CHUNK_MAX_ROWS: 10_000 });
+      const long = (n: number) => userRow(n).replace('First', 'F'.repeat(80));
+      const task = await givenUpload(harness, usersCsv(Array.from({ length: 6000 }, (_, n) => long(n + 1))));
+
+      // Act
+      const outcome = await validateFile(harness.validateDeps, task.objectKey);
+
+      // Assess
+      expect(outcome).toBe('validation-failed');
+      const stored = await storedTask(harness, task.importId);
+      expect(stored.status).toBe('VALIDATION_FAILED');
+      expect(stored.statusReason).toMatch(
+        /^The file could not be queued for import: the plan of rows 2–6,001 is [\d.]+ KB; SQS carries at most 256 KB\. Split the file into smaller files and upload them$/,
+      );
+      expect(harness.chunks.sent).toEqual([]);
+    });
+
     const longHeader = `${USERS_HEADER},${'x'.repeat(2000)}`;
     const cases: [string, string | Buffer, string][] = [
       ['an empty file', '', 'The file is empty'],
@@ -490,10 +514,8 @@ describe('validateFile', () => {
       expect(afterCrash).toMatchObject({ status: 'PROCESSING', chunkCount: 3 });
       expect(afterCrash.chunksEnqueued).toBeUndefined();
       expect(outcome).toBe('resent');
-      const manifest = JSON.parse(harness.objects.text(manifestKey(task.importId)) ?? '{}') as {
-        chunks: ChunkMessage[];
-      };
-      expect(harness.chunks.sent).toEqual(manifest.chunks);
+      const manifest = await readManifest(harness.objects, task.importId);
+      expect(harness.chunks.sent).toEqual(manifest?.chunks.map(messageOf));
       expect(send).toHaveBeenCalledTimes(2);
       expect((await storedTask(harness, task.importId)).chunksEnqueued).toBe(true);
     });
