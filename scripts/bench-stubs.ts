@@ -109,7 +109,9 @@ export class MemoryTaskStore implements TaskStore {
     };
     return { counted: true, task: this.task };
   }
-  async putChunkResult(_result: ChunkResult): Promise<void> {}
+  async listChunkAttempts(): Promise<Map<number, string | undefined>> {
+    return new Map();
+  }
   async putChunkResultIfAbsent(_result: ChunkResult): Promise<boolean> {
     return true;
   }

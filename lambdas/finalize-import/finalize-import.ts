@@ -34,12 +34,18 @@ const DELETE_CONCURRENCY = 16;
 interface ReadyTask {
   task: TaskRecord;
   chunkCount: number;
+  /** The attempt of each chunk's standing result: its report parts are those. */
+  attempts: Map<number, string | undefined>;
   header: readonly string[];
   keyColumn: string;
 }
 
 /** Checks that every chunk is counted and validation left what the reports need; throws otherwise. */
-const readyToFinalize = async (objects: ObjectStore, task: TaskRecord): Promise<ReadyTask> => {
+const readyToFinalize = async (
+  objects: ObjectStore,
+  tasks: TaskStore,
+  task: TaskRecord,
+): Promise<ReadyTask> => {
   const { importId, status, chunkCount, chunksDone = 0 } = task;
   if (status !== TaskStatus.PROCESSING) {
     throw new FinalizeError(FinalizeErrorCode.NOT_READY, `Task ${importId} is ${status}, not PROCESSING`);
@@ -61,11 +67,19 @@ const readyToFinalize = async (objects: ObjectStore, task: TaskRecord): Promise<
         : `Task ${importId} names unknown template ${task.templateId}`,
     );
   }
-  return { task, chunkCount, header, keyColumn: template.key };
+  return {
+    task,
+    chunkCount,
+    attempts: await tasks.listChunkAttempts(importId),
+    header,
+    keyColumn: template.key,
+  };
 };
 
-const partKeys = (importId: string, kind: 'exceptions' | 'results', chunkCount: number): string[] =>
-  Array.from({ length: chunkCount }, (_, index) => chunkPartKey(importId, kind, index));
+const partKeys = (ready: ReadyTask, kind: 'exceptions' | 'results'): string[] =>
+  Array.from({ length: ready.chunkCount }, (_, index) =>
+    chunkPartKey(ready.task.importId, kind, index, ready.attempts.get(index)),
+  );
 
 /** Both reports are always written, header only when nothing failed, so every download link works. */
 const writeReports = async (objects: ObjectStore, ready: ReadyTask): Promise<void> => {
@@ -74,13 +88,13 @@ const writeReports = async (objects: ObjectStore, ready: ReadyTask): Promise<voi
     key: exceptionsKey(importId),
     contentType: REPORT_CONTENT_TYPE,
     head: REPORT_BOM + exceptionsHeaderLine(ready.header),
-    partKeys: partKeys(importId, 'exceptions', ready.chunkCount),
+    partKeys: partKeys(ready, 'exceptions'),
   });
   await concatenateObjects(objects, {
     key: resultsKey(importId),
     contentType: REPORT_CONTENT_TYPE,
     head: REPORT_BOM + resultsHeaderLine(ready.keyColumn),
-    partKeys: partKeys(importId, 'results', ready.chunkCount),
+    partKeys: partKeys(ready, 'results'),
   });
 };
 
@@ -102,8 +116,8 @@ const notifyFinalized = async (deps: FinalizeDeps, task: TaskRecord): Promise<vo
 const removeWorkObjects = async (deps: FinalizeDeps, ready: ReadyTask): Promise<void> => {
   const { importId, dataKey } = ready.task;
   const keys = [
-    ...partKeys(importId, 'exceptions', ready.chunkCount),
-    ...partKeys(importId, 'results', ready.chunkCount),
+    ...partKeys(ready, 'exceptions'),
+    ...partKeys(ready, 'results'),
     manifestKey(importId),
     ...(dataKey === utf8DataKey(importId) ? [dataKey] : []),
   ];
@@ -178,7 +192,7 @@ export const finalizeImport = async (deps: FinalizeDeps, message: FinalizeMessag
     deps.logger.info('Task already final; nothing to finalize', { importId, status: task.status });
     return task;
   }
-  const ready = await readyToFinalize(deps.objects, task);
+  const ready = await readyToFinalize(deps.objects, deps.tasks, task);
   await writeReports(deps.objects, ready);
 
   const outcome = finalOutcome(task);

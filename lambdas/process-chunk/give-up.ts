@@ -101,7 +101,7 @@ export const giveUpChunk = async (
   }
   const { chunk, rows } = await givenUpRows(deps, message, why);
   // Conditional: a worker that stored a real outcome meanwhile wins, and that outcome is what gets counted.
-  const result = await storeChunkOutcome(deps, chunk, rows, { ifAbsent: true });
+  const result = await storeChunkOutcome(deps, chunk, rows);
   await countAndFinalize(deps, result);
   logger.warn('Chunk given up', {
     importId,

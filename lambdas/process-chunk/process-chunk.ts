@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { ChunkingSettings } from '../shared/config';
 import { ConflictError, NotFoundError } from '../shared/errors';
@@ -123,15 +124,16 @@ export interface ReportedRow {
 
 /**
  * Writes a chunk's report parts, then its result (parts first: a stored result means the chunk's reports
- * are complete). With `ifAbsent`, the result is stored only if the chunk has none yet; returns the result
- * that stands for the chunk afterwards (the one found when there was one).
+ * are complete). Each attempt (a processing or a give-up) writes parts and error pages of its own, and the
+ * result is stored only if the chunk has none yet: the first attempt stored stands, with its own outputs,
+ * and a later one reads it and removes its parts. Returns the result that stands for the chunk.
  */
 export const storeChunkOutcome = async (
   deps: Pick<ProcessChunkDeps, 'objects' | 'tasks'>,
   message: PlannedChunk,
   rows: readonly ReportedRow[],
-  options: { ifAbsent?: boolean } = {},
 ): Promise<ChunkResult> => {
+  const attempt = randomUUID();
   let exceptions = '';
   let results = '';
   let successCount = 0;
@@ -145,17 +147,13 @@ export const storeChunkOutcome = async (
     const reason = row.errors.map((error) => error.message).join('; ');
     results += resultLine(row.rowNumber, RESULT_STATUS.FAILED, reason, row.rawKey);
   }
+  const parts = {
+    exceptions: chunkPartKey(message.importId, 'exceptions', message.chunkIndex, attempt),
+    results: chunkPartKey(message.importId, 'results', message.chunkIndex, attempt),
+  };
   await Promise.all([
-    deps.objects.put(
-      chunkPartKey(message.importId, 'exceptions', message.chunkIndex),
-      exceptions,
-      PART_CONTENT_TYPE,
-    ),
-    deps.objects.put(
-      chunkPartKey(message.importId, 'results', message.chunkIndex),
-      results,
-      PART_CONTENT_TYPE,
-    ),
+    deps.objects.put(parts.exceptions, exceptions, PART_CONTENT_TYPE),
+    deps.objects.put(parts.results, results, PART_CONTENT_TYPE),
   ]);
   const result: ChunkResult = {
     importId: message.importId,
@@ -165,14 +163,15 @@ export const storeChunkOutcome = async (
     successCount,
     errorCount: rows.length - successCount,
     errors: rows.flatMap((row) => row.errors),
+    attempt,
   };
-  if (!options.ifAbsent) {
-    await deps.tasks.putChunkResult(result);
-    return result;
-  }
   if (await deps.tasks.putChunkResultIfAbsent(result)) return result;
   const standing = await deps.tasks.getChunkResult(message.importId, message.chunkIndex);
   if (!standing) throw new Error(`Chunk ${message.chunkIndex} of ${message.importId} lost its result`);
+  // Never read: finalize takes the parts of the standing attempt. Best effort; work/ expires anyway.
+  await Promise.all([deps.objects.delete(parts.exceptions), deps.objects.delete(parts.results)]).catch(
+    () => undefined,
+  );
   return standing;
 };
 

@@ -210,5 +210,10 @@ export const chunkResultSchema = z.object({
   successCount: z.number().int().nonnegative(),
   errorCount: z.number().int().nonnegative(),
   errors: z.array(rowErrorSchema),
+  /**
+   * The attempt that produced it (a processing or a give-up of the chunk): its report parts and error
+   * pages are keyed by it, so outputs of two attempts never mix. Absent in results stored before.
+   */
+  attempt: z.string().optional(),
 });
 export type ChunkResult = z.infer<typeof chunkResultSchema>;

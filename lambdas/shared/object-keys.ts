@@ -55,8 +55,14 @@ export const importIdFromUploadKey = (key: string): string | undefined => {
 export const utf8DataKey = (importId: string): string => `${WORK_PREFIX}${importId}/utf8.csv`;
 export const manifestKey = (importId: string): string => `${WORK_PREFIX}${importId}/manifest.json`;
 
-export const chunkPartKey = (importId: string, kind: 'exceptions' | 'results', chunkIndex: number): string =>
-  `${WORK_PREFIX}${importId}/parts/${kind}-${String(chunkIndex).padStart(6, '0')}.csv`;
+/** One attempt's report part of a chunk (parts written before attempts existed have no attempt in the name). */
+export const chunkPartKey = (
+  importId: string,
+  kind: 'exceptions' | 'results',
+  chunkIndex: number,
+  attempt?: string,
+): string =>
+  `${WORK_PREFIX}${importId}/parts/${kind}-${String(chunkIndex).padStart(6, '0')}${attempt === undefined ? '' : `-${attempt}`}.csv`;
 
 export const exceptionsKey = (importId: string): string => `${REPORTS_PREFIX}${importId}/exceptions.csv`;
 export const resultsKey = (importId: string): string => `${REPORTS_PREFIX}${importId}/results.csv`;

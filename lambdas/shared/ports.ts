@@ -84,13 +84,14 @@ export interface TaskStore {
     chunkIndex: number,
     counts: ChunkCounts,
   ): Promise<{ counted: boolean; task: TaskRecord }>;
-  /** Stores one chunk's outcome (summary and failed rows, compactly); overwriting is harmless. */
-  putChunkResult(result: ChunkResult): Promise<void>;
   /**
-   * Stores the outcome of a chunk given up on, only if the chunk has none yet (a late worker's real
-   * outcome wins); false when one was there.
+   * Stores one chunk's outcome (summary and failed rows, compactly, keyed by its attempt), only if the
+   * chunk has none yet: of a live attempt and a give-up, or two live attempts, the first stored stands and
+   * the others read it. False when one was there.
    */
   putChunkResultIfAbsent(result: ChunkResult): Promise<boolean>;
+  /** The attempt of each chunk's stored result (undefined: stored before attempts), for its report parts. */
+  listChunkAttempts(importId: string): Promise<Map<number, string | undefined>>;
   /** Tasks not in a final status (a sparse index holds only those), oldest first, paged. */
   listOpen(limit: number, after?: Record<string, unknown>): Promise<Page<TaskRecord>>;
   getChunkResult(importId: string, chunkIndex: number): Promise<ChunkResult | undefined>;

@@ -194,6 +194,12 @@ export class FakeTaskStore implements TaskStore {
     return { counted: true, task: structuredClone(next) };
   }
 
+  /** The attempt of a chunk's stored result, whose report parts stand (tests read them by it). */
+  attemptOf(importId: string, chunkIndex: number): string | undefined {
+    return this.chunkResults.get(`${importId}#${chunkIndex}`)?.attempt;
+  }
+
+  /** Test set-up only: stores a result whatever is there (the port has no such write). */
   async putChunkResult(result: ChunkResult): Promise<void> {
     this.chunkResults.set(`${result.importId}#${result.chunkIndex}`, structuredClone(result));
   }
@@ -202,6 +208,14 @@ export class FakeTaskStore implements TaskStore {
     if (this.chunkResults.has(`${result.importId}#${result.chunkIndex}`)) return false;
     await this.putChunkResult(result);
     return true;
+  }
+
+  async listChunkAttempts(importId: string): Promise<Map<number, string | undefined>> {
+    return new Map(
+      [...this.chunkResults.values()]
+        .filter((result) => result.importId === importId)
+        .map((result) => [result.chunkIndex, result.attempt]),
+    );
   }
 
   /** Open tasks oldest first, like the sparse index (keyed by createdAt). */

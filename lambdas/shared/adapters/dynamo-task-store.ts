@@ -32,10 +32,21 @@ const OPEN_PARTITION = 'OPEN';
 const taskPk = (importId: string) => `IMPORT#${importId}`;
 const TASK_SK = 'TASK';
 const chunkSk = (chunkIndex: number) => `CHUNK#${String(chunkIndex).padStart(6, '0')}`;
-const errorPagePrefix = (chunkIndex: number) => `ERRS#${String(chunkIndex).padStart(6, '0')}#`;
-const errorPageSk = (chunkIndex: number, page: number) =>
-  `${errorPagePrefix(chunkIndex)}${String(page).padStart(4, '0')}`;
+/**
+ * Error pages are keyed by the attempt that wrote them (`ERRS#chunk#attempt#page`), so two attempts of one
+ * chunk never write the same item, and readers take only the pages of the attempt whose result stands.
+ * Results stored before attempts existed have pages without one (`ERRS#chunk#page`).
+ */
+const errorPagePrefix = (chunkIndex: number, attempt?: string) =>
+  `ERRS#${String(chunkIndex).padStart(6, '0')}#${attempt === undefined ? '' : `${attempt}#`}`;
+const errorPageSk = (chunkIndex: number, attempt: string, page: number) =>
+  `${errorPagePrefix(chunkIndex, attempt)}${String(page).padStart(4, '0')}`;
 const pageNumber = (sk: string): number => Number(sk.slice(sk.lastIndexOf('#') + 1));
+/** The chunk and attempt (undefined: a page from before attempts) of an error page's sort key. */
+const pageOwner = (sk: string): { chunkIndex: number; attempt: string | undefined } => {
+  const [, chunk, ...rest] = sk.split('#');
+  return { chunkIndex: Number(chunk), attempt: rest.length > 1 ? rest[0] : undefined };
+};
 
 type WriteRequest = NonNullable<BatchWriteCommandInput['RequestItems']>[string][number];
 
@@ -270,48 +281,15 @@ export class DynamoTaskStore implements TaskStore {
     }
   }
 
-  /** Sort keys of the error pages stored for one chunk, in page order. */
-  private async errorPageKeys(pk: string, chunkIndex: number): Promise<string[]> {
-    const keys: string[] = [];
-    let after: Record<string, unknown> | undefined;
-    do {
-      const out = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: { ':pk': pk, ':prefix': errorPagePrefix(chunkIndex) },
-          ProjectionExpression: 'sk',
-          ConsistentRead: true,
-          ...(after ? { ExclusiveStartKey: after } : {}),
-        }),
-      );
-      for (const item of out.Items ?? []) keys.push(String(item.sk));
-      after = out.LastEvaluatedKey;
-    } while (after);
-    return keys;
-  }
-
-  async putChunkResult(result: ChunkResult): Promise<void> {
-    const pk = taskPk(result.importId);
-    const pages = await this.putErrorPages(result);
-    const { errors: _errors, ...summary } = result;
-    await this.db.send(
-      new PutCommand({
-        TableName: this.table,
-        Item: { ...summary, pk, sk: chunkSk(result.chunkIndex), errorPages: pages },
-      }),
-    );
-  }
-
-  /** Writes a chunk's error pages and removes an earlier attempt's extra ones; returns the page count. */
-  private async putErrorPages(result: ChunkResult): Promise<number> {
-    const { importId, chunkIndex } = result;
+  /** Writes an attempt's error pages (keys of its own); returns the page count. */
+  private async putErrorPages(result: ChunkResult & { attempt: string }): Promise<Record<string, unknown>[]> {
+    const { importId, chunkIndex, attempt } = result;
     const pk = taskPk(importId);
     const pages: Record<string, unknown>[] = [];
     for (let start = 0, page = 0; start < result.errors.length; start += ERRORS_PER_PAGE, page += 1) {
       pages.push({
         pk,
-        sk: errorPageSk(chunkIndex, page),
+        sk: errorPageSk(chunkIndex, attempt, page),
         errors: packErrors(result.errors.slice(start, start + ERRORS_PER_PAGE)),
       });
     }
@@ -319,38 +297,59 @@ export class DynamoTaskStore implements TaskStore {
       pages.map((Item) => ({ PutRequest: { Item } })),
       `error pages of chunk ${chunkIndex}`,
     );
-    // A rewrite with fewer failed rows (a retried chunk) must not leave an earlier attempt's last pages
-    // behind: listRowErrors reads every page under the chunk's prefix.
-    const firstStale = errorPageSk(chunkIndex, pages.length);
-    const stale = (await this.errorPageKeys(pk, chunkIndex)).filter((sk) => sk >= firstStale);
-    await this.batchWrite(
-      stale.map((sk) => ({ DeleteRequest: { Key: { pk, sk } } })),
-      `stale error pages of chunk ${chunkIndex}`,
-    );
-    return pages.length;
+    return pages;
   }
 
   async putChunkResultIfAbsent(result: ChunkResult): Promise<boolean> {
+    const { attempt } = result;
+    if (attempt === undefined) throw new Error('A chunk result is stored with the attempt that made it');
     const key = { pk: taskPk(result.importId), sk: chunkSk(result.chunkIndex) };
     const existing = await this.db.send(
       new GetCommand({ TableName: this.table, Key: key, ConsistentRead: true }),
     );
     if (existing.Item) return false;
     const { errors: _errors, ...summary } = result;
-    const pages = await this.putErrorPages(result);
+    const pages = await this.putErrorPages({ ...result, attempt });
     try {
       await this.db.send(
         new PutCommand({
           TableName: this.table,
-          Item: { ...summary, ...key, errorPages: pages },
+          Item: { ...summary, ...key, errorPages: pages.length },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );
       return true;
     } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
+      if (!isConditionFailure(error)) throw error;
+      // Another attempt's result stands: its pages are the chunk's, these are never read. Best effort.
+      await this.batchWrite(
+        pages.map((page) => ({ DeleteRequest: { Key: { pk: page.pk, sk: page.sk } } })),
+        `error pages of a losing attempt of chunk ${result.chunkIndex}`,
+      ).catch(() => undefined);
+      return false;
     }
+  }
+
+  async listChunkAttempts(importId: string): Promise<Map<number, string | undefined>> {
+    const attempts = new Map<number, string | undefined>();
+    let after: Record<string, unknown> | undefined;
+    do {
+      const out = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+          ExpressionAttributeValues: { ':pk': taskPk(importId), ':prefix': 'CHUNK#' },
+          ProjectionExpression: 'sk, attempt',
+          ConsistentRead: true,
+          ...(after ? { ExclusiveStartKey: after } : {}),
+        }),
+      );
+      for (const item of out.Items ?? []) {
+        attempts.set(Number(String(item.sk).slice('CHUNK#'.length)), item.attempt as string | undefined);
+      }
+      after = out.LastEvaluatedKey;
+    } while (after);
+    return attempts;
   }
 
   async getChunkResult(importId: string, chunkIndex: number): Promise<ChunkResult | undefined> {
@@ -360,7 +359,8 @@ export class DynamoTaskStore implements TaskStore {
     );
     if (!out.Item) return undefined;
     const errors: RowError[] = [];
-    const prefix = errorPagePrefix(chunkIndex);
+    const attempt = typeof out.Item.attempt === 'string' ? out.Item.attempt : undefined;
+    const prefix = errorPagePrefix(chunkIndex, attempt);
     // Pages past the summary's count belong to an earlier attempt whose clean-up did not finish.
     const pageCount =
       typeof out.Item.errorPages === 'number' ? out.Item.errorPages : Number.POSITIVE_INFINITY;
@@ -376,7 +376,9 @@ export class DynamoTaskStore implements TaskStore {
         }),
       );
       for (const item of pages.Items ?? []) {
-        if (pageNumber(String(item.sk)) < pageCount) errors.push(...unpackErrors(item.errors as Uint8Array));
+        const sk = String(item.sk);
+        if (pageOwner(sk).attempt === attempt && pageNumber(sk) < pageCount)
+          errors.push(...unpackErrors(item.errors as Uint8Array));
       }
       after = pages.LastEvaluatedKey;
     } while (after);
@@ -388,6 +390,7 @@ export class DynamoTaskStore implements TaskStore {
       successCount: Number(out.Item.successCount),
       errorCount: Number(out.Item.errorCount),
       errors,
+      ...(attempt === undefined ? {} : { attempt }),
     };
   }
 
@@ -398,6 +401,8 @@ export class DynamoTaskStore implements TaskStore {
   ): Promise<Page<RowError>> {
     const fromSk = typeof after?.sk === 'string' ? after.sk : 'ERRS#';
     let offset = typeof after?.offset === 'number' ? after.offset : 0;
+    // Only the pages of each chunk's standing result: a losing attempt's are skipped, never listed twice.
+    const standing = await this.listChunkAttempts(importId);
     const items: RowError[] = [];
     let startKey: Record<string, unknown> | undefined;
     do {
@@ -411,6 +416,8 @@ export class DynamoTaskStore implements TaskStore {
         }),
       );
       for (const item of out.Items ?? []) {
+        const owner = pageOwner(String(item.sk));
+        if (!standing.has(owner.chunkIndex) || standing.get(owner.chunkIndex) !== owner.attempt) continue;
         const page = unpackErrors(item.errors as Uint8Array);
         const take = page.slice(offset, offset + (limit - items.length));
         items.push(...take);

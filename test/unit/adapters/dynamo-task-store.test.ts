@@ -43,7 +43,11 @@ const errorsFor = (chunkIndex: number, count: number): RowError[] =>
     ...(index % 3 === 0 ? { column: 'email' } : {}),
   }));
 
-const chunkResult = (chunkIndex: number, errorCount: number): ChunkResult => ({
+const chunkResult = (
+  chunkIndex: number,
+  errorCount: number,
+  attempt = `attempt-${chunkIndex}`,
+): ChunkResult => ({
   importId: IMPORT_ID,
   chunkIndex,
   firstRowNumber: 2 + chunkIndex * 10_000,
@@ -51,6 +55,7 @@ const chunkResult = (chunkIndex: number, errorCount: number): ChunkResult => ({
   successCount: 5,
   errorCount,
   errors: errorsFor(chunkIndex, errorCount),
+  attempt,
 });
 
 type Item = Record<string, unknown>;
@@ -70,6 +75,28 @@ class TablePartition {
       if (request.DeleteRequest?.Key) this.items.delete(String(request.DeleteRequest.Key.sk));
     }
     return { UnprocessedItems: {} };
+  }
+
+  /** A PutItem, with the not-exists condition the store uses. */
+  put(input: { Item: Item; ConditionExpression?: string }) {
+    const sk = String(input.Item.sk);
+    if (input.ConditionExpression === 'attribute_not_exists(pk)' && this.items.has(sk))
+      throw conditionFailed();
+    this.items.set(sk, input.Item);
+    return {};
+  }
+
+  get(input: { Key?: Item }) {
+    return { Item: this.items.get(String(input.Key?.sk)) };
+  }
+
+  /** Serves every command the chunk-result code sends from this partition. */
+  serve() {
+    db.on(BatchWriteCommand).callsFake((input: BatchWriteCommandInput) => this.batchWrite(input));
+    db.on(QueryCommand).callsFake((input: QueryCommandInput) => this.query(input));
+    db.on(PutCommand).callsFake((input: { Item: Item; ConditionExpression?: string }) => this.put(input));
+    db.on(GetCommand).callsFake((input: { Key?: Item }) => this.get(input));
+    return this;
   }
 
   query(input: QueryCommandInput) {
@@ -313,44 +340,46 @@ describe('DynamoTaskStore.countChunk', () => {
 });
 
 describe('DynamoTaskStore chunk results', () => {
-  it('packs failed rows into gzipped pages of 1,000, not one item per row', async () => {
+  it('packs failed rows into gzipped pages of 1,000 under the attempt, not one item per row', async () => {
     // Prepare
-    const partition = new TablePartition();
-    db.on(BatchWriteCommand).callsFake((input: BatchWriteCommandInput) => partition.batchWrite(input));
-    db.on(QueryCommand).callsFake((input: QueryCommandInput) => partition.query(input));
-    db.on(PutCommand).resolves({});
+    const partition = new TablePartition().serve();
     const result = chunkResult(4, 2500);
 
     // Act
-    await store().putChunkResult(result);
+    const stored = await store().putChunkResultIfAbsent(result);
 
     // Assess
-    expect([...partition.items.keys()]).toEqual(['ERRS#000004#0000', 'ERRS#000004#0001', 'ERRS#000004#0002']);
-    const firstPage = partition.items.get('ERRS#000004#0000')?.errors;
+    expect(stored).toBe(true);
+    expect([...partition.items.keys()].filter((sk) => sk.startsWith('ERRS#'))).toEqual([
+      'ERRS#000004#attempt-4#0000',
+      'ERRS#000004#attempt-4#0001',
+      'ERRS#000004#attempt-4#0002',
+    ]);
+    const firstPage = partition.items.get('ERRS#000004#attempt-4#0000')?.errors;
     if (!(firstPage instanceof Uint8Array)) throw new Error('error page is not binary');
     expect(JSON.parse(gunzipSync(firstPage).toString('utf8'))).toHaveLength(ERRORS_PER_PAGE);
     expect(db).toHaveReceivedCommandTimes(BatchWriteCommand, 1);
     expect(db).toHaveReceivedCommandWith(PutCommand, {
-      Item: expect.objectContaining({ pk: PK, sk: 'CHUNK#000004', errorPages: 3, errorCount: 2500 }),
+      Item: expect.objectContaining({
+        pk: PK,
+        sk: 'CHUNK#000004',
+        errorPages: 3,
+        errorCount: 2500,
+        attempt: 'attempt-4',
+      }),
+      ConditionExpression: 'attribute_not_exists(pk)',
     });
     expect(db.commandCalls(PutCommand)[0]?.args[0].input.Item).not.toHaveProperty('errors');
   });
 
   it('reads a chunk result back with every error in order', async () => {
     // Prepare
-    const partition = new TablePartition();
-    let summary: Item | undefined;
-    db.on(BatchWriteCommand).callsFake((input: BatchWriteCommandInput) => partition.batchWrite(input));
+    const partition = new TablePartition().serve();
     db.on(QueryCommand).callsFake((input: QueryCommandInput) =>
       partition.query({ ...input, Limit: input.Limit ?? 2 }),
     );
-    db.on(PutCommand).callsFake((input: { Item: Item }) => {
-      summary = input.Item;
-      return {};
-    });
-    db.on(GetCommand).callsFake(() => ({ Item: summary }));
     const result = chunkResult(1, 4321);
-    await store().putChunkResult(result);
+    await store().putChunkResultIfAbsent(result);
 
     // Act
     const read = await store().getChunkResult(IMPORT_ID, 1);
@@ -359,26 +388,51 @@ describe('DynamoTaskStore chunk results', () => {
     expect(read).toEqual(result);
   });
 
-  it('drops the extra pages of an earlier, larger attempt when a chunk is rewritten', async () => {
-    // Prepare: the first attempt failed 3,000 rows, the retry only 10.
-    const partition = new TablePartition();
-    let summary: Item | undefined;
-    db.on(BatchWriteCommand).callsFake((input: BatchWriteCommandInput) => partition.batchWrite(input));
-    db.on(QueryCommand).callsFake((input: QueryCommandInput) => partition.query(input));
-    db.on(PutCommand).callsFake((input: { Item: Item }) => {
-      summary = input.Item;
-      return {};
-    });
-    db.on(GetCommand).callsFake(() => ({ Item: summary }));
-    await store().putChunkResult(chunkResult(0, 3000));
+  it('keeps the first attempt stored: a second one is refused, its pages removed and never read', async () => {
+    // Prepare: a give-up stored its result; a live attempt of the same chunk finishes after it.
+    const partition = new TablePartition().serve();
+    await store().putChunkResultIfAbsent(chunkResult(0, 3000, 'give-up'));
 
     // Act
-    await store().putChunkResult(chunkResult(0, 10));
+    const second = await store().putChunkResultIfAbsent(chunkResult(0, 10, 'live'));
 
     // Assess
-    expect([...partition.items.keys()]).toEqual(['ERRS#000000#0000']);
-    expect((await store().getChunkResult(IMPORT_ID, 0))?.errors).toEqual(errorsFor(0, 10));
-    expect((await store().listRowErrors(IMPORT_ID, 100)).items).toEqual(errorsFor(0, 10));
+    expect(second).toBe(false);
+    expect([...partition.items.keys()].filter((sk) => sk.includes('#live#'))).toEqual([]);
+    expect((await store().getChunkResult(IMPORT_ID, 0))?.errors).toEqual(errorsFor(0, 3000));
+    expect((await store().listRowErrors(IMPORT_ID, 5000)).items).toEqual(errorsFor(0, 3000));
+  });
+
+  it('never reads pages an attempt left without a result (it died before storing one)', async () => {
+    // Prepare: pages of a crashed attempt sort before and after the standing one's.
+    const partition = new TablePartition().serve();
+    for (const crashed of ['aaa', 'zzz']) {
+      await store().putChunkResultIfAbsent(chunkResult(0, 7, crashed));
+      partition.items.delete('CHUNK#000000');
+    }
+    await store().putChunkResultIfAbsent(chunkResult(0, 3, 'standing'));
+
+    // Act / Assess
+    expect((await store().getChunkResult(IMPORT_ID, 0))?.errors).toEqual(errorsFor(0, 3));
+    expect((await store().listRowErrors(IMPORT_ID, 100)).items).toEqual(errorsFor(0, 3));
+  });
+
+  it('still reads results and pages stored before attempts existed', async () => {
+    // Prepare
+    const partition = new TablePartition().serve();
+    const { attempt: _attempt, errors, ...legacy } = chunkResult(2, 5);
+    await store().putChunkResultIfAbsent(chunkResult(2, 5, 'x'));
+    // As stored then: the summary without an attempt, its page keyed by chunk and page number alone.
+    const { attempt: _stored, ...summary } = partition.items.get('CHUNK#000002') ?? {};
+    partition.items.set('CHUNK#000002', summary);
+    const page = partition.items.get('ERRS#000002#x#0000') ?? {};
+    partition.items.delete('ERRS#000002#x#0000');
+    partition.items.set('ERRS#000002#0000', { ...page, sk: 'ERRS#000002#0000' });
+
+    // Act / Assess
+    expect(await store().getChunkResult(IMPORT_ID, 2)).toEqual({ ...legacy, errors });
+    expect((await store().listRowErrors(IMPORT_ID, 100)).items).toEqual(errors);
+    expect(await store().listChunkAttempts(IMPORT_ID)).toEqual(new Map([[2, undefined]]));
   });
 
   it('retries the writes DynamoDB leaves unprocessed', async () => {
@@ -393,9 +447,10 @@ describe('DynamoTaskStore chunk results', () => {
       .callsFake((input: BatchWriteCommandInput) => partition.batchWrite(input));
     db.on(QueryCommand).callsFake((input: QueryCommandInput) => partition.query(input));
     db.on(PutCommand).resolves({});
+    db.on(GetCommand).resolves({});
 
     // Act
-    await store().putChunkResult(chunkResult(2, 2001));
+    await store().putChunkResultIfAbsent(chunkResult(2, 2001));
 
     // Assess
     expect(partition.items.size).toBe(3);
@@ -415,12 +470,9 @@ describe('DynamoTaskStore chunk results', () => {
 
 describe('DynamoTaskStore.listRowErrors', () => {
   const seed = async (): Promise<RowError[]> => {
-    const partition = new TablePartition();
-    db.on(BatchWriteCommand).callsFake((input: BatchWriteCommandInput) => partition.batchWrite(input));
-    db.on(QueryCommand).callsFake((input: QueryCommandInput) => partition.query(input));
-    db.on(PutCommand).resolves({});
+    new TablePartition().serve();
     const results = [chunkResult(0, 1000), chunkResult(1, 0), chunkResult(2, 2300), chunkResult(3, 7)];
-    for (const result of results) await store().putChunkResult(result);
+    for (const result of results) await store().putChunkResultIfAbsent(result);
     return results.flatMap((result) => result.errors);
   };
 

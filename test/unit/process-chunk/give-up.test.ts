@@ -1,4 +1,5 @@
 import { parse } from 'csv-parse/sync';
+import { finalizeImport } from '../../../lambdas/finalize-import/finalize-import';
 import {
   ChunkNotCountableError,
   GiveUpOutcome,
@@ -8,7 +9,7 @@ import {
 import { processChunk } from '../../../lambdas/process-chunk/process-chunk';
 import { RecordStoreUnavailableError } from '../../../lambdas/process-chunk/write-records';
 import type { ChunkMessage, TaskRecord } from '../../../lambdas/shared/model';
-import { chunkPartKey, utf8DataKey } from '../../../lambdas/shared/object-keys';
+import { chunkPartKey, exceptionsKey, resultsKey, utf8DataKey } from '../../../lambdas/shared/object-keys';
 import { validateFile } from '../../../lambdas/validate-file/validate-file';
 import { userRow, usersCsv } from '../../helpers/factories';
 import { createHarness, givenUpload, type Harness, storedTask } from '../validate-file/harness';
@@ -27,6 +28,63 @@ const validated = async (
 const WHY = 'failed 5 times (the database did not accept its rows)';
 
 describe('giveUpChunk', () => {
+  it('never mixes its outputs with a live attempt of the same chunk: reports, row errors and counts come from the attempt stored first', async () => {
+    // Prepare: the watchdog gives the chunk up while a redriven message of it is already being processed,
+    // after the live attempt has read its rows and before it commits them.
+    const harness = createHarness();
+    const csv = usersCsv([userRow(1), userRow(2), 'bad-email,A,B,member,,,']);
+    const { task, message } = await validated(harness, csv);
+    const insertBatch = harness.records.insertBatch.bind(harness.records);
+    let raced = false;
+    jest.spyOn(harness.records, 'insertBatch').mockImplementation(async (templateId, records) => {
+      if (!raced) {
+        raced = true;
+        await giveUpChunk(harness.processDeps, message, WHY);
+      }
+      return insertBatch(templateId, records);
+    });
+
+    // Act
+    const outcome = await processChunk(harness.processDeps, message);
+    const partsLeft = [...harness.objects.objects.keys()].filter((key) => key.includes('/parts/')).sort();
+    const finalized = await finalizeImport(
+      { objects: harness.objects, tasks: harness.tasks, logger: harness.processDeps.logger },
+      { kind: 'finalize', importId: task.importId },
+    );
+
+    // Assess: the give-up's result stands (every row to write SYSTEM, the bad row its own error) …
+    expect(outcome).toBe('processed');
+    const standing = await harness.tasks.getChunkResult(task.importId, 0);
+    expect(standing?.errors.map((error) => [error.rowNumber, error.errorType])).toEqual([
+      [2, 'SYSTEM'],
+      [3, 'SYSTEM'],
+      [4, 'INVALID_FORMAT'],
+    ]);
+    // … and everything the admin sees says the same: counts, the errors API and both reports.
+    expect(finalized).toMatchObject({ processedRows: 3, successCount: 0, errorCount: 3 });
+    const listed = await harness.tasks.listRowErrors(task.importId, 100);
+    expect(listed.items).toEqual(standing?.errors);
+    const exceptions = parse(
+      harness.objects.text(exceptionsKey(task.importId))?.replace(/^\uFEFF/, '') ?? '',
+    );
+    expect(exceptions.slice(1).map((row: string[]) => [row.at(-3), row.at(-2)])).toEqual([
+      ['2', 'SYSTEM'],
+      ['3', 'SYSTEM'],
+      ['4', 'INVALID_FORMAT'],
+    ]);
+    const results = parse(harness.objects.text(resultsKey(task.importId))?.replace(/^\uFEFF/, '') ?? '');
+    expect(results.slice(1).map((row: string[]) => row.slice(0, 2))).toEqual([
+      ['2', 'FAILED'],
+      ['3', 'FAILED'],
+      ['4', 'FAILED'],
+    ]);
+    // Only the standing attempt's parts were left for finalize: the live one removed its own once refused.
+    expect(partsLeft).toEqual([
+      chunkPartKey(task.importId, 'exceptions', 0, standing?.attempt),
+      chunkPartKey(task.importId, 'results', 0, standing?.attempt),
+    ]);
+  });
+
   it('reports rows not committed as SYSTEM, counts committed ones as SUCCESS, keeps real row errors, and finalizes', async () => {
     // Prepare
     const harness = createHarness();
@@ -60,12 +118,18 @@ describe('giveUpChunk', () => {
       systemErrorCount: 2,
       chunksDone: 1,
     });
-    const exceptions = parse(harness.objects.text(chunkPartKey(task.importId, 'exceptions', 0)) ?? '');
+    const exceptions = parse(
+      harness.objects.text(
+        chunkPartKey(task.importId, 'exceptions', 0, harness.tasks.attemptOf(task.importId, 0)),
+      ) ?? '',
+    );
     expect(exceptions[0]?.slice(0, 2)).toEqual(['user2@example.com', 'First2']);
     expect(exceptions[0]?.slice(-3, -1)).toEqual(['3', 'SYSTEM']);
-    expect(harness.objects.text(chunkPartKey(task.importId, 'results', 0))).toMatch(
-      /^2,SUCCESS,,user1@example.com\r\n3,FAILED,/,
-    );
+    expect(
+      harness.objects.text(
+        chunkPartKey(task.importId, 'results', 0, harness.tasks.attemptOf(task.importId, 0)),
+      ),
+    ).toMatch(/^2,SUCCESS,,user1@example.com\r\n3,FAILED,/);
     expect(harness.finalize.sent).toEqual([{ kind: 'finalize', importId: task.importId }]);
   });
 
@@ -134,7 +198,11 @@ describe('giveUpChunk', () => {
       processedRows: 3,
       errorCount: 3,
     });
-    const exceptions = parse(harness.objects.text(chunkPartKey(task.importId, 'exceptions', 0)) ?? '');
+    const exceptions = parse(
+      harness.objects.text(
+        chunkPartKey(task.importId, 'exceptions', 0, harness.tasks.attemptOf(task.importId, 0)),
+      ) ?? '',
+    );
     expect(exceptions[0]).toEqual([
       '',
       '',

@@ -70,7 +70,17 @@ describe('validate-file → process-chunk with the fakes', () => {
 
       const parts = (kind: 'results' | 'exceptions') =>
         messages
-          .map((message) => harness.objects.text(chunkPartKey(task.importId, kind, message.chunkIndex)) ?? '')
+          .map(
+            (message) =>
+              harness.objects.text(
+                chunkPartKey(
+                  task.importId,
+                  kind,
+                  message.chunkIndex,
+                  harness.tasks.attemptOf(task.importId, message.chunkIndex),
+                ),
+              ) ?? '',
+          )
           .join('');
       const results = parse(parts('results'), { relax_column_count: true });
       expect(results.map((cells) => [Number(cells[0]), cells[1] === 'SUCCESS'])).toEqual(

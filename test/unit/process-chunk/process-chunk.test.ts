@@ -52,10 +52,16 @@ describe('processChunk', () => {
       rowNumber: 4,
       data: { email: 'user2@example.com', first_name: 'First2', role: 'member', phone: '+15550000002' },
     });
-    expect(harness.objects.text(chunkPartKey(task.importId, 'results', 0))).toBe(
-      '2,SUCCESS,,user1@example.com\r\n4,SUCCESS,,user2@example.com\r\n',
-    );
-    expect(harness.objects.text(chunkPartKey(task.importId, 'exceptions', 0))).toBe('');
+    expect(
+      harness.objects.text(
+        chunkPartKey(task.importId, 'results', 0, harness.tasks.attemptOf(task.importId, 0)),
+      ),
+    ).toBe('2,SUCCESS,,user1@example.com\r\n4,SUCCESS,,user2@example.com\r\n');
+    expect(
+      harness.objects.text(
+        chunkPartKey(task.importId, 'exceptions', 0, harness.tasks.attemptOf(task.importId, 0)),
+      ),
+    ).toBe('');
     expect(await harness.tasks.getChunkResult(task.importId, 0)).toEqual({
       importId: task.importId,
       chunkIndex: 0,
@@ -64,6 +70,8 @@ describe('processChunk', () => {
       successCount: 2,
       errorCount: 0,
       errors: [],
+      // The attempt whose parts these are: a fresh id each processing.
+      attempt: expect.stringMatching(/^[0-9a-f-]{36}$/),
     });
     expect(await storedTask(harness, task.importId)).toMatchObject({
       processedRows: 2,
@@ -138,9 +146,14 @@ describe('processChunk', () => {
     await processChunk(harness.processDeps, only(messages));
 
     // Assess
-    const exceptions = parse(harness.objects.text(chunkPartKey(task.importId, 'exceptions', 0)) ?? '', {
-      relax_column_count: true,
-    });
+    const exceptions = parse(
+      harness.objects.text(
+        chunkPartKey(task.importId, 'exceptions', 0, harness.tasks.attemptOf(task.importId, 0)),
+      ) ?? '',
+      {
+        relax_column_count: true,
+      },
+    );
     expect(exceptions.map((cells) => [...cells.slice(0, 7), ...cells.slice(-3)])).toEqual([
       [
         'bad@example.com',
@@ -167,7 +180,11 @@ describe('processChunk', () => {
         'Row has 11 values but the header has 7 columns',
       ],
     ]);
-    expect(harness.objects.text(chunkPartKey(task.importId, 'results', 0))?.split('\r\n')).toEqual([
+    expect(
+      harness.objects
+        .text(chunkPartKey(task.importId, 'results', 0, harness.tasks.attemptOf(task.importId, 0)))
+        ?.split('\r\n'),
+    ).toEqual([
       '2,SUCCESS,,ok@example.com',
       '3,FAILED,"Role must be one of admin, manager, member",bad@example.com',
       '5,FAILED,Row has 11 values but the header has 7 columns,x@example.com',
@@ -298,7 +315,7 @@ describe('processChunk', () => {
     await expect(attempt).rejects.toBeInstanceOf(RecordStoreUnavailableError);
     expect(await harness.tasks.getChunkResult(task.importId, 0)).toBeUndefined();
     expect(await storedTask(harness, task.importId)).toMatchObject({ processedRows: 0, chunksDone: 0 });
-    expect(harness.objects.objects.has(chunkPartKey(task.importId, 'results', 0))).toBe(false);
+    expect([...harness.objects.objects.keys()].filter((key) => key.includes('/parts/'))).toEqual([]);
   });
 
   it('retries a write that fails once and then succeeds', async () => {
