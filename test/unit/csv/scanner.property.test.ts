@@ -94,7 +94,9 @@ describe('CSV reader laws', () => {
           // The records tile the file.
           expect(records[0]?.start).toBe(0);
           expect(records.at(-1)?.end).toBe(bytes.length);
-          records.slice(1).forEach((record, index) => expect(record.start).toBe(records[index]?.end));
+          records.slice(1).forEach((record, index) => {
+            expect(record.start).toBe(records[index]?.end);
+          });
 
           const whole = parse(text, { ...PARSE_OPTIONS, delimiter });
           const chunked: string[][] = [];
