@@ -1,6 +1,4 @@
 import { Aws, CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
-import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { type Bucket, EventType, HttpMethods, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
@@ -19,6 +17,7 @@ import {
   UPLOAD_NOTIFICATION_PREFIX,
 } from '../lambdas/shared/resource-definitions';
 import { AdminSignIn } from './constructs/admin-sign-in';
+import { alarmOnFirst } from './constructs/alarms';
 import { ConsoleHosting } from './constructs/console-hosting';
 import { definitionTable } from './constructs/definition-table';
 import { secureBucket } from './constructs/secure-bucket';
@@ -185,18 +184,15 @@ export class StatefulStack extends Stack {
       reason:
         "This queue is itself the end of the line: Lambda's on-failure destination for email ingest, read by an operator, like a dead-letter queue.",
     });
-    new Alarm(this, 'EmailIngestFailuresAlarm', {
-      alarmDescription:
+    alarmOnFirst(this, 'EmailIngestFailuresAlarm', {
+      description:
         'Email ingest failed on a received message on every attempt: the event is in the EmailIngestFailures queue, the message under inbound/.',
       metric: queue.metricApproximateNumberOfMessagesVisible({
         period: Duration.minutes(1),
         statistic: 'Maximum',
       }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
-    }).addAlarmAction(new SnsAction(this.alarmTopic));
+      topic: this.alarmTopic,
+    });
     return queue;
   }
 

@@ -1,6 +1,4 @@
 import { CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
-import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
@@ -18,6 +16,7 @@ import {
   type TableDefinition,
 } from '../lambdas/shared/resource-definitions';
 import { ADMIN_GROUP, ADMIN_SCOPE } from './constructs/admin-sign-in';
+import { alarmOnFirst } from './constructs/alarms';
 import { ConsoleDeployment } from './constructs/console-deployment';
 import { EmailReceiving } from './constructs/email-receiving';
 import { ImportFunction, type ImportFunctionProps } from './constructs/import-function';
@@ -191,15 +190,12 @@ export class StatelessStack extends Stack {
         'GET /api/health answers {"ok":true} without a token by design (DESIGN §6); every other route requires the Cognito JWT and the admin scope.',
     });
 
-    new Alarm(this, 'ApiServerErrorsAlarm', {
-      alarmDescription:
+    alarmOnFirst(this, 'ApiServerErrorsAlarm', {
+      description:
         'The HTTP API answered 5xx (an unexpected failure in the api function, or the function failed): see the api log by request id.',
       metric: this.httpApi.httpApi.metricServerError({ period: Duration.minutes(5), statistic: 'Sum' }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
-    }).addAlarmAction(new SnsAction(stateful.alarmTopic));
+      topic: stateful.alarmTopic,
+    });
 
     new ConsoleDeployment(this, 'Console', {
       bucket: consoleBucket,
@@ -274,15 +270,12 @@ export class StatelessStack extends Stack {
       // The next pass is 5 minutes away: retrying a failed one would only overlap it.
       targets: [new LambdaFunction(fn.handler, { retryAttempts: 0 })],
     });
-    new Alarm(this, 'WatchdogErrorsAlarm', {
-      alarmDescription:
+    alarmOnFirst(this, 'WatchdogErrorsAlarm', {
+      description:
         'A watchdog pass could not end a task left non-final (or failed): see the watchdog log for the import ids.',
       metric: fn.handler.metricErrors({ period: Duration.minutes(15) }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
-    }).addAlarmAction(new SnsAction(alarmTopic));
+      topic: alarmTopic,
+    });
     return fn;
   }
 
@@ -369,15 +362,12 @@ export class StatelessStack extends Stack {
       retryAttempts: EMAIL_INGEST_FAILURES.retryAttempts,
       onFailure: new SqsDestination(failures),
     });
-    new Alarm(this, 'EmailIngestErrorsAlarm', {
-      alarmDescription:
+    alarmOnFirst(this, 'EmailIngestErrorsAlarm', {
+      description:
         'Email ingest failed on a received message (Lambda retries it twice, then it goes to the EmailIngestFailures queue): see the email-ingest log by message id.',
       metric: ingest.handler.metricErrors({ period: Duration.minutes(5) }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
-    }).addAlarmAction(new SnsAction(stateful.alarmTopic));
+      topic: stateful.alarmTopic,
+    });
   }
 
   /** Every function of the stack, for checks that apply to all. */
