@@ -16,17 +16,30 @@ import {
  * time and runs the real core on them with the stores stubbed, answering each chunk's counts.
  */
 
-const optionsSchema = z.object({ path: z.string(), size: z.number().int(), chunkCount: z.number().int() });
+const optionsSchema = z.object({
+  path: z.string(),
+  size: z.number().int(),
+  chunkCount: z.number().int(),
+  manifests: z.array(z.tuple([z.string(), z.instanceof(Uint8Array)])),
+});
 
 const main = async () => {
   const port = parentPort;
   if (!port) throw new Error('bench-cpu-worker.ts runs only as a worker thread');
-  const { path, size, chunkCount } = optionsSchema.parse(workerData);
+  const { path, size, chunkCount, manifests } = optionsSchema.parse(workerData);
   const tasks = MemoryTaskStore.forFile(size);
   await tasks.update('', { status: TaskStatus.PROCESSING, chunkCount, chunksDone: 0 });
   const deps = {
     // Open for the thread's life: the bench terminates the thread when every chunk is done.
-    objects: (await fileObjectStore(path, size)).objects,
+    objects: (
+      await fileObjectStore(
+        path,
+        size,
+        new Map(
+          manifests.map(([key, body]) => [key, Buffer.from(body.buffer, body.byteOffset, body.length)]),
+        ),
+      )
+    ).objects,
     tasks,
     records: acceptingRecordStore,
     finalize: collectingQueue(),

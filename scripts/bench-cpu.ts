@@ -83,11 +83,11 @@ export interface PipelineCpu {
 
 const chunkAnswerSchema = z.object({ rows: z.number(), errors: z.number(), cpuMicros: z.number() });
 
-const startWorker = (file: BenchFile, chunkCount: number): Promise<Worker> =>
+const startWorker = (file: BenchFile, chunkCount: number, manifests: Map<string, Buffer>): Promise<Worker> =>
   new Promise((resolve, reject) => {
     // Workers inherit tsx's loader from this process's exec arguments.
     const worker = new Worker(join(__dirname, 'bench-cpu-worker.ts'), {
-      workerData: { path: file.path, size: file.bytes, chunkCount },
+      workerData: { path: file.path, size: file.bytes, chunkCount, manifests: [...manifests] },
     });
     worker.once('message', (message) =>
       message === 'ready' ? resolve(worker) : reject(new Error(String(message))),
@@ -128,7 +128,7 @@ const processAll = async (workers: Worker[], messages: readonly ChunkMessage[]) 
 };
 
 export const measurePipelineCpu = async (file: BenchFile, workerCount: number): Promise<PipelineCpu> => {
-  const { objects, close } = await fileObjectStore(file.path, file.bytes);
+  const { objects, manifests, close } = await fileObjectStore(file.path, file.bytes);
   const tasks = MemoryTaskStore.forFile(file.bytes);
   const chunks = collectingQueue<ChunkMessage>();
   const settings = loadConfig(chunkingSettings);
@@ -143,7 +143,7 @@ export const measurePipelineCpu = async (file: BenchFile, workerCount: number): 
 
   // Threads load their modules before the clock starts: a warm function, as most chunks meet on AWS.
   const workers = await Promise.all(
-    Array.from({ length: workerCount }, () => startWorker(file, chunks.sent.length)),
+    Array.from({ length: workerCount }, () => startWorker(file, chunks.sent.length, manifests)),
   );
   try {
     const processStarted = performance.now();

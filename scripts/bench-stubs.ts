@@ -30,17 +30,24 @@ const unused = (what: string) => () => Promise.reject(new Error(`The CPU bench d
 export const fileObjectStore = async (
   path: string,
   size: number,
-): Promise<{ objects: ObjectStore; close(): Promise<void> }> => {
+  /** Chunk manifests, kept in memory as written (and handed to the worker threads). */
+  manifests: Map<string, Buffer> = new Map(),
+): Promise<{ objects: ObjectStore; manifests: Map<string, Buffer>; close(): Promise<void> }> => {
   const file = await open(path);
   const objects: ObjectStore = {
-    head: async () => ({ size }),
-    getRange: async (_key, start, end) => {
+    head: async (key) => ({ size: manifests.get(key)?.length ?? size }),
+    getRange: async (key, start, end) => {
+      const manifest = manifests.get(key);
+      if (manifest) return manifest.subarray(start, end);
       const buffer = Buffer.allocUnsafe(end - start);
       const { bytesRead } = await file.read(buffer, 0, buffer.length, start);
       return buffer.subarray(0, bytesRead);
     },
     getStream: async (_key, start = 0) => createReadStream(path, { start, highWaterMark: 1 << 20 }),
-    put: async () => undefined,
+    put: async (key, body) => {
+      // Report parts are dropped; a manifest is kept, since the chunk workers read their plans from it.
+      if (key.endsWith('/manifest.json')) manifests.set(key, Buffer.from(body));
+    },
     upload: async (_key: string, body: Readable) => {
       for await (const _piece of body) {
         // Drained, not kept: the bench file is UTF-8 already, so nothing is transcoded.
@@ -53,7 +60,7 @@ export const fileObjectStore = async (
     abortMultipartUpload: unused('multipart uploads'),
     presignGet: unused('presigning'),
   };
-  return { objects, close: () => file.close() };
+  return { objects, manifests, close: () => file.close() };
 };
 
 /** One task that moves through its statuses in memory; chunk results are counted, not kept. */

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { FUZZ_TARGETS } from './targets';
@@ -207,6 +207,39 @@ class TargetWorker {
 }
 
 type Failure = { failed: Finding['kind']; detail: string };
+
+/**
+ * Shrinks a corpus to the inputs that matter, as libFuzzer's merge does: every input is run, smallest
+ * first, and kept only if it reaches a feature no smaller input reached. Returns how many were kept.
+ */
+export const minimizeCorpus = async (
+  target: string,
+  corpusDir: string,
+  log: (line: string) => void = () => undefined,
+): Promise<{ before: number; kept: number }> => {
+  if (!FUZZ_TARGETS[target]) throw new Error(`Unknown fuzz target "${target}"`);
+  const names = readdirSync(corpusDir).filter((name) => !name.startsWith('.'));
+  const inputs = names
+    .map((name) => ({ name, bytes: readFileSync(join(corpusDir, name)) }))
+    .sort((a, b) => a.bytes.length - b.bytes.length || a.name.localeCompare(b.name));
+  const worker = new TargetWorker(target, 512);
+  const seen = new Set<string>();
+  let kept = 0;
+  try {
+    for (const input of inputs) {
+      const reply = await worker.run(input.bytes, 10_000);
+      const adds = 'failed' in reply ? false : reply.features.some((feature) => !seen.has(feature));
+      if ('failed' in reply) log(`${target}: ${input.name} failed (${reply.detail}); kept for a look`);
+      if (!('failed' in reply)) for (const feature of reply.features) seen.add(feature);
+      // Seeds (named by hand) stay whatever they add.
+      if (adds || 'failed' in reply || input.name.startsWith('seed-')) kept += 1;
+      else unlinkSync(join(corpusDir, input.name));
+    }
+  } finally {
+    await worker.stop();
+  }
+  return { before: inputs.length, kept };
+};
 
 export const fuzz = async (options: FuzzOptions): Promise<FuzzSummary> => {
   const target = FUZZ_TARGETS[options.target];

@@ -1,7 +1,7 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fuzz, mutate } from '../../../scripts/fuzz/engine';
+import { fuzz, minimizeCorpus, mutate } from '../../../scripts/fuzz/engine';
 import { FUZZ_TARGETS } from '../../../scripts/fuzz/targets';
 
 /**
@@ -44,6 +44,24 @@ describe('fuzzing, short seeded run', () => {
     },
     120_000,
   );
+
+  it('minimizes a corpus to the inputs that add coverage, keeping the hand-written seeds', async () => {
+    // Prepare: a seed, a copy of another input under two names, and a larger input reaching nothing new.
+    const dir = mkdtempSync(join(tmpdir(), 'fuzz-corpus-'));
+    const csv = 'email,name\r\n"a,b",c\r\n';
+    writeFileSync(join(dir, 'seed-one.csv'), 'email\nx@example.com\n');
+    writeFileSync(join(dir, 'copy-a'), csv);
+    writeFileSync(join(dir, 'copy-b'), csv);
+
+    // Act
+    const { before, kept } = await minimizeCorpus('csv', dir);
+
+    // Assess
+    expect(before).toBe(3);
+    expect(kept).toBe(2);
+    expect(readdirSync(dir).sort()).toEqual(['copy-a', 'seed-one.csv']);
+    rmSync(dir, { recursive: true, force: true });
+  }, 60_000);
 
   it('mutates the same way for the same seed, within the size cap', () => {
     const seeded = (seed: number) => {
