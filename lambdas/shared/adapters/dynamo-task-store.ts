@@ -330,25 +330,34 @@ export class DynamoTaskStore implements TaskStore {
     }
   }
 
-  async listChunkAttempts(importId: string): Promise<Map<number, string | undefined>> {
-    const attempts = new Map<number, string | undefined>();
+  /** Every item of a partition whose sort key starts with `prefix`, read consistently, page by page. */
+  private async *itemsWithPrefix(
+    pk: string,
+    prefix: string,
+    projection?: string,
+  ): AsyncGenerator<Record<string, unknown>> {
     let after: Record<string, unknown> | undefined;
     do {
       const out = await this.db.send(
         new QueryCommand({
           TableName: this.table,
           KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: { ':pk': taskPk(importId), ':prefix': 'CHUNK#' },
-          ProjectionExpression: 'sk, attempt',
+          ExpressionAttributeValues: { ':pk': pk, ':prefix': prefix },
+          ...(projection ? { ProjectionExpression: projection } : {}),
           ConsistentRead: true,
           ...(after ? { ExclusiveStartKey: after } : {}),
         }),
       );
-      for (const item of out.Items ?? []) {
-        attempts.set(Number(String(item.sk).slice('CHUNK#'.length)), item.attempt as string | undefined);
-      }
+      yield* out.Items ?? [];
       after = out.LastEvaluatedKey;
     } while (after);
+  }
+
+  async listChunkAttempts(importId: string): Promise<Map<number, string | undefined>> {
+    const attempts = new Map<number, string | undefined>();
+    for await (const item of this.itemsWithPrefix(taskPk(importId), 'CHUNK#', 'sk, attempt')) {
+      attempts.set(Number(String(item.sk).slice('CHUNK#'.length)), item.attempt as string | undefined);
+    }
     return attempts;
   }
 
@@ -364,24 +373,11 @@ export class DynamoTaskStore implements TaskStore {
     // Pages past the summary's count belong to an earlier attempt whose clean-up did not finish.
     const pageCount =
       typeof out.Item.errorPages === 'number' ? out.Item.errorPages : Number.POSITIVE_INFINITY;
-    let after: Record<string, unknown> | undefined;
-    do {
-      const pages = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: { ':pk': pk, ':prefix': prefix },
-          ConsistentRead: true,
-          ...(after ? { ExclusiveStartKey: after } : {}),
-        }),
-      );
-      for (const item of pages.Items ?? []) {
-        const sk = String(item.sk);
-        if (pageOwner(sk).attempt === attempt && pageNumber(sk) < pageCount)
-          errors.push(...unpackErrors(item.errors as Uint8Array));
-      }
-      after = pages.LastEvaluatedKey;
-    } while (after);
+    for await (const item of this.itemsWithPrefix(pk, prefix)) {
+      const sk = String(item.sk);
+      if (pageOwner(sk).attempt === attempt && pageNumber(sk) < pageCount)
+        errors.push(...unpackErrors(item.errors as Uint8Array));
+    }
     return {
       importId,
       chunkIndex,
