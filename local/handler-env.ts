@@ -33,7 +33,6 @@ export const handlerEnvironment = (input: HandlerEnvInput): Record<string, strin
   BUCKET_NAME: input.provisioned.bucket,
   STATE_TABLE: input.provisioned.tables.state,
   RECORDS_TABLE: input.provisioned.tables.records,
-  INTAKE_QUEUE_URL: input.provisioned.queues.intake.url,
   CHUNKS_QUEUE_URL: input.provisioned.queues.chunks.url,
   FINALIZE_QUEUE_URL: input.provisioned.queues.finalize.url,
   S3_ENDPOINT: input.s3Endpoint,

@@ -36,12 +36,6 @@ const MIB = 1024 * 1024;
 const LIMIT_MB = MAX_FILE_BYTES / MIB;
 const bytes = (count: number): string => `${count.toLocaleString('en-US')} bytes`;
 
-/** Size in MB (MiB, as the 200 MB limit is), rounded up to a tenth so anything over the limit reads over it. */
-export const formatMegabytes = (size: number): string => {
-  const tenths = Math.ceil((size / MIB) * 10);
-  return `${tenths % 10 === 0 ? tenths / 10 : (tenths / 10).toFixed(1)} MB`;
-};
-
 const expected = (what: string) => ({
   error: (issue: { input?: unknown }) => (issue.input === undefined ? 'is required' : `must be ${what}`),
 });
