@@ -1,7 +1,7 @@
 import { createEmailStores, createLogger, createMailSender, createStores } from '../shared/composition-root';
 import { awsSettings, loadConfig, receiveSettings, replySettings, storageSettings } from '../shared/config';
 import { finalizeMessageSchema } from '../shared/model';
-import { createSqsHandler } from '../shared/sqs-handler';
+import { causeOf, createSqsHandler } from '../shared/sqs-handler';
 import { type EmailReplyDeps, ReplyOutcome, replyWhenEmailDone } from './email-reply';
 import { EndOutcome, endFromCounters, type FinalizeDeps, finalizeImport } from './finalize-import';
 
@@ -31,42 +31,38 @@ const replies: EmailReplyDeps = {
 export const handler = createSqsHandler(
   finalizeMessageSchema,
   logger,
-  async (message, _record, delivery) => {
-    let task: Awaited<ReturnType<typeof finalizeImport>>;
-    try {
-      task = await finalizeImport(deps, message);
-    } catch (error) {
-      if (!delivery.isLastReceive) throw error;
-      // The last receive: the task still ends, from its counters, saying its reports are missing; the
-      // message still fails into the dead-letter queue, where a redrive (once the cause is fixed) is harmless.
-      const cause = error instanceof Error ? error.message.split('\n')[0]?.slice(0, 160) : String(error);
-      const ended = await endFromCounters(
-        deps,
-        message.importId,
-        `the exceptions and Result Data reports could not be written (${cause})`,
-      ).catch((endError: unknown) => {
-        logger.error('Ending the task from its counters failed too', {
-          importId: message.importId,
-          error: endError,
-        });
-        return undefined;
-      });
-      if (ended?.outcome === EndOutcome.ENDED && ended.task) {
-        await replyWhenEmailDone(replies, ended.task).catch((replyError: unknown) =>
-          logger.error('Reply after ending without reports failed', {
-            importId: message.importId,
-            error: replyError,
-          }),
-        );
-      }
-      logger.error('Finalize failed on its last receive', {
-        importId: message.importId,
-        ended: ended?.outcome,
-      });
-      throw error;
-    }
+  async (message) => {
+    const task = await finalizeImport(deps, message);
     const reply = await replyWhenEmailDone(replies, task);
     if (reply !== ReplyOutcome.NOT_EMAIL) logger.info('Email reply', { importId: task.importId, reply });
   },
   config.FINALIZE_MAX_RECEIVE_COUNT,
+  // The last receive: the task still ends, from its counters, saying its reports are missing (a task already
+  // final, whose reply was what failed, is left as it is); a redrive once the cause is fixed is harmless.
+  async (message, _delivery, error) => {
+    const cause = causeOf(error);
+    const ended = await endFromCounters(
+      deps,
+      message.importId,
+      `the exceptions and Result Data reports could not be written (${cause})`,
+    ).catch((endError: unknown) => {
+      logger.error('Ending the task from its counters failed too', {
+        importId: message.importId,
+        error: endError,
+      });
+      return undefined;
+    });
+    if (ended?.outcome === EndOutcome.ENDED && ended.task) {
+      await replyWhenEmailDone(replies, ended.task).catch((replyError: unknown) =>
+        logger.error('Reply after ending without reports failed', {
+          importId: message.importId,
+          error: replyError,
+        }),
+      );
+    }
+    logger.error('Finalize failed on its last receive', {
+      importId: message.importId,
+      ended: ended?.outcome,
+    });
+  },
 );

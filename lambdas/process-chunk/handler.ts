@@ -32,35 +32,32 @@ const deps = { objects, tasks, records, finalize, settings: config, logger };
 export const handler = createSqsHandler(
   chunkMessageSchema,
   logger,
-  async (message, _record, delivery) => {
-    try {
-      const outcome = await processChunk(deps, message);
-      logger.info('Chunk handled', { importId: message.importId, chunkIndex: message.chunkIndex, outcome });
-    } catch (error) {
-      if (!delivery.isLastReceive) throw error;
-      // The last receive: the rows not committed become SYSTEM errors and the chunk is counted, so its task
-      // still ends; the message still fails into the dead-letter queue, for the alarm and the operator.
-      try {
-        const outcome = await giveUpChunk(
-          deps,
-          message,
-          `failed ${delivery.receiveCount} times (${shortCause(error)})`,
-        );
-        logger.error('Chunk failed on its last receive and was given up', {
-          importId: message.importId,
-          chunkIndex: message.chunkIndex,
-          outcome,
-          error,
-        });
-      } catch (giveUpError) {
-        logger.error('Giving the chunk up failed too; the watchdog will end its task', {
-          importId: message.importId,
-          chunkIndex: message.chunkIndex,
-          error: giveUpError,
-        });
-      }
-      throw error;
-    }
+  async (message) => {
+    const outcome = await processChunk(deps, message);
+    logger.info('Chunk handled', { importId: message.importId, chunkIndex: message.chunkIndex, outcome });
   },
   config.CHUNKS_MAX_RECEIVE_COUNT,
+  // The last receive: the rows not committed become SYSTEM errors and the chunk is counted, so its task
+  // still ends.
+  async (message, delivery, error) => {
+    try {
+      const outcome = await giveUpChunk(
+        deps,
+        message,
+        `failed ${delivery.receiveCount} times (${shortCause(error)})`,
+      );
+      logger.error('Chunk failed on its last receive and was given up', {
+        importId: message.importId,
+        chunkIndex: message.chunkIndex,
+        outcome,
+        error,
+      });
+    } catch (giveUpError) {
+      logger.error('Giving the chunk up failed too; the watchdog will end its task', {
+        importId: message.importId,
+        chunkIndex: message.chunkIndex,
+        error: giveUpError,
+      });
+    }
+  },
 );

@@ -19,10 +19,26 @@ export const deliveryOf = (record: SQSRecord, maxReceiveCount: number): Delivery
 };
 
 /**
+ * What a consumer does when its message failed on its last receive (DESIGN §2: the task still ends): give
+ * its work up so the task reaches a final status with the cause. It handles its own failures; the message
+ * fails into the dead-letter queue either way, for the alarm and the operator.
+ */
+export type LastReceiveHook<Message> = (
+  message: Message,
+  delivery: Delivery,
+  error: unknown,
+) => Promise<void>;
+
+/** The first line of an error's message, cut to `max` characters: the cause a give-up's reason quotes. */
+export const causeOf = (error: unknown, max = 160): string =>
+  error instanceof Error ? (error.message.split('\n')[0]?.slice(0, max) ?? '') : String(error);
+
+/**
  * Wraps a per-message function as an SQS handler that reports partial batch failures: a message that
  * throws is retried on its own (and reaches the dead-letter queue after the queue's max receives);
- * the others in the batch are deleted. A body that is not valid JSON for `schema` fails the same way,
- * so it is kept for an operator rather than dropped.
+ * the others in the batch are deleted. On the last receive, `onLastReceive` runs before the message fails
+ * for good. A body that is not valid JSON for `schema` fails the same way, so it is kept for an operator
+ * rather than dropped.
  */
 export const createSqsHandler = <Message>(
   schema: z.ZodType<Message>,
@@ -30,12 +46,23 @@ export const createSqsHandler = <Message>(
   processMessage: (message: Message, record: SQSRecord, delivery: Delivery) => Promise<void>,
   /** The queue's receives before its dead-letter queue (its redrive policy's maxReceiveCount). */
   maxReceiveCount = Number.POSITIVE_INFINITY,
+  onLastReceive?: LastReceiveHook<Message>,
 ) => {
   const processRecord = async (record: SQSRecord): Promise<void> => {
     const delivery = deliveryOf(record, maxReceiveCount);
+    let message: Message | undefined;
     try {
-      await processMessage(schema.parse(JSON.parse(record.body)), record, delivery);
+      message = schema.parse(JSON.parse(record.body));
+      await processMessage(message, record, delivery);
     } catch (error) {
+      if (delivery.isLastReceive && onLastReceive && message !== undefined) {
+        await onLastReceive(message, delivery, error).catch((hookError: unknown) =>
+          logger.error('Giving up on the last receive failed too', {
+            messageId: record.messageId,
+            error: hookError,
+          }),
+        );
+      }
       logger.error(
         delivery.isLastReceive
           ? 'Message failed on its last receive; it moves to the dead-letter queue'

@@ -8,7 +8,7 @@ import {
   receiveSettings,
   storageSettings,
 } from '../shared/config';
-import { createSqsHandler } from '../shared/sqs-handler';
+import { causeOf, createSqsHandler } from '../shared/sqs-handler';
 import { handOverEndedEmailTask } from './hand-over';
 import { createdObjectKeys, s3NotificationSchema } from './s3-event';
 import { giveUpValidation, validateFile } from './validate-file';
@@ -32,30 +32,25 @@ const deps = { objects, tasks, chunks, settings: config, logger };
 export const handler = createSqsHandler(
   s3NotificationSchema,
   logger,
-  async (notification, _record, delivery) => {
-    const keys = createdObjectKeys(notification);
-    try {
-      for (const objectKey of keys) {
-        const outcome = await validateFile(deps, objectKey);
-        const handedOver = await handOverEndedEmailTask({ tasks, finalize }, objectKey, outcome);
-        logger.info('Upload handled', { objectKey, outcome, ...(handedOver ? { handedOver } : {}) });
-      }
-    } catch (error) {
-      if (!delivery.isLastReceive) throw error;
-      // The last receive: tasks still waiting on this event end FAILED with the cause (those already moved on
-      // are left as they are); the message still fails into the dead-letter queue.
-      const cause = error instanceof Error ? error.message.split('\n')[0]?.slice(0, 160) : String(error);
-      for (const objectKey of keys) {
-        await giveUpValidation(
-          { tasks, finalize, logger },
-          objectKey,
-          `checking it failed ${delivery.receiveCount} times (${cause})`,
-        ).catch((giveUpError: unknown) =>
-          logger.error('Giving validation up failed too', { objectKey, error: giveUpError }),
-        );
-      }
-      throw error;
+  async (notification) => {
+    for (const objectKey of createdObjectKeys(notification)) {
+      const outcome = await validateFile(deps, objectKey);
+      const handedOver = await handOverEndedEmailTask({ tasks, finalize }, objectKey, outcome);
+      logger.info('Upload handled', { objectKey, outcome, ...(handedOver ? { handedOver } : {}) });
     }
   },
   config.INTAKE_MAX_RECEIVE_COUNT,
+  // The last receive: tasks still waiting on this event end FAILED with the cause (those already moved on
+  // are left as they are).
+  async (notification, delivery, error) => {
+    for (const objectKey of createdObjectKeys(notification)) {
+      await giveUpValidation(
+        { tasks, finalize, logger },
+        objectKey,
+        `checking it failed ${delivery.receiveCount} times (${causeOf(error)})`,
+      ).catch((giveUpError: unknown) =>
+        logger.error('Giving validation up failed too', { objectKey, error: giveUpError }),
+      );
+    }
+  },
 );

@@ -1,7 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { z } from 'zod';
-import { createSqsHandler, type Delivery, deliveryOf } from '../../lambdas/shared/sqs-handler';
+import { causeOf, createSqsHandler, type Delivery, deliveryOf } from '../../lambdas/shared/sqs-handler';
 
 const messageSchema = z.object({ kind: z.literal('test'), id: z.string() });
 type Message = z.infer<typeof messageSchema>;
@@ -190,5 +190,47 @@ describe('createSqsHandler', () => {
 
     // Assess
     expect(delivery).toEqual({ receiveCount: 1, maxReceiveCount: 1, isLastReceive: true });
+  });
+
+  it('runs the last-receive hook only on the last receive, and the message still fails into the DLQ', async () => {
+    // Prepare
+    const logger = new Logger({ serviceName: 'test', logLevel: 'SILENT' });
+    const logged = jest.spyOn(logger, 'error');
+    const givenUp: [string, number, string][] = [];
+    const handler = createSqsHandler(
+      messageSchema,
+      logger,
+      async () => {
+        throw new Error('store unavailable\nat line 2');
+      },
+      3,
+      async (message, delivery, error) => {
+        givenUp.push([message.id, delivery.receiveCount, causeOf(error)]);
+        if (message.id === 'b') throw new Error('the give-up failed');
+      },
+    );
+    const received = (id: string, count: number) => {
+      const record = sqsRecord(`m-${id}-${count}`, JSON.stringify({ kind: 'test', id }));
+      record.attributes.ApproximateReceiveCount = String(count);
+      return record;
+    };
+
+    // Act
+    const response = await handler(eventOf(received('a', 2), received('a', 3), received('b', 3)));
+
+    // Assess
+    expect(givenUp).toEqual([
+      ['a', 3, 'store unavailable'],
+      ['b', 3, 'store unavailable'],
+    ]);
+    expect(response.batchItemFailures.map((failure) => failure.itemIdentifier)).toEqual([
+      'm-a-2',
+      'm-a-3',
+      'm-b-3',
+    ]);
+    expect(logged).toHaveBeenCalledWith(
+      'Giving up on the last receive failed too',
+      expect.objectContaining({ messageId: 'm-b-3' }),
+    );
   });
 });
