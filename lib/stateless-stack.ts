@@ -10,6 +10,7 @@ import { watchdogTimeouts } from '../lambdas/shared/config';
 import { INBOUND_PREFIX, REPORTS_PREFIX, UPLOADS_PREFIX, WORK_PREFIX } from '../lambdas/shared/object-keys';
 import {
   EMAIL_INGEST_FAILURES,
+  FUNCTION_TIMEOUT_SECONDS,
   OPEN_TASKS_INDEX,
   RECORDS_TABLE,
   STATE_TABLE,
@@ -152,7 +153,7 @@ export class StatelessStack extends Stack {
       description: 'api: the /api routes of the console',
       memorySize: 1024,
       // HTTP APIs wait at most 30 s for an integration.
-      timeout: Duration.seconds(29),
+      timeout: Duration.seconds(FUNCTION_TIMEOUT_SECONDS.api),
     })
       .useBucket(bucket, {
         prefixes: {
@@ -240,7 +241,7 @@ export class StatelessStack extends Stack {
     const fn = newFunction('Watchdog', entry, {
       description: 'watchdog: ends import tasks left in a non-final status past their timeout',
       memorySize: 1024,
-      timeout: Duration.minutes(5),
+      timeout: Duration.seconds(FUNCTION_TIMEOUT_SECONDS.watchdog),
     })
       .useBucket(deps.bucket, {
         prefixes: { [UPLOADS_PREFIX]: ['read', 'abort'], [WORK_PREFIX]: ['read', 'write'] },
@@ -302,7 +303,7 @@ export class StatelessStack extends Stack {
         description: 'email-ingest: turns a received email into import tasks',
         // Three streaming passes over a message of up to 40 MB, MIME decoding in between.
         memorySize: 1024,
-        timeout: Duration.minutes(5),
+        timeout: Duration.seconds(FUNCTION_TIMEOUT_SECONDS.emailIngest),
       })
       .useBucket(deps.bucket, {
         prefixes: { [INBOUND_PREFIX]: ['read'], [UPLOADS_PREFIX]: ['write'] },

@@ -1,7 +1,12 @@
 import { join, resolve } from 'node:path';
 import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
-import { type QueueDefinition, queueDefinition } from '../lambdas/shared/resource-definitions';
+import {
+  FUNCTION_TIMEOUT_SECONDS,
+  type QueueDefinition,
+  queueDefinition,
+  SES_MAX_MESSAGE_BYTES,
+} from '../lambdas/shared/resource-definitions';
 import { LOCAL_CLIENT_ID, loadOrCreateSecrets, localIssuer } from './auth';
 import { createStackClients } from './clients';
 import { consoleCorsRule } from './cors';
@@ -45,14 +50,6 @@ export const QUEUE_CONSUMERS: readonly { queue: QueueDefinition['id']; stage: st
  */
 export const FUNCTION_MAX_OLD_SPACE_MB = 256;
 
-/** API Gateway gives up on an integration after 29 seconds (and so does the API function's timeout). */
-const API_TIMEOUT_SECONDS = 29;
-/** The watchdog function's timeout in the CDK stack. */
-export const WATCHDOG_TIMEOUT_SECONDS = 300;
-/** The email-ingest function's timeout in the CDK stack. */
-const EMAIL_INGEST_TIMEOUT_SECONDS = 300;
-/** SES receives messages up to 40 MB; the SMTP receiver refuses larger ones as SES would. */
-export const SES_MAX_MESSAGE_BYTES = 40 * 1024 * 1024;
 /** Local replies come from the import domain of the local examples. */
 export const LOCAL_REPLY_FROM = 'no-reply@imports.localhost';
 
@@ -155,7 +152,7 @@ export const startStack = async (settings: LocalSettings): Promise<RunningStack>
         timeoutSeconds,
         region,
       });
-    const api = await load('api', API_TIMEOUT_SECONDS);
+    const api = await load('api', FUNCTION_TIMEOUT_SECONDS.api);
     // Queue consumers run in worker threads, one environment per concurrent batch, each with a capped heap:
     // they use every core, and their memory is measured and bounded as a Lambda environment's would be.
     const consumers: { queue: QueueDefinition['id']; stage: string; invoker: WorkerFunction | undefined }[] =
@@ -185,7 +182,7 @@ export const startStack = async (settings: LocalSettings): Promise<RunningStack>
         }),
       });
     }
-    const ingest = await load('email-ingest', EMAIL_INGEST_TIMEOUT_SECONDS);
+    const ingest = await load('email-ingest', FUNCTION_TIMEOUT_SECONDS.emailIngest);
     const missing = [
       ...(api ? [] : ['api']),
       ...(ingest ? [] : ['email-ingest']),
@@ -266,7 +263,7 @@ export const startStack = async (settings: LocalSettings): Promise<RunningStack>
       }
     }
 
-    const watchdog = await load('watchdog', WATCHDOG_TIMEOUT_SECONDS);
+    const watchdog = await load('watchdog', FUNCTION_TIMEOUT_SECONDS.watchdog);
     if (watchdog) {
       const timer = startWatchdogTimer({
         invoker: watchdog,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ConfigError } from './errors';
-import { QUEUES, type QueueDefinition } from './resource-definitions';
+import { QUEUES, type QueueDefinition, SES_MAX_MESSAGE_BYTES } from './resource-definitions';
 
 /**
  * Settings come from the environment, are parsed once at cold start and fail loudly when missing.
@@ -72,7 +72,7 @@ export const authSettings = z.object({
 /** Email imports: limits on a received message, and the reply's sender. */
 export const emailLimitSettings = z.object({
   /** SES receives messages up to 40 MB; a larger stored message is refused before parsing. */
-  MAX_EMAIL_BYTES: positiveInt(40 * 1024 * 1024),
+  MAX_EMAIL_BYTES: positiveInt(SES_MAX_MESSAGE_BYTES),
   /** MIME parts of one message, nested messages included: thousands of tiny parts are refused. */
   MAX_EMAIL_PARTS: positiveInt(200),
   /** Multipart and forwarded-message nesting. */

@@ -118,3 +118,13 @@ export const EMAIL_INGEST_FAILURES = {
   retryAttempts: 2,
   retentionSeconds: 14 * 24 * 3600,
 } as const;
+
+/**
+ * Timeouts of the functions no queue feeds (a consumer's is its queue definition's `functionTimeoutSeconds`):
+ * the CDK stack and the local stack both take them from here. API Gateway gives up on an integration after
+ * 29 seconds, so the API function does too.
+ */
+export const FUNCTION_TIMEOUT_SECONDS = { api: 29, watchdog: 300, emailIngest: 300 } as const;
+
+/** SES receives messages up to 40 MB; email ingest and the local SMTP receiver refuse larger ones. */
+export const SES_MAX_MESSAGE_BYTES = 40 * 1024 * 1024;
