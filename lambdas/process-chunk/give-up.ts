@@ -151,9 +151,9 @@ const givenUpRows = async (
 
   // The rows' own problems are deterministic and stay what they are; only rows that were to be written need
   // to know whether an earlier attempt committed them.
-  const checked = read.map((row) =>
-    checkRow(chunkContext(template, planned, deps.settings.MAX_RECORD_BYTES), row),
-  );
+  // One context for the chunk (its duplicates map is built once, not once per row).
+  const context = chunkContext(template, planned, deps.settings.MAX_RECORD_BYTES);
+  const checked = read.map((row) => checkRow(context, row));
   const writes = checked.filter((row): row is CheckedRow & { write: NonNullable<CheckedRow['write']> } =>
     Boolean(row.write),
   );
