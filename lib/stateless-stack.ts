@@ -6,6 +6,10 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Bucket, type IBucket } from 'aws-cdk-lib/aws-s3';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
+import { apiSettings } from '../lambdas/api/settings';
+import { emailIngestSettings } from '../lambdas/email-ingest/settings';
+import { finalizeImportSettings } from '../lambdas/finalize-import/settings';
+import { processChunkSettings } from '../lambdas/process-chunk/settings';
 import { watchdogTimeouts } from '../lambdas/shared/config';
 import { INBOUND_PREFIX, REPORTS_PREFIX, UPLOADS_PREFIX, WORK_PREFIX } from '../lambdas/shared/object-keys';
 import {
@@ -16,6 +20,8 @@ import {
   STATE_TABLE,
   type TableDefinition,
 } from '../lambdas/shared/resource-definitions';
+import { validateFileSettings } from '../lambdas/validate-file/settings';
+import { watchdogSettings } from '../lambdas/watchdog/settings';
 import { ADMIN_GROUP, ADMIN_SCOPE } from './constructs/admin-sign-in';
 import { alarmOnFirst } from './constructs/alarms';
 import { ConsoleDeployment } from './constructs/console-deployment';
@@ -78,6 +84,7 @@ export class StatelessStack extends Stack {
 
     this.validateFile = importFunction('ValidateFile', handlers['validate-file'], {
       description: 'validate-file: checks an uploaded CSV in one streaming pass and plans its chunks',
+      settings: validateFileSettings,
       // One streaming pass over up to 200 MB, transcoding and hashing every key: CPU comes with memory.
       memorySize: 1769,
       timeout: consumerTimeout(queues.intake),
@@ -87,14 +94,13 @@ export class StatelessStack extends Stack {
         headsMissingKeys: true,
       })
       .useTable('STATE_TABLE', stateTable, { actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'] })
-      .useTable('RECORDS_TABLE', recordsTable, { actions: [] })
       .sendsTo('CHUNKS_QUEUE_URL', queues.chunks.queue)
-      .setting('FINALIZE_QUEUE_URL', queues.finalize.queue.queueUrl)
       .setting('INTAKE_MAX_RECEIVE_COUNT', String(queues.intake.definition.maxReceiveCount));
     consume(this.validateFile, queues.intake);
 
     this.processChunk = importFunction('ProcessChunk', handlers['process-chunk'], {
       description: 'process-chunk: validates and commits the rows of one byte range',
+      settings: processChunkSettings,
       memorySize: 1024,
       timeout: consumerTimeout(queues.chunks),
     })
@@ -115,13 +121,13 @@ export class StatelessStack extends Stack {
       .useTable('RECORDS_TABLE', recordsTable, {
         actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:PartiQLInsert', 'dynamodb:BatchGetItem'],
       })
-      .setting('CHUNKS_QUEUE_URL', queues.chunks.queue.queueUrl)
       .sendsTo('FINALIZE_QUEUE_URL', queues.finalize.queue)
       .setting('CHUNKS_MAX_RECEIVE_COUNT', String(queues.chunks.definition.maxReceiveCount));
     consume(this.processChunk, queues.chunks, settings.chunkMaxConcurrency);
 
     this.finalizeImport = importFunction('FinalizeImport', handlers['finalize-import'], {
       description: 'finalize-import: writes the exceptions and Result Data reports and the final status',
+      settings: finalizeImportSettings,
       memorySize: 1024,
       timeout: consumerTimeout(queues.finalize),
     })
@@ -129,7 +135,6 @@ export class StatelessStack extends Stack {
         prefixes: { [WORK_PREFIX]: ['read', 'delete'], [REPORTS_PREFIX]: ['write'] },
       })
       .useTable('STATE_TABLE', stateTable, { actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'] })
-      .useTable('RECORDS_TABLE', recordsTable, { actions: [] })
       .setting('FINALIZE_MAX_RECEIVE_COUNT', String(queues.finalize.definition.maxReceiveCount));
     consume(this.finalizeImport, queues.finalize);
 
@@ -151,6 +156,7 @@ export class StatelessStack extends Stack {
 
     this.api = importFunction('Api', handlers.api, {
       description: 'api: the /api routes of the console',
+      settings: apiSettings,
       memorySize: 1024,
       // HTTP APIs wait at most 30 s for an integration.
       timeout: Duration.seconds(FUNCTION_TIMEOUT_SECONDS.api),
@@ -240,6 +246,7 @@ export class StatelessStack extends Stack {
     const timeouts = watchdogTimeouts((id) => queues[id].definition.visibilityTimeoutSeconds);
     const fn = newFunction('Watchdog', entry, {
       description: 'watchdog: ends import tasks left in a non-final status past their timeout',
+      settings: watchdogSettings,
       memorySize: 1024,
       timeout: Duration.seconds(FUNCTION_TIMEOUT_SECONDS.watchdog),
     })
@@ -297,10 +304,11 @@ export class StatelessStack extends Stack {
         'importDomain is set, but lambdas/email-ingest/handler.ts does not exist: email imports cannot be deployed without it',
       );
     }
-    const { stateTable, recordsTable, queues } = deps.stateful;
+    const { stateTable, queues } = deps.stateful;
     const ingest = deps
       .newFunction('EmailIngest', entry, {
         description: 'email-ingest: turns a received email into import tasks',
+        settings: emailIngestSettings,
         // Three streaming passes over a message of up to 40 MB, MIME decoding in between.
         memorySize: 1024,
         timeout: Duration.seconds(FUNCTION_TIMEOUT_SECONDS.emailIngest),
@@ -311,7 +319,6 @@ export class StatelessStack extends Stack {
       })
       // Settings and message records are read and created, tasks created and read: never updated here.
       .useTable('STATE_TABLE', stateTable, { actions: ['dynamodb:GetItem', 'dynamodb:PutItem'] })
-      .useTable('RECORDS_TABLE', recordsTable, { actions: [] })
       .sendsTo('FINALIZE_QUEUE_URL', queues.finalize.queue);
     this.handleIngestFailures(ingest, deps.stateful);
 
@@ -325,8 +332,10 @@ export class StatelessStack extends Stack {
       ingest: ingest.handler,
     });
 
-    // Emailed files that validate-file rejects reach finalize-import too, where replies are sent.
+    // Whatever ends an emailed task hands it to the reply step, a message on the finalize queue: validate-file
+    // for files it rejects, finalize-import for tasks it finalizes (the watchdog and ingest always can).
     this.validateFile.sendsTo('FINALIZE_QUEUE_URL', queues.finalize.queue);
+    this.finalizeImport.sendsTo('FINALIZE_QUEUE_URL', queues.finalize.queue);
     // The reply reads row errors (a query on the task's items), checks and links the reports, and sends.
     // biome-ignore lint/correctness/useHookAtTopLevel: useBucket is ImportFunction's grant helper, not a React hook.
     this.finalizeImport
@@ -387,7 +396,7 @@ export class StatelessStack extends Stack {
 /** Replies come from a no-reply address of the import domain, which the SES identity verifies. */
 export const replyAddress = (importDomain: string): string => `no-reply@${importDomain}`;
 
-type FunctionOptions = Pick<ImportFunctionProps, 'description' | 'memorySize' | 'timeout'>;
+type FunctionOptions = Pick<ImportFunctionProps, 'description' | 'settings' | 'memorySize' | 'timeout'>;
 type NewFunction = (constructId: string, entry: string, options: FunctionOptions) => ImportFunction;
 
 /** The consumer's timeout is part of the queue's definition, so visibility and timeout never disagree. */

@@ -1,28 +1,27 @@
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { createRemoteJWKSet } from 'jose';
-import {
-  createEmailStores,
-  createLogger,
-  createStores,
-  cursorSecretSource,
-} from '../shared/composition-root';
-import { authSettings, awsSettings, loadConfig, storageSettings } from '../shared/config';
+import { createLogger, createPorts, cursorSecretSource } from '../shared/composition-root';
+import { loadConfig } from '../shared/config';
 import { createCursorCodec } from './cursor-codec';
 import { toApiRequest, toStructuredResult } from './http-event';
 import { createApi } from './router';
+import { apiSettings } from './settings';
 import { createTokenVerifier } from './token-verifier';
 
 // Cold start: a missing or malformed setting fails here, loudly, before any request is served.
-const config = loadConfig(awsSettings.merge(storageSettings).merge(authSettings));
+const config = loadConfig(apiSettings);
 const issuer = config.AUTH_ISSUER.replace(/\/+$/, '');
 
 const cursorSecret = cursorSecretSource(config);
+const { objects, tasks, records, emailSettings } = createPorts(config);
 
 const build = (secret: string) =>
   createApi({
-    ...createStores(config),
-    settings: createEmailStores(config).settings,
+    objects,
+    tasks,
+    records,
+    settings: emailSettings,
     verifyToken: createTokenVerifier({
       issuer,
       clientIds: config.AUTH_CLIENT_IDS,

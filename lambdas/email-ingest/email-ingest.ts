@@ -7,6 +7,7 @@ import { DEFAULT_EMAIL_SETTINGS, isSenderAllowed, routeRecipients } from '../sha
 import { type FinalizeMessage, type TaskRecord, TaskSource, TaskStatus } from '../shared/model';
 import { inboundKey, uploadKey } from '../shared/object-keys';
 import type { EmailMessageStore, MessageQueue, ObjectStore, SettingsStore, TaskStore } from '../shared/ports';
+import { handToReply } from '../shared/task-endings';
 import { capText } from '../shared/text';
 import { binaryAfterDecoding } from './base64-check';
 import {
@@ -27,8 +28,8 @@ export interface EmailIngestDeps {
   tasks: TaskStore;
   settings: SettingsStore;
   messages: EmailMessageStore;
-  /** Tasks that are final from the start are handed to finalize-import, where replies are sent. */
-  finalize: MessageQueue<FinalizeMessage>;
+  /** Tasks that are final from the start go straight on to the reply step. */
+  replies: MessageQueue<FinalizeMessage>;
   limits: EmailLimitSettings;
   logger: Pick<Logger, 'info' | 'warn'>;
   now: () => Date;
@@ -161,10 +162,10 @@ export const ingestEmail = async (deps: EmailIngestDeps, receipt: EmailReceipt):
   );
   await storeAttachments(deps, rawKey, planned, tasks);
 
-  const finalFromStart = tasks.filter((task) => task.status === TaskStatus.VALIDATION_FAILED);
-  if (finalFromStart.length > 0) {
-    await deps.finalize.send(finalFromStart.map((task) => ({ kind: 'finalize', importId: task.importId })));
-  }
+  await handToReply(
+    deps,
+    tasks.filter((task) => task.status === TaskStatus.VALIDATION_FAILED),
+  );
   deps.logger.info('Email ingested', {
     messageId: receipt.messageId,
     firstDelivery,

@@ -1,39 +1,22 @@
 import type { SESEvent } from 'aws-lambda';
-import { z } from 'zod';
-import {
-  createEmailStores,
-  createFinalizeQueue,
-  createLogger,
-  createStores,
-} from '../shared/composition-root';
-import {
-  awsSettings,
-  emailLimitSettings,
-  finalizeQueueSettings,
-  loadConfig,
-  storageSettings,
-} from '../shared/config';
+import { createLogger, createPorts } from '../shared/composition-root';
+import { loadConfig } from '../shared/config';
 import { type EmailIngestDeps, IngestOutcome, ingestEmail } from './email-ingest';
 import { sesReceiptEventSchema, toEmailReceipt } from './receipt';
+import { emailIngestSettings } from './settings';
 
 /** SES receipt rule → email-ingest (asynchronous invocation, after the S3 action stored the message). */
 
 // Cold start: settings are checked and clients built once per container.
-const config = loadConfig(
-  z.object({
-    ...awsSettings.shape,
-    ...storageSettings.shape,
-    ...finalizeQueueSettings.shape,
-    ...emailLimitSettings.shape,
-  }),
-);
+const config = loadConfig(emailIngestSettings);
 const logger = createLogger(config, 'email-ingest');
-const { objects, tasks } = createStores(config);
+const { objects, tasks, emailSettings, messages, finalize } = createPorts(config);
 const deps: EmailIngestDeps = {
   objects,
   tasks,
-  ...createEmailStores(config),
-  finalize: createFinalizeQueue(config),
+  settings: emailSettings,
+  messages,
+  replies: finalize,
   limits: config,
   logger,
   now: () => new Date(),

@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { PassThrough, type Readable, type Writable } from 'node:stream';
+import { PipelineError, PipelineErrorCode } from '../shared/pipeline-error';
 import type { ObjectStore } from '../shared/ports';
-import { FinalizeError, FinalizeErrorCode } from './errors';
 
 export interface ConcatenationPlan {
   /** Object to write. */
@@ -19,8 +19,8 @@ const openPart = async (objects: ObjectStore, partKey: string): Promise<Readable
   try {
     return await objects.getStream(partKey);
   } catch (error) {
-    throw new FinalizeError(
-      FinalizeErrorCode.REPORT_PART_UNREADABLE,
+    throw new PipelineError(
+      PipelineErrorCode.REPORT_PART_UNREADABLE,
       `Report part ${partKey} could not be read`,
       { cause: error },
     );

@@ -1,29 +1,20 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
+import { finalOutcome } from '../shared/final-outcome';
 import { readManifestHeader } from '../shared/manifest';
 import { type FinalizeMessage, isFinalStatus, type TaskRecord, TaskStatus } from '../shared/model';
 import { chunkPartKey, exceptionsKey, manifestKey, resultsKey, utf8DataKey } from '../shared/object-keys';
+import { PipelineError, PipelineErrorCode } from '../shared/pipeline-error';
 import type { ObjectStore, TaskStore } from '../shared/ports';
 import { exceptionsHeaderLine, REPORT_BOM, REPORT_CONTENT_TYPE, resultsHeaderLine } from '../shared/reports';
 import { findTemplate } from '../shared/templates';
 import { concatenateObjects } from './concatenate-objects';
-import { FinalizeError, FinalizeErrorCode } from './errors';
-import { finalOutcome } from './final-outcome';
 
 export type FinalizeLogger = Pick<Logger, 'info' | 'warn'>;
-
-/**
- * Called once a task has reached its final status in this invocation: the place where follow-ups such
- * as the reply email for email imports plug in. Listeners run at most once per task (a redelivered
- * message finds the task final and stops before them); a listener's failure is logged and does not
- * fail the message, since the status it reacts to is already written.
- */
-export type FinalizedListener = (task: TaskRecord) => Promise<void>;
 
 export interface FinalizeDeps {
   objects: ObjectStore;
   tasks: TaskStore;
   logger: FinalizeLogger;
-  onFinalized?: readonly FinalizedListener[];
   /** Clock for `endedAt`; the system clock unless a test pins it. */
   now?: () => Date;
 }
@@ -48,11 +39,11 @@ const readyToFinalize = async (
 ): Promise<ReadyTask> => {
   const { importId, status, chunkCount, chunksDone = 0 } = task;
   if (status !== TaskStatus.PROCESSING) {
-    throw new FinalizeError(FinalizeErrorCode.NOT_READY, `Task ${importId} is ${status}, not PROCESSING`);
+    throw new PipelineError(PipelineErrorCode.NOT_READY, `Task ${importId} is ${status}, not PROCESSING`);
   }
   if (chunkCount === undefined || chunksDone < chunkCount) {
-    throw new FinalizeError(
-      FinalizeErrorCode.NOT_READY,
+    throw new PipelineError(
+      PipelineErrorCode.NOT_READY,
       `Task ${importId} has ${chunksDone} of ${chunkCount ?? 'unknown'} chunks counted`,
     );
   }
@@ -60,8 +51,8 @@ const readyToFinalize = async (
   // Tasks planned before the header moved to the manifest keep it on the task.
   const header = task.header ?? (template ? await readManifestHeader(objects, importId) : undefined);
   if (!template || !header) {
-    throw new FinalizeError(
-      FinalizeErrorCode.INCONSISTENT_TASK,
+    throw new PipelineError(
+      PipelineErrorCode.INCONSISTENT_TASK,
       template
         ? `Task ${importId} has no stored header`
         : `Task ${importId} names unknown template ${task.templateId}`,
@@ -98,16 +89,6 @@ const writeReports = async (objects: ObjectStore, ready: ReadyTask): Promise<voi
   });
 };
 
-const notifyFinalized = async (deps: FinalizeDeps, task: TaskRecord): Promise<void> => {
-  for (const listener of deps.onFinalized ?? []) {
-    try {
-      await listener(task);
-    } catch (error) {
-      deps.logger.warn('A finalized-task listener failed', { importId: task.importId, error });
-    }
-  }
-};
-
 /**
  * Removes the import's work objects (report parts, manifest, transcoded copy). Best effort: the reports
  * and the final status are already stored, so a failure here is logged and the bucket's lifecycle rule
@@ -137,45 +118,6 @@ const removeWorkObjects = async (deps: FinalizeDeps, ready: ReadyTask): Promise<
   deps.logger.info('Work objects removed', { importId, removed: keys.length - failed.length, failed });
 };
 
-/** What ending a task without its reports did. */
-export const EndOutcome = {
-  ENDED: 'ended',
-  ALREADY_FINAL: 'already-final',
-  /** Not PROCESSING with every chunk counted: its counters are not the whole file, so it is left alone. */
-  NOT_READY: 'not-ready',
-} as const;
-export type EndOutcome = (typeof EndOutcome)[keyof typeof EndOutcome];
-
-/**
- * Gives a task whose chunks are all counted its final status from its counters when its reports cannot be
- * written (finalize failed on its last receive, or the watchdog found it stuck), with `note` saying so in
- * the reason. Conditional on PROCESSING, so a finalization that succeeds meanwhile is never overwritten.
- */
-export const endFromCounters = async (
-  deps: Pick<FinalizeDeps, 'tasks' | 'logger' | 'now'>,
-  importId: string,
-  note: string,
-): Promise<{ outcome: EndOutcome; task?: TaskRecord }> => {
-  const task = await deps.tasks.get(importId);
-  if (!task) return { outcome: EndOutcome.NOT_READY };
-  if (isFinalStatus(task.status)) return { outcome: EndOutcome.ALREADY_FINAL, task };
-  const { chunkCount, chunksDone = 0 } = task;
-  if (task.status !== TaskStatus.PROCESSING || chunkCount === undefined || chunksDone < chunkCount) {
-    return { outcome: EndOutcome.NOT_READY, task };
-  }
-  const outcome = finalOutcome(task, note);
-  const ended = await deps.tasks.transition(importId, [TaskStatus.PROCESSING], outcome.status, {
-    statusReason: outcome.statusReason,
-    endedAt: (deps.now?.() ?? new Date()).toISOString(),
-  });
-  if (!ended) {
-    const current = await deps.tasks.get(importId);
-    return current ? { outcome: EndOutcome.ALREADY_FINAL, task: current } : { outcome: EndOutcome.NOT_READY };
-  }
-  deps.logger.warn('Task ended from its counters without reports', { importId, status: ended.status, note });
-  return { outcome: EndOutcome.ENDED, task: ended };
-};
-
 /**
  * Ends an import once its last chunk is counted: writes the exceptions and Result Data reports from the
  * chunks' parts, sets the final status, then removes the work objects. Safe to run twice or after a crash
@@ -187,7 +129,7 @@ export const endFromCounters = async (
 export const finalizeImport = async (deps: FinalizeDeps, message: FinalizeMessage): Promise<TaskRecord> => {
   const { importId } = message;
   const task = await deps.tasks.get(importId);
-  if (!task) throw new FinalizeError(FinalizeErrorCode.TASK_NOT_FOUND, `Task ${importId} does not exist`);
+  if (!task) throw new PipelineError(PipelineErrorCode.TASK_NOT_FOUND, `Task ${importId} does not exist`);
   if (isFinalStatus(task.status)) {
     deps.logger.info('Task already final; nothing to finalize', { importId, status: task.status });
     return task;
@@ -208,8 +150,8 @@ export const finalizeImport = async (deps: FinalizeDeps, message: FinalizeMessag
       deps.logger.info('Task was finalized concurrently', { importId, status: current.status });
       return current;
     }
-    throw new FinalizeError(
-      FinalizeErrorCode.NOT_READY,
+    throw new PipelineError(
+      PipelineErrorCode.NOT_READY,
       `Task ${importId} left PROCESSING for ${current?.status ?? 'nowhere'} while finalizing`,
     );
   }
@@ -220,7 +162,6 @@ export const finalizeImport = async (deps: FinalizeDeps, message: FinalizeMessag
     errorCount: finalTask.errorCount,
   });
 
-  await notifyFinalized(deps, finalTask);
   await removeWorkObjects(deps, ready);
   return finalTask;
 };

@@ -1,68 +1,60 @@
-import { createEmailStores, createLogger, createMailSender, createStores } from '../shared/composition-root';
-import { awsSettings, loadConfig, receiveSettings, replySettings, storageSettings } from '../shared/config';
+import { createLogger, createPorts } from '../shared/composition-root';
+import { loadConfig } from '../shared/config';
 import { finalizeMessageSchema } from '../shared/model';
 import { causeOf, createSqsHandler } from '../shared/sqs-handler';
-import { type EmailReplyDeps, ReplyOutcome, replyWhenEmailDone } from './email-reply';
-import { EndOutcome, endFromCounters, type FinalizeDeps, finalizeImport } from './finalize-import';
+import { endFromCounters, handToReply } from '../shared/task-endings';
+import { type EmailReplyDeps, replyWhenEmailDone } from './email-reply';
+import { type FinalizeDeps, finalizeImport } from './finalize-import';
+import { finalizeImportSettings } from './settings';
 
 // Cold start: settings are checked and clients built once per container, not per message.
-const config = loadConfig(
-  awsSettings.extend(storageSettings.shape).extend(replySettings.shape).extend(receiveSettings.shape),
-);
+const config = loadConfig(finalizeImportSettings);
 const logger = createLogger(config, 'finalize-import');
-const { objects, tasks } = createStores(config);
+const { objects, tasks, replies, messages, mail } = createPorts(config);
 const deps: FinalizeDeps = { objects, tasks, logger };
-const replies: EmailReplyDeps = {
+const replyDeps: EmailReplyDeps = {
   objects,
   tasks,
-  messages: createEmailStores(config).messages,
-  mail: createMailSender(config),
+  messages,
+  mail,
   replyFrom: config.REPLY_FROM,
   logger,
   now: () => new Date(),
 };
 
 /**
- * Finalize queue consumer: one FinalizeMessage per record, failures reported per message. A task that
- * came by email may complete its email: the reply is sent here, after the final status, for tasks that
- * ended here or earlier (ingest and validate-file hand theirs over). A failed reply fails the message,
- * which is retried: finalizing again changes nothing, and the reply is tried again.
+ * Finalize queue consumer, one message per record, failures reported per message. Two steps, each reached
+ * by its own message: `finalize` writes the reports and the final status, then hands an emailed task to the
+ * reply step; `reply` answers the email once every task of it is final. A failed step fails its message,
+ * which is retried alone: finalizing again changes nothing, and a reply is sent at most once.
  */
 export const handler = createSqsHandler(
   finalizeMessageSchema,
   logger,
   async (message) => {
+    if (message.kind === 'reply') {
+      const task = await tasks.get(message.importId);
+      const reply = task ? await replyWhenEmailDone(replyDeps, task) : 'no-task';
+      logger.info('Email reply', { importId: message.importId, reply });
+      return;
+    }
     const task = await finalizeImport(deps, message);
-    const reply = await replyWhenEmailDone(replies, task);
-    if (reply !== ReplyOutcome.NOT_EMAIL) logger.info('Email reply', { importId: task.importId, reply });
+    await handToReply({ replies }, [task]);
   },
   config.FINALIZE_MAX_RECEIVE_COUNT,
-  // The last receive: the task still ends, from its counters, saying its reports are missing (a task already
-  // final, whose reply was what failed, is left as it is); a redrive once the cause is fixed is harmless.
+  // The last receive of `finalize`: the task still ends, from its counters, saying its reports are missing
+  // (an emailed one goes on to the reply step); a redrive once the cause is fixed is harmless. A reply that
+  // failed every receive is left in the dead-letter queue for a redrive.
   async (message, _delivery, error) => {
-    const cause = causeOf(error);
-    const ended = await endFromCounters(
-      deps,
-      message.importId,
-      `the exceptions and Result Data reports could not be written (${cause})`,
-    ).catch((endError: unknown) => {
-      logger.error('Ending the task from its counters failed too', {
-        importId: message.importId,
-        error: endError,
-      });
-      return undefined;
-    });
-    if (ended?.outcome === EndOutcome.ENDED && ended.task) {
-      await replyWhenEmailDone(replies, ended.task).catch((replyError: unknown) =>
-        logger.error('Reply after ending without reports failed', {
-          importId: message.importId,
-          error: replyError,
-        }),
-      );
+    if (message.kind === 'reply') {
+      logger.error('The reply failed on its last receive', { importId: message.importId });
+      return;
     }
-    logger.error('Finalize failed on its last receive', {
-      importId: message.importId,
-      ended: ended?.outcome,
-    });
+    const { outcome } = await endFromCounters(
+      { ...deps, replies },
+      message.importId,
+      `the exceptions and Result Data reports could not be written (${causeOf(error)})`,
+    );
+    logger.error('Finalize failed on its last receive', { importId: message.importId, ended: outcome });
   },
 );

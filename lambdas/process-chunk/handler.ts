@@ -1,33 +1,17 @@
-import { z } from 'zod';
-import { createLogger, createQueues, createStores } from '../shared/composition-root';
-import {
-  awsSettings,
-  chunkingSettings,
-  loadConfig,
-  queueSettings,
-  receiveSettings,
-  storageSettings,
-} from '../shared/config';
+import { giveUpChunk, shortCause } from '../shared/chunks/give-up';
+import { createLogger, createPorts } from '../shared/composition-root';
+import { loadConfig } from '../shared/config';
 import { chunkMessageSchema } from '../shared/model';
 import { createSqsHandler } from '../shared/sqs-handler';
-import { giveUpChunk, shortCause } from './give-up';
-import { processChunk } from './process-chunk';
+import { type ProcessChunkDeps, processChunk } from './process-chunk';
+import { processChunkSettings } from './settings';
 
 /** Chunks queue → process-chunk: each message is one ChunkMessage (a byte range of one import). */
 
-const config = loadConfig(
-  z.object({
-    ...awsSettings.shape,
-    ...storageSettings.shape,
-    ...queueSettings.shape,
-    ...chunkingSettings.shape,
-    ...receiveSettings.shape,
-  }),
-);
+const config = loadConfig(processChunkSettings);
 const logger = createLogger(config, 'process-chunk');
-const { objects, tasks, records } = createStores(config);
-const { finalize } = createQueues(config);
-const deps = { objects, tasks, records, finalize, settings: config, logger };
+const { objects, tasks, records, finalize } = createPorts(config);
+const deps: ProcessChunkDeps = { objects, tasks, records, finalize, settings: config, logger };
 
 export const handler = createSqsHandler(
   chunkMessageSchema,

@@ -1,3 +1,4 @@
+import { PipelineError, PipelineErrorCode } from '../shared/pipeline-error';
 import type { BatchInsertOutcome, InsertOutcome, RecordStore } from '../shared/ports';
 import type { TemplateDefinition } from '../shared/templates';
 
@@ -30,11 +31,13 @@ export interface RowWrite {
 }
 
 /** Raised when the record store keeps failing: the chunk is retried as a whole. */
-export class RecordStoreUnavailableError extends Error {
-  readonly code = 'RECORD_STORE_UNAVAILABLE';
+export class RecordStoreUnavailableError extends PipelineError {
   constructor(rowNumber: number, attempts: number, options: { cause: unknown }) {
-    super(`Writing row ${rowNumber} failed ${attempts} times; the chunk will be retried`, options);
-    this.name = 'RecordStoreUnavailableError';
+    super(
+      PipelineErrorCode.RECORD_STORE_UNAVAILABLE,
+      `Writing row ${rowNumber} failed ${attempts} times; the chunk will be retried`,
+      options,
+    );
   }
 }
 

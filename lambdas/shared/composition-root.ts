@@ -16,9 +16,11 @@ import { SqsQueue } from './adapters/sqs-queue';
 import type {
   AuthSettings,
   AwsSettings,
+  BucketSettings,
+  ChunksQueueSettings,
   FinalizeQueueSettings,
-  QueueSettings,
-  StorageSettings,
+  RecordsTableSettings,
+  StateTableSettings,
 } from './config';
 import { ConfigError } from './errors';
 import type { ChunkMessage, FinalizeMessage } from './model';
@@ -33,8 +35,8 @@ import type {
 } from './ports';
 
 /**
- * The one place that builds AWS clients and adapters. Endpoint overrides (the local stack's emulators)
- * are applied here and nowhere else; on AWS they are absent and the SDK defaults apply.
+ * The one place that builds AWS clients and adapters, each port on demand. Endpoint overrides (the local
+ * stack's emulators) are applied here and nowhere else; on AWS they are absent and the SDK defaults apply.
  */
 
 export const createLogger = (settings: Pick<AwsSettings, 'LOG_LEVEL'>, serviceName: string): Logger =>
@@ -49,7 +51,7 @@ export const createS3Client = (settings: AwsSettings): S3Client =>
     ...(settings.S3_ENDPOINT ? { endpoint: settings.S3_ENDPOINT, forcePathStyle: true } : {}),
   });
 
-export const createSqsClient = (settings: AwsSettings): SQSClient =>
+const createSqsClient = (settings: AwsSettings): SQSClient =>
   new SQSClient({
     region: settings.AWS_REGION,
     // Without this the client follows the queue URL's host, which the local emulator does not serve.
@@ -57,7 +59,7 @@ export const createSqsClient = (settings: AwsSettings): SQSClient =>
     ...(settings.SQS_ENDPOINT ? { endpoint: settings.SQS_ENDPOINT } : {}),
   });
 
-export const createDocumentClient = (settings: AwsSettings): DynamoDBDocumentClient =>
+const createDocumentClient = (settings: AwsSettings): DynamoDBDocumentClient =>
   DynamoDBDocumentClient.from(
     new DynamoDBClient({
       region: settings.AWS_REGION,
@@ -66,61 +68,90 @@ export const createDocumentClient = (settings: AwsSettings): DynamoDBDocumentCli
     { marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false } },
   );
 
-export interface Stores {
+const createSesClient = (settings: AwsSettings): SESClient =>
+  new SESClient({
+    region: settings.AWS_REGION,
+    ...(settings.SES_ENDPOINT ? { endpoint: settings.SES_ENDPOINT } : {}),
+  });
+
+/** Every port a function may use; which of them it can build depends on its settings. */
+export interface Ports {
   objects: ObjectStore;
   tasks: TaskStore;
   records: RecordStore;
-}
-
-export const createStores = (settings: AwsSettings & StorageSettings): Stores => {
-  const db = createDocumentClient(settings);
-  return {
-    objects: new S3ObjectStore(createS3Client(settings), settings.BUCKET_NAME),
-    tasks: new DynamoTaskStore(db, settings.STATE_TABLE),
-    records: new DynamoRecordStore(db, settings.RECORDS_TABLE),
-  };
-};
-
-export interface Queues {
+  /** Email Import Settings, in the state table. */
+  emailSettings: SettingsStore;
+  /** Received messages and their replies, in the state table. */
+  messages: EmailMessageStore;
   chunks: MessageQueue<ChunkMessage>;
   finalize: MessageQueue<FinalizeMessage>;
+  /**
+   * The way to the reply step (the finalize queue), where the deployment has email imports: only there is
+   * `FINALIZE_QUEUE_URL` set on functions that end tasks without finalizing them.
+   */
+  replies: MessageQueue<FinalizeMessage> | undefined;
+  mail: MailSender;
 }
 
-export const createQueues = (settings: AwsSettings & QueueSettings): Queues => {
-  const sqs = createSqsClient(settings);
-  return {
-    chunks: new SqsQueue<ChunkMessage>(sqs, settings.CHUNKS_QUEUE_URL),
-    finalize: new SqsQueue<FinalizeMessage>(sqs, settings.FINALIZE_QUEUE_URL),
-  };
-};
-
-/** The finalize queue alone, for stages that only hand tasks over to finalize-import. */
-export const createFinalizeQueue = (
-  settings: AwsSettings & FinalizeQueueSettings,
-): MessageQueue<FinalizeMessage> =>
-  new SqsQueue<FinalizeMessage>(createSqsClient(settings), settings.FINALIZE_QUEUE_URL);
-
-export interface EmailStores {
-  settings: SettingsStore;
-  messages: EmailMessageStore;
+/** The settings each port is built from. */
+interface PortSettings {
+  objects: BucketSettings;
+  tasks: StateTableSettings;
+  records: RecordsTableSettings;
+  emailSettings: StateTableSettings;
+  messages: StateTableSettings;
+  chunks: ChunksQueueSettings;
+  finalize: FinalizeQueueSettings;
+  replies: Partial<FinalizeQueueSettings>;
+  mail: AwsSettings;
 }
 
-/** Email Import Settings and received messages, both in the state table. */
-export const createEmailStores = (settings: AwsSettings & StorageSettings): EmailStores => {
-  const db = createDocumentClient(settings);
-  return {
-    settings: new DynamoSettingsStore(db, settings.STATE_TABLE),
-    messages: new DynamoEmailMessageStore(db, settings.STATE_TABLE),
-  };
-};
+/** The ports a function with settings `S` can build: a port whose settings its schema lacks is not there. */
+export type PortsOf<S> = { [K in keyof Ports as S extends PortSettings[K] ? K : never]: Ports[K] };
 
-export const createMailSender = (settings: AwsSettings): MailSender =>
-  new SesMailSender(
-    new SESClient({
-      region: settings.AWS_REGION,
-      ...(settings.SES_ENDPOINT ? { endpoint: settings.SES_ENDPOINT } : {}),
-    }),
-  );
+/**
+ * The one composition root: each port is built the first time the handler reads it, and each AWS client
+ * the first time a port needs it, so a function creates exactly the clients of the ports it uses.
+ */
+export const createPorts = <S extends AwsSettings>(settings: S): PortsOf<S> => {
+  const named = settings as unknown as Record<string, string | undefined>;
+  // The types keep a port out of reach without its settings; this says which one when JavaScript calls.
+  const setting = (name: string): string => {
+    const value = named[name];
+    if (value === undefined)
+      throw new ConfigError(`Invalid configuration: ${name}: Required by a port in use`);
+    return value;
+  };
+  const once = <T>(build: () => T): (() => T) => {
+    let made: { value: T } | undefined;
+    return () => {
+      made ??= { value: build() };
+      return made.value;
+    };
+  };
+  const s3 = once(() => createS3Client(settings));
+  const db = once(() => createDocumentClient(settings));
+  const sqs = once(() => createSqsClient(settings));
+  const builders: { [K in keyof Ports]: () => Ports[K] } = {
+    objects: () => new S3ObjectStore(s3(), setting('BUCKET_NAME')),
+    tasks: () => new DynamoTaskStore(db(), setting('STATE_TABLE')),
+    records: () => new DynamoRecordStore(db(), setting('RECORDS_TABLE')),
+    emailSettings: () => new DynamoSettingsStore(db(), setting('STATE_TABLE')),
+    messages: () => new DynamoEmailMessageStore(db(), setting('STATE_TABLE')),
+    chunks: () => new SqsQueue<ChunkMessage>(sqs(), setting('CHUNKS_QUEUE_URL')),
+    finalize: () => new SqsQueue<FinalizeMessage>(sqs(), setting('FINALIZE_QUEUE_URL')),
+    replies: () =>
+      named.FINALIZE_QUEUE_URL === undefined
+        ? undefined
+        : new SqsQueue<FinalizeMessage>(sqs(), named.FINALIZE_QUEUE_URL),
+    mail: () => new SesMailSender(createSesClient(settings)),
+  };
+  const ports = {};
+  for (const [name, build] of Object.entries(builders)) {
+    Object.defineProperty(ports, name, { get: once<unknown>(build), enumerable: true });
+  }
+  return ports as PortsOf<S>;
+};
 
 /**
  * Where the paging-cursor key comes from: the environment locally (`CURSOR_SECRET`), Secrets Manager on AWS

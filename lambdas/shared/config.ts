@@ -20,19 +20,17 @@ export const awsSettings = z.object({
   LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
 });
 
-export const storageSettings = z.object({
-  BUCKET_NAME: z.string().min(3),
-  STATE_TABLE: z.string().min(3),
-  RECORDS_TABLE: z.string().min(3),
-});
-
-export const queueSettings = z.object({
-  CHUNKS_QUEUE_URL: url,
-  FINALIZE_QUEUE_URL: url,
-});
-
-/** The finalize queue alone, for stages that only hand finished tasks over to finalize-import. */
-export const finalizeQueueSettings = queueSettings.pick({ FINALIZE_QUEUE_URL: true });
+/** One piece per resource: a stage's schema names exactly the ones it uses, and gets exactly those. */
+export const bucketSettings = z.object({ BUCKET_NAME: z.string().min(3) });
+export const stateTableSettings = z.object({ STATE_TABLE: z.string().min(3) });
+export const recordsTableSettings = z.object({ RECORDS_TABLE: z.string().min(3) });
+export const chunksQueueSettings = z.object({ CHUNKS_QUEUE_URL: url });
+export const finalizeQueueSettings = z.object({ FINALIZE_QUEUE_URL: url });
+/**
+ * The finalize queue as the way to the reply step, for stages that end tasks but never finalize one. Only a
+ * deployment with email imports has emailed tasks to hand over, so only there is it set.
+ */
+export const replyQueueSettings = z.object({ FINALIZE_QUEUE_URL: url.optional() });
 
 export const chunkingSettings = z.object({
   /** Upper bounds of one chunk; whichever is reached first closes it (README, Capacity: why 5,000). */
@@ -123,7 +121,7 @@ const deployedTimeouts = watchdogTimeouts(
   (id) => QUEUES.find((queue) => queue.id === id)?.visibilityTimeoutSeconds ?? 0,
 );
 
-export const watchdogSettings = z.object({
+export const watchdogTimeoutSettings = z.object({
   WATCHDOG_PENDING_TIMEOUT_SECONDS: positiveInt(deployedTimeouts.pending),
   WATCHDOG_VALIDATING_TIMEOUT_SECONDS: positiveInt(deployedTimeouts.validating),
   WATCHDOG_PROCESSING_TIMEOUT_SECONDS: positiveInt(deployedTimeouts.processing),
@@ -144,12 +142,14 @@ export const loadConfig = <Shape extends z.ZodRawShape>(
 };
 
 export type AwsSettings = z.infer<typeof awsSettings>;
-export type StorageSettings = z.infer<typeof storageSettings>;
-export type QueueSettings = z.infer<typeof queueSettings>;
+export type BucketSettings = z.infer<typeof bucketSettings>;
+export type StateTableSettings = z.infer<typeof stateTableSettings>;
+export type RecordsTableSettings = z.infer<typeof recordsTableSettings>;
+export type ChunksQueueSettings = z.infer<typeof chunksQueueSettings>;
 export type FinalizeQueueSettings = z.infer<typeof finalizeQueueSettings>;
 export type ChunkingSettings = z.infer<typeof chunkingSettings>;
 export type AuthSettings = z.infer<typeof authSettings>;
 export type EmailLimitSettings = z.infer<typeof emailLimitSettings>;
 export type ReplySettings = z.infer<typeof replySettings>;
 export type ReceiveSettings = z.infer<typeof receiveSettings>;
-export type WatchdogSettings = z.infer<typeof watchdogSettings>;
+export type WatchdogTimeoutSettings = z.infer<typeof watchdogTimeoutSettings>;

@@ -7,6 +7,7 @@ import {
   type PlannedChunk,
 } from './model';
 import { manifestKey } from './object-keys';
+import { PipelineError, PipelineErrorCode } from './pipeline-error';
 import type { MessageQueue, ObjectStore } from './ports';
 
 /**
@@ -79,7 +80,10 @@ export const writeManifest = async (
 const parseLine = <T>(schema: z.ZodType<T>, bytes: Buffer, what: string): T => {
   const parsed = schema.safeParse(JSON.parse(bytes.toString('utf8')));
   if (!parsed.success)
-    throw new Error(`The chunk manifest's ${what} is not what was written: ${parsed.error.message}`);
+    throw new PipelineError(
+      PipelineErrorCode.PLAN_UNREADABLE,
+      `The chunk manifest's ${what} is not what was written: ${parsed.error.message}`,
+    );
   return parsed.data;
 };
 
@@ -112,7 +116,8 @@ export const readManifest = async (objects: ObjectStore, importId: string): Prom
     start = lineEnd;
   }
   if (chunks.length !== head.chunkCount)
-    throw new Error(
+    throw new PipelineError(
+      PipelineErrorCode.PLAN_UNREADABLE,
       `The chunk manifest of ${importId} lists ${chunks.length} of its ${head.chunkCount} chunks`,
     );
   return { importId: head.importId, chunks };
@@ -121,7 +126,10 @@ export const readManifest = async (objects: ObjectStore, importId: string): Prom
 const legacyPlanned = (message: ChunkMessage): PlannedChunk => {
   const { header, columnMap, duplicates } = message;
   if (!header || !columnMap || !duplicates)
-    throw new Error(`Chunk ${message.chunkIndex} of ${message.importId} has neither a plan nor its ranges`);
+    throw new PipelineError(
+      PipelineErrorCode.PLAN_UNREADABLE,
+      `Chunk ${message.chunkIndex} of ${message.importId} has neither a plan nor its ranges`,
+    );
   return { ...message, header, columnMap, duplicates };
 };
 
@@ -141,7 +149,8 @@ export const readChunkPlan = async (objects: ObjectStore, message: ChunkMessage)
   const head = parseLine(headLineSchema, headBytes, 'first line');
   const line = parseLine(chunkLineSchema, lineBytes, `line for chunk ${message.chunkIndex}`);
   if (line.message.chunkIndex !== message.chunkIndex || head.importId !== message.importId)
-    throw new Error(
+    throw new PipelineError(
+      PipelineErrorCode.PLAN_UNREADABLE,
       `The chunk manifest of ${message.importId} does not hold chunk ${message.chunkIndex} there`,
     );
   return { ...message, header: head.header, columnMap: head.columnMap, duplicates: line.duplicates };

@@ -194,11 +194,15 @@ export type ChunkPlan = z.infer<typeof chunkPlanSchema>;
 /** A chunk message with its plan: what process-chunk, the give-up and the watchdog work on. */
 export type PlannedChunk = ChunkMessage & ChunkPlan;
 
-/** Sent once the last chunk is counted. */
-export const finalizeMessageSchema = z.object({
-  kind: z.literal('finalize'),
-  importId: z.string(),
-});
+/**
+ * The finalize queue's two steps, each reached by its own message: `finalize` (sent once the last chunk is
+ * counted) writes the reports and the final status; `reply` (sent by whatever ended an emailed task) answers
+ * the email once every task of it is final.
+ */
+export const finalizeMessageSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('finalize'), importId: z.string() }),
+  z.object({ kind: z.literal('reply'), importId: z.string() }),
+]);
 export type FinalizeMessage = z.infer<typeof finalizeMessageSchema>;
 
 /** What one chunk produced, stored compactly in one item per chunk (not one per row). */

@@ -1,33 +1,16 @@
-import { z } from 'zod';
-import { createLogger, createQueues, createStores } from '../shared/composition-root';
-import {
-  awsSettings,
-  chunkingSettings,
-  loadConfig,
-  queueSettings,
-  receiveSettings,
-  storageSettings,
-} from '../shared/config';
+import { createLogger, createPorts } from '../shared/composition-root';
+import { loadConfig } from '../shared/config';
 import { causeOf, createSqsHandler } from '../shared/sqs-handler';
-import { handOverEndedEmailTask } from './hand-over';
 import { createdObjectKeys, s3NotificationSchema } from './s3-event';
-import { giveUpValidation, validateFile } from './validate-file';
+import { validateFileSettings } from './settings';
+import { giveUpValidation, type ValidateFileDeps, validateFile } from './validate-file';
 
 /** Intake queue → validate-file: each message is an S3 event notification for an uploaded file. */
 
-const config = loadConfig(
-  z.object({
-    ...awsSettings.shape,
-    ...storageSettings.shape,
-    ...queueSettings.shape,
-    ...chunkingSettings.shape,
-    ...receiveSettings.shape,
-  }),
-);
+const config = loadConfig(validateFileSettings);
 const logger = createLogger(config, 'validate-file');
-const { objects, tasks } = createStores(config);
-const { chunks, finalize } = createQueues(config);
-const deps = { objects, tasks, chunks, settings: config, logger };
+const { objects, tasks, chunks, replies } = createPorts(config);
+const deps: ValidateFileDeps = { objects, tasks, chunks, replies, settings: config, logger };
 
 export const handler = createSqsHandler(
   s3NotificationSchema,
@@ -35,8 +18,7 @@ export const handler = createSqsHandler(
   async (notification) => {
     for (const objectKey of createdObjectKeys(notification)) {
       const outcome = await validateFile(deps, objectKey);
-      const handedOver = await handOverEndedEmailTask({ tasks, finalize }, objectKey, outcome);
-      logger.info('Upload handled', { objectKey, outcome, ...(handedOver ? { handedOver } : {}) });
+      logger.info('Upload handled', { objectKey, outcome });
     }
   },
   config.INTAKE_MAX_RECEIVE_COUNT,
@@ -45,7 +27,7 @@ export const handler = createSqsHandler(
   async (notification, delivery, error) => {
     for (const objectKey of createdObjectKeys(notification)) {
       await giveUpValidation(
-        { tasks, finalize, logger },
+        deps,
         objectKey,
         `checking it failed ${delivery.receiveCount} times (${causeOf(error)})`,
       ).catch((giveUpError: unknown) =>

@@ -1,24 +1,19 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { ChunkingSettings } from '../shared/config';
-import { FileRejectedError, NotFoundError } from '../shared/errors';
+import { FileRejectedError } from '../shared/errors';
 import { storedSizeProblem } from '../shared/file-limits';
 import { type ManifestChunk, messageOf, readManifest, sendInGroups, writeManifest } from '../shared/manifest';
-import {
-  type ChunkMessage,
-  type FinalizeMessage,
-  isFinalStatus,
-  type TaskRecord,
-  TaskSource,
-  TaskStatus,
-} from '../shared/model';
+import { type ChunkMessage, isFinalStatus, type TaskRecord, TaskStatus } from '../shared/model';
 import { importIdFromUploadKey, utf8DataKey } from '../shared/object-keys';
+import { PipelineError, PipelineErrorCode } from '../shared/pipeline-error';
 import type { MessageQueue, ObjectStore, TaskStore } from '../shared/ports';
 import { sqsBodyProblem } from '../shared/queue-limits';
 import { reportColumnCount } from '../shared/reports';
+import { type EndingDeps, endTask, handToReply } from '../shared/task-endings';
 import { findTemplate } from '../shared/templates';
 import { type FileScan, scanFile } from './scan-file';
 
-export interface ValidateFileDeps {
+export interface ValidateFileDeps extends EndingDeps {
   objects: ObjectStore;
   tasks: TaskStore;
   chunks: MessageQueue<ChunkMessage>;
@@ -56,13 +51,19 @@ export const validateFile = async (deps: ValidateFileDeps, objectKey: string): P
     return ValidateOutcome.IGNORED;
   }
   const task = await tasks.get(importId);
-  if (!task) throw new NotFoundError(`Import ${importId} does not exist (yet); the event will be retried`);
+  if (!task)
+    throw new PipelineError(
+      PipelineErrorCode.TASK_NOT_FOUND,
+      `Import ${importId} does not exist (yet); the event will be retried`,
+    );
   if (task.objectKey !== objectKey) {
     logger.warn('Object is not the file of its import; ignored', { objectKey, expected: task.objectKey });
     return ValidateOutcome.IGNORED;
   }
   if (isFinalStatus(task.status)) {
     logger.info('Task already final; upload event dropped', { importId, status: task.status });
+    // A retried event whose first delivery ended the task but failed to hand it to the reply step.
+    await handToReply(deps, [task]);
     return ValidateOutcome.ALREADY_FINAL;
   }
   if (task.status === TaskStatus.PROCESSING) {
@@ -126,17 +127,12 @@ const validateAndPlan = async (deps: ValidateFileDeps, task: TaskRecord): Promis
   };
 
   if (scan.dataRows === 0) {
-    const ended = await tasks.transition(
-      task.importId,
-      [TaskStatus.VALIDATING],
-      TaskStatus.NOTHING_TO_IMPORT,
-      {
-        ...planned,
-        totalRows: 0,
-        statusReason: 'The file has a header but no data rows',
-        endedAt: new Date().toISOString(),
-      },
-    );
+    const ended = await endTask(deps, task.importId, [TaskStatus.VALIDATING], TaskStatus.NOTHING_TO_IMPORT, {
+      ...planned,
+      totalRows: 0,
+      statusReason: 'The file has a header but no data rows',
+      endedAt: new Date().toISOString(),
+    });
     return ended ? ValidateOutcome.NOTHING_TO_IMPORT : ValidateOutcome.SUPERSEDED;
   }
 
@@ -234,17 +230,18 @@ const resendChunks = async (deps: ValidateFileDeps, task: TaskRecord): Promise<V
 
 /**
  * Ends a task whose file could not be checked (validation failed on its intake message's last receive):
- * FAILED with the cause, unless the task already moved on (PROCESSING or final). An emailed task is handed
- * to finalize-import for its reply. Returns whether it ended the task.
+ * FAILED with the cause, unless the task already moved on (PROCESSING or final). An emailed task goes on
+ * to the reply step. Returns whether it ended the task.
  */
 export const giveUpValidation = async (
-  deps: { tasks: TaskStore; finalize: MessageQueue<FinalizeMessage>; logger: Pick<Logger, 'warn'> },
+  deps: EndingDeps & { logger: Pick<Logger, 'warn'> },
   objectKey: string,
   why: string,
 ): Promise<boolean> => {
   const importId = importIdFromUploadKey(objectKey);
   if (!importId) return false;
-  const ended = await deps.tasks.transition(
+  const ended = await endTask(
+    deps,
     importId,
     [TaskStatus.PENDING, TaskStatus.VALIDATING],
     TaskStatus.FAILED,
@@ -255,13 +252,12 @@ export const giveUpValidation = async (
   );
   if (!ended) return false;
   deps.logger.warn('Validation given up', { importId, why });
-  if (ended.source === TaskSource.EMAIL) await deps.finalize.send([{ kind: 'finalize', importId }]);
   return true;
 };
 
 const reject = async (deps: ValidateFileDeps, importId: string, reason: string): Promise<ValidateOutcome> => {
   deps.logger.info('File rejected', { importId, reason });
-  const ended = await deps.tasks.transition(importId, [TaskStatus.VALIDATING], TaskStatus.VALIDATION_FAILED, {
+  const ended = await endTask(deps, importId, [TaskStatus.VALIDATING], TaskStatus.VALIDATION_FAILED, {
     statusReason: reason,
     endedAt: new Date().toISOString(),
   });

@@ -1,13 +1,6 @@
-import { z } from 'zod';
-import { createLogger, createQueues, createStores } from '../shared/composition-root';
-import {
-  awsSettings,
-  chunkingSettings,
-  loadConfig,
-  queueSettings,
-  storageSettings,
-  watchdogSettings,
-} from '../shared/config';
+import { createLogger, createPorts } from '../shared/composition-root';
+import { loadConfig } from '../shared/config';
+import { watchdogSettings } from './settings';
 import { runWatchdog, type WatchdogDeps } from './watchdog';
 
 /**
@@ -15,18 +8,9 @@ import { runWatchdog, type WatchdogDeps } from './watchdog';
  * task it could not end fails the invocation, so the function's error metric shows it; the others are done.
  */
 
-const config = loadConfig(
-  z.object({
-    ...awsSettings.shape,
-    ...storageSettings.shape,
-    ...queueSettings.shape,
-    ...chunkingSettings.pick({ MAX_RECORD_BYTES: true }).shape,
-    ...watchdogSettings.shape,
-  }),
-);
+const config = loadConfig(watchdogSettings);
 const logger = createLogger(config, 'watchdog');
-const { objects, tasks, records } = createStores(config);
-const { chunks, finalize } = createQueues(config);
+const { objects, tasks, records, chunks, finalize } = createPorts(config);
 const deps: WatchdogDeps = {
   objects,
   tasks,

@@ -1,17 +1,16 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { EndOutcome, endFromCounters } from '../finalize-import/finalize-import';
-import { type GiveUpDeps, giveUpChunk } from '../process-chunk/give-up';
-import type { WatchdogSettings } from '../shared/config';
+import { type GiveUpDeps, giveUpChunk } from '../shared/chunks/give-up';
+import type { WatchdogTimeoutSettings } from '../shared/config';
 import { type Manifest, messageOf, readManifest, sendInGroups } from '../shared/manifest';
 import {
   type ChunkMessage,
   type FinalizeMessage,
   type PlannedChunk,
   type TaskRecord,
-  TaskSource,
   TaskStatus,
 } from '../shared/model';
 import type { MessageQueue, ObjectStore, TaskStore } from '../shared/ports';
+import { EndOutcome, endFromCounters, endTask } from '../shared/task-endings';
 
 /**
  * Ends tasks left in a non-final status (DESIGN §2: no task stays non-final forever). Run on a schedule, it
@@ -27,7 +26,7 @@ export interface WatchdogDeps extends GiveUpDeps {
   /** Chunk messages validate-file planned but may not have sent are sent from the manifest first. */
   chunks: MessageQueue<ChunkMessage>;
   finalize: MessageQueue<FinalizeMessage>;
-  timeouts: WatchdogSettings;
+  timeouts: WatchdogTimeoutSettings;
   logger: Pick<Logger, 'info' | 'warn'>;
   now?: () => Date;
 }
@@ -152,21 +151,17 @@ const endPending = async (deps: WatchdogDeps, task: TaskRecord): Promise<Watchdo
     : WatchdogAction.SKIPPED;
 };
 
+/** Ends the task FAILED from `from`; an emailed one goes on to the reply step. False when it had moved on. */
 const fail = async (
   deps: WatchdogDeps,
   task: TaskRecord,
   from: TaskStatus,
   reason: string,
-): Promise<boolean> => {
-  const ended = await deps.tasks.transition(task.importId, [from], TaskStatus.FAILED, {
+): Promise<boolean> =>
+  (await endTask({ tasks: deps.tasks, replies: deps.finalize }, task.importId, [from], TaskStatus.FAILED, {
     statusReason: reason,
     endedAt: (deps.now?.() ?? new Date()).toISOString(),
-  });
-  // Emailed tasks get their reply from finalize-import, which replies for tasks final already.
-  if (ended?.source === TaskSource.EMAIL)
-    await deps.finalize.send([{ kind: 'finalize', importId: task.importId }]);
-  return ended !== undefined;
-};
+  })) !== undefined;
 
 const watchProcessing = async (
   deps: WatchdogDeps,
@@ -217,13 +212,10 @@ const watchProcessing = async (
     return WatchdogAction.FINALIZE_RESENT;
   }
   const within = formatDuration(timeouts.WATCHDOG_FINALIZING_TIMEOUT_SECONDS);
-  const { outcome, task: ended } = await endFromCounters(
-    deps,
+  const { outcome } = await endFromCounters(
+    { ...deps, replies: deps.finalize },
     task.importId,
     `the exceptions and Result Data reports were not written within ${within}`,
   );
-  if (outcome !== EndOutcome.ENDED) return WatchdogAction.SKIPPED;
-  if (ended?.source === TaskSource.EMAIL)
-    await deps.finalize.send([{ kind: 'finalize', importId: task.importId }]);
-  return WatchdogAction.ENDED_FROM_COUNTERS;
+  return outcome === EndOutcome.ENDED ? WatchdogAction.ENDED_FROM_COUNTERS : WatchdogAction.SKIPPED;
 };

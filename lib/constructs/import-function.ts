@@ -7,37 +7,19 @@ import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type {
-  authSettings,
-  awsSettings,
-  chunkingSettings,
-  emailLimitSettings,
-  queueSettings,
-  receiveSettings,
-  replySettings,
-  storageSettings,
-  watchdogSettings,
-} from '../../lambdas/shared/config';
+import type { z } from 'zod';
 import { nagResourceName } from '../nag-findings';
 
 /**
  * The one place Lambda defaults live (STYLE §7): runtime, architecture, tracing, log retention and bundling
  * are fixed here; memory and timeout are chosen per function. Permissions are granted together with the
  * environment variable that names the resource, so a function never gets a name without the access, or
- * access without knowing the name.
+ * access without knowing the name. The function's settings schema (its stage's `settings.ts`) decides which
+ * variables it may get: one it does not name fails the synth, and so does one it requires that was not set.
  */
 
-/** Environment variable names the handlers parse (`lambdas/shared/config.ts`); a typo does not compile. */
-export type SettingName =
-  | keyof typeof awsSettings.shape
-  | keyof typeof storageSettings.shape
-  | keyof typeof queueSettings.shape
-  | keyof typeof chunkingSettings.shape
-  | keyof typeof authSettings.shape
-  | keyof typeof emailLimitSettings.shape
-  | keyof typeof replySettings.shape
-  | keyof typeof receiveSettings.shape
-  | keyof typeof watchdogSettings.shape;
+/** A setting the handler's schema requires: it has no default and may not be left out. */
+const isRequired = (field: z.ZodType): boolean => !field.safeParse(undefined).success;
 
 /** Object operations a function may perform under one key prefix of the data bucket. */
 export type ObjectAccess = 'read' | 'write' | 'delete' | 'abort';
@@ -82,6 +64,8 @@ export interface TableUse {
 export interface ImportFunctionProps {
   /** Absolute path of the handler module (`lambdas/<stage>/handler.ts`, exporting `handler`). */
   entry: string;
+  /** The settings schema the handler parses at cold start (`lambdas/<stage>/settings.ts`). */
+  settings: z.ZodObject;
   /** Repository root: where `package-lock.json` and `tsconfig.json` are. */
   projectRoot: string;
   description: string;
@@ -99,8 +83,21 @@ export class ImportFunction extends Construct {
   readonly role: Role;
   readonly logGroup: LogGroup;
 
+  private readonly settings: z.ZodObject;
+  private readonly set = new Set<string>(['LOG_LEVEL']);
+
   constructor(scope: Construct, id: string, props: ImportFunctionProps) {
     super(scope, id);
+    this.settings = props.settings;
+    // Checked once the stack is built: every setting the handler requires was given (else it cannot start).
+    this.node.addValidation({
+      validate: () => {
+        const missing = Object.entries(this.settings.shape)
+          .filter(([name, field]) => isRequired(field as z.ZodType) && !this.set.has(name))
+          .map(([name]) => name);
+        return missing.length > 0 ? [`its handler requires settings never set: ${missing.join(', ')}`] : [];
+      },
+    });
 
     this.logGroup = new LogGroup(this, 'Logs', {
       retention: props.logRetention,
@@ -153,9 +150,12 @@ export class ImportFunction extends Construct {
     return this.function;
   }
 
-  /** Sets one setting the handler parses at cold start. */
-  setting(name: SettingName, value: string): this {
+  /** Sets one setting the handler parses at cold start; its schema must name it. */
+  setting(name: string, value: string): this {
+    if (!(name in this.settings.shape))
+      throw new Error(`${this.node.path}: its handler's settings do not name ${name}, so it may not be set`);
     this.function.addEnvironment(name, value);
+    this.set.add(name);
     return this;
   }
 
@@ -192,25 +192,21 @@ export class ImportFunction extends Construct {
   }
 
   /**
-   * A table setting (`STATE_TABLE`, `RECORDS_TABLE`) plus the listed actions on that table only. An empty
-   * action list sets the name alone: the handler's settings schema requires it even where the stage never
-   * touches that table.
+   * A table setting (`STATE_TABLE`, `RECORDS_TABLE`) plus the listed actions on that table only.
    */
   useTable(name: 'STATE_TABLE' | 'RECORDS_TABLE', table: ITable, use: TableUse): this {
     this.setting(name, table.tableName);
-    if (use.actions.length > 0) {
-      const indexActions = use.actions.filter((action) => action === 'dynamodb:Query');
+    const indexActions = use.actions.filter((action) => action === 'dynamodb:Query');
+    this.role.addToPrincipalPolicy(
+      new PolicyStatement({ actions: [...use.actions], resources: [table.tableArn] }),
+    );
+    if (use.indexes && use.indexes.length > 0 && indexActions.length > 0) {
       this.role.addToPrincipalPolicy(
-        new PolicyStatement({ actions: [...use.actions], resources: [table.tableArn] }),
+        new PolicyStatement({
+          actions: indexActions,
+          resources: use.indexes.map((index) => `${table.tableArn}/index/${index}`),
+        }),
       );
-      if (use.indexes && use.indexes.length > 0 && indexActions.length > 0) {
-        this.role.addToPrincipalPolicy(
-          new PolicyStatement({
-            actions: indexActions,
-            resources: use.indexes.map((index) => `${table.tableArn}/index/${index}`),
-          }),
-        );
-      }
     }
     return this;
   }

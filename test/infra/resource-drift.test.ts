@@ -1,6 +1,8 @@
-import { readFileSync } from 'node:fs';
-import { z } from 'zod';
-import * as settingsPieces from '../../lambdas/shared/config';
+import type { z } from 'zod';
+import { apiSettings } from '../../lambdas/api/settings';
+import { emailIngestSettings } from '../../lambdas/email-ingest/settings';
+import { finalizeImportSettings } from '../../lambdas/finalize-import/settings';
+import { processChunkSettings } from '../../lambdas/process-chunk/settings';
 import {
   QUEUES,
   RECORDS_TABLE,
@@ -8,13 +10,15 @@ import {
   type TableDefinition,
   UPLOAD_NOTIFICATION_PREFIX,
 } from '../../lambdas/shared/resource-definitions';
+import { validateFileSettings } from '../../lambdas/validate-file/settings';
+import { watchdogSettings } from '../../lambdas/watchdog/settings';
 import type { HandlerEntries } from '../../lib/handler-entries';
 import { functionId } from './cfn-json';
-import { type CfnResourceJson, REAL_HANDLERS, resourcesOfType, synthesizeTestApp } from './infra-app';
+import { type CfnResourceJson, resourcesOfType, synthesizeTestApp } from './infra-app';
 
 /**
  * The CDK stacks and the local provisioner both build from `lambdas/shared/resource-definitions.ts` and
- * the settings schemas of `lambdas/shared/config.ts`. These tests fail as soon as the synthesized stacks
+ * the settings schema each stage exports (`lambdas/<stage>/settings.ts`). These tests fail as soon as the synthesized stacks
  * say something else than those definitions, or a handler would not start with the environment it gets.
  */
 
@@ -111,21 +115,14 @@ describe('drift between the stacks and the shared resource definitions', () => {
 const REGION = 'eu-west-1';
 const ACCOUNT = '123456789012';
 
-/** The `*Settings` schemas a handler module imports from `shared/config` and hands to `loadConfig`. */
-const settingsSchemaOf = (handlerPath: string): z.ZodObject => {
-  const source = readFileSync(handlerPath, 'utf8');
-  const imported = /import\s*\{([^}]*)\}\s*from\s*'\.\.\/shared\/config'/.exec(source)?.[1] ?? '';
-  const names = imported
-    .split(',')
-    .map((name) => name.trim())
-    .filter((name) => name.endsWith('Settings'));
-  if (names.length === 0) throw new Error(`${handlerPath} imports no settings schema from shared/config`);
-  const pieces = names.map((name) => {
-    const piece: unknown = (settingsPieces as Record<string, unknown>)[name];
-    if (!(piece instanceof z.ZodObject)) throw new Error(`shared/config has no settings schema ${name}`);
-    return piece;
-  });
-  return z.object(Object.assign({}, ...pieces.map((piece) => piece.shape)));
+/** The settings schema each stage exports and its handler parses at cold start. */
+const SETTINGS_OF: Record<keyof HandlerEntries, z.ZodObject> = {
+  'validate-file': validateFileSettings,
+  'process-chunk': processChunkSettings,
+  'finalize-import': finalizeImportSettings,
+  api: apiSettings,
+  watchdog: watchdogSettings,
+  'email-ingest': emailIngestSettings,
 };
 
 type Templates = { stateful: Record<string, unknown>; stateless: Record<string, unknown> };
@@ -187,8 +184,8 @@ const LAMBDA_PROVIDED = { AWS_REGION: REGION };
 /** Set for every function by the Lambda construct, outside the handlers' settings. */
 const RUNTIME_ONLY = new Set(['NODE_OPTIONS']);
 
-const checkEnvironment = (templates: Templates, logicalId: string, handlerPath: string) => {
-  const schema = settingsSchemaOf(handlerPath);
+const checkEnvironment = (templates: Templates, logicalId: string, stage: keyof HandlerEntries) => {
+  const schema = SETTINGS_OF[stage];
   const env = environmentOf(templates, logicalId);
   const parsed = schema.safeParse({ ...env, ...LAMBDA_PROVIDED });
   const unknownNames = Object.keys(env).filter((name) => !(name in schema.shape) && !RUNTIME_ONLY.has(name));
@@ -209,11 +206,7 @@ describe('drift between each function environment and the settings its handler p
     '%s starts: its environment satisfies the handler settings schema, with nothing extra',
     (name, stage) => {
       // Act
-      const { parsed, unknownNames } = checkEnvironment(
-        templates,
-        functionId(stateless, name),
-        REAL_HANDLERS[stage] ?? '',
-      );
+      const { parsed, unknownNames } = checkEnvironment(templates, functionId(stateless, name), stage);
 
       // Assess
       expect(
@@ -224,7 +217,7 @@ describe('drift between each function environment and the settings its handler p
   );
 
   it('gives the API the ARN of a cursor secret generated at deploy time, never the key', () => {
-    const { env } = checkEnvironment(templates, functionId(stateless, 'Api'), REAL_HANDLERS.api);
+    const { env } = checkEnvironment(templates, functionId(stateless, 'Api'), 'api');
     expect(env.CURSOR_SECRET).toBeUndefined();
     expect(env.CURSOR_SECRET_ARN).toMatch(/^arn:/);
     expect(env.AUTH_ISSUER).toBe(`https://cognito-idp.${REGION}.amazonaws.com/${REGION}_AbCdEf123`);
@@ -233,7 +226,7 @@ describe('drift between each function environment and the settings its handler p
   it('would catch a missing setting: a handler needing the auth settings fails on a pipeline function', () => {
     // Prepare: the finalize function's environment against a schema that also wants the auth settings.
     const env = environmentOf(templates, functionId(stateless, 'FinalizeImport'));
-    const demanding = settingsPieces.storageSettings.extend(settingsPieces.authSettings.shape);
+    const demanding = apiSettings;
 
     // Act
     const parsed = demanding.safeParse(env);
@@ -259,7 +252,7 @@ describe('drift between each function environment and the settings its handler p
       const { parsed, unknownNames } = checkEnvironment(
         mailTemplates,
         functionId(withMail.statelessTemplate, name),
-        REAL_HANDLERS[stage] ?? '',
+        stage,
       );
 
       // Assess
@@ -273,7 +266,7 @@ describe('drift between each function environment and the settings its handler p
       const { env } = checkEnvironment(
         mailTemplates,
         functionId(withMail.statelessTemplate, 'FinalizeImport'),
-        REAL_HANDLERS['finalize-import'],
+        'finalize-import',
       );
       expect(env.REPLY_FROM).toBe('no-reply@imports.example.com');
     });

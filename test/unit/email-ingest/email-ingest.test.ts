@@ -222,8 +222,8 @@ describe('email ingest: attachments', () => {
       endedAt: '2026-11-22T09:30:05.000Z',
     });
     expect(harness.objects.objects.has(xlsx?.objectKey ?? '')).toBe(false);
-    // Final from the start: handed to finalize-import, where the reply is decided.
-    expect(harness.finalize.sent).toEqual([{ kind: 'finalize', importId: xlsx?.importId }]);
+    // Final from the start: handed straight to the reply step.
+    expect(harness.finalize.sent).toEqual([{ kind: 'reply', importId: xlsx?.importId }]);
   });
 
   it('shows an email without attachment as one VALIDATION_FAILED task', async () => {

@@ -5,18 +5,12 @@ import {
   replyWhenEmailDone,
 } from '../../../lambdas/finalize-import/email-reply';
 import type { EmailMessage } from '../../../lambdas/shared/email-message';
-import type { FinalizeMessage, TaskRecord } from '../../../lambdas/shared/model';
+import type { TaskRecord } from '../../../lambdas/shared/model';
 import { exceptionsKey, resultsKey } from '../../../lambdas/shared/object-keys';
-import { handOverEndedEmailTask } from '../../../lambdas/validate-file/hand-over';
-import { ValidateOutcome } from '../../../lambdas/validate-file/validate-file';
-import { aTask } from '../../helpers/factories';
-import {
-  FakeEmailMessageStore,
-  FakeMailSender,
-  FakeObjectStore,
-  FakeQueue,
-  FakeTaskStore,
-} from '../../helpers/fakes';
+import { ValidateOutcome, validateFile } from '../../../lambdas/validate-file/validate-file';
+import { aTask, userRow, usersCsv } from '../../helpers/factories';
+import { FakeEmailMessageStore, FakeMailSender, FakeObjectStore, FakeTaskStore } from '../../helpers/fakes';
+import { createHarness, givenUpload } from '../validate-file/harness';
 
 /** The one reply per email, sent when its last task is final, through the finalize step. */
 
@@ -274,29 +268,28 @@ describe('composeReply', () => {
   });
 });
 
-describe('validate-file hand-over', () => {
-  it('hands an emailed task that validate-file ended to finalize-import, and no upload', async () => {
+describe('validate-file hands the emailed tasks it ends to the reply step', () => {
+  it('sends a reply message for an emailed task it rejected, none for an upload or a task it enqueued', async () => {
     // Prepare
-    const tasks = new FakeTaskStore();
-    const finalize = new FakeQueue<FinalizeMessage>();
-    const emailed = emailTask({ status: 'VALIDATION_FAILED' });
-    const uploaded = aTask({ status: 'VALIDATION_FAILED' });
-    await tasks.create(emailed);
-    await tasks.create(uploaded);
+    const harness = createHarness();
+    const byEmail = { source: 'email', emailKey: `inbound/${MESSAGE_ID}` } as const;
+    const emailed = await givenUpload(harness, 'not,the,header\n1,2,3\n', byEmail);
+    const uploaded = await givenUpload(harness, 'not,the,header\n1,2,3\n');
+    const enqueued = await givenUpload(harness, usersCsv([userRow(1)]), byEmail);
 
     // Act
-    const handed = [
-      await handOverEndedEmailTask({ tasks, finalize }, emailed.objectKey, ValidateOutcome.VALIDATION_FAILED),
-      await handOverEndedEmailTask(
-        { tasks, finalize },
-        uploaded.objectKey,
-        ValidateOutcome.VALIDATION_FAILED,
-      ),
-      await handOverEndedEmailTask({ tasks, finalize }, emailed.objectKey, ValidateOutcome.ENQUEUED),
+    const outcomes = [
+      await validateFile(harness.validateDeps, emailed.objectKey),
+      await validateFile(harness.validateDeps, uploaded.objectKey),
+      await validateFile(harness.validateDeps, enqueued.objectKey),
     ];
 
     // Assess
-    expect(handed).toEqual([true, false, false]);
-    expect(finalize.sent).toEqual([{ kind: 'finalize', importId: emailed.importId }]);
+    expect(outcomes).toEqual([
+      ValidateOutcome.VALIDATION_FAILED,
+      ValidateOutcome.VALIDATION_FAILED,
+      ValidateOutcome.ENQUEUED,
+    ]);
+    expect(harness.finalize.sent).toEqual([{ kind: 'reply', importId: emailed.importId }]);
   });
 });

@@ -277,8 +277,8 @@ describe('email ingest: the message header block and the sender', () => {
         email: { from: 'alice@example.com', subject: 'hostile', receivedAt: '2026-11-22T09:30:00.000Z' },
       }),
     ]);
-    // Final from the start: finalize-import sends the reply.
-    expect(harness.finalize.sent).toEqual([{ kind: 'finalize', importId }]);
+    // Final from the start: handed straight to the reply step.
+    expect(harness.finalize.sent).toEqual([{ kind: 'reply', importId }]);
   });
 
   it('drops 1 MiB of headers before any sender, saying why in the result', async () => {

@@ -60,7 +60,7 @@ export const createIngestHarness = (settings: EmailSettings | null = SETTINGS) =
     tasks,
     settings: settingsStore,
     messages,
-    finalize,
+    replies: finalize,
     limits: { MAX_EMAIL_BYTES: 40 * 1024 * 1024, MAX_EMAIL_PARTS: 200, MAX_EMAIL_DEPTH: 10 },
     logger,
     now: () => new Date('2026-11-22T09:30:05.000Z'),

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { concatenateObjects } from '../../../lambdas/finalize-import/concatenate-objects';
-import { FinalizeErrorCode } from '../../../lambdas/finalize-import/errors';
+import { PipelineErrorCode } from '../../../lambdas/shared/pipeline-error';
 import { FakeObjectStore } from '../../helpers/fakes';
 
 const MiB = 1024 * 1024;
@@ -138,7 +138,7 @@ describe('concatenateObjects', () => {
 
     // Assess
     await expect(attempt).rejects.toMatchObject({
-      code: FinalizeErrorCode.REPORT_PART_UNREADABLE,
+      code: PipelineErrorCode.REPORT_PART_UNREADABLE,
       cause: expect.objectContaining({ name: 'NoSuchKey' }),
     });
     expect(objects.text('out.csv')).toBeUndefined();
@@ -185,7 +185,7 @@ describe('concatenateObjects', () => {
     });
 
     // Assess
-    await expect(attempt).rejects.toMatchObject({ code: FinalizeErrorCode.REPORT_PART_UNREADABLE });
+    await expect(attempt).rejects.toMatchObject({ code: PipelineErrorCode.REPORT_PART_UNREADABLE });
     expect(objects.text('out.csv')).toBeUndefined();
   });
 });

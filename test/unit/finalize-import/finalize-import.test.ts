@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { FinalizeError, FinalizeErrorCode } from '../../../lambdas/finalize-import/errors';
 import { type FinalizeDeps, finalizeImport } from '../../../lambdas/finalize-import/finalize-import';
 import type { TaskRecord } from '../../../lambdas/shared/model';
 import {
@@ -9,6 +8,7 @@ import {
   resultsKey,
   utf8DataKey,
 } from '../../../lambdas/shared/object-keys';
+import { PipelineError, PipelineErrorCode } from '../../../lambdas/shared/pipeline-error';
 import { exceptionLine, REPORT_BOM, resultLine } from '../../../lambdas/shared/reports';
 import { aTask } from '../../helpers/factories';
 import { FakeObjectStore, FakeTaskStore } from '../../helpers/fakes';
@@ -235,7 +235,7 @@ describe('finalizeImport', () => {
     const attempt = finalizeImport(deps, finalizeMessage(task.importId));
 
     // Assess
-    await expect(attempt).rejects.toMatchObject({ code: FinalizeErrorCode.NOT_READY });
+    await expect(attempt).rejects.toMatchObject({ code: PipelineErrorCode.NOT_READY });
     expect(objects.text(exceptionsKey(task.importId))).toBeUndefined();
     expect((await tasks.get(task.importId))?.status).toBe(overrides.status ?? 'PROCESSING');
   });
@@ -248,8 +248,8 @@ describe('finalizeImport', () => {
     const attempt = finalizeImport(deps, finalizeMessage('0b7c1c4e-0000-4000-8000-000000000000'));
 
     // Assess
-    await expect(attempt).rejects.toBeInstanceOf(FinalizeError);
-    await expect(attempt).rejects.toMatchObject({ code: FinalizeErrorCode.TASK_NOT_FOUND });
+    await expect(attempt).rejects.toBeInstanceOf(PipelineError);
+    await expect(attempt).rejects.toMatchObject({ code: PipelineErrorCode.TASK_NOT_FOUND });
   });
 
   it('throws INCONSISTENT_TASK when validation stored no header', async () => {
@@ -259,7 +259,7 @@ describe('finalizeImport', () => {
 
     // Act / Assess
     await expect(finalizeImport(deps, finalizeMessage(task.importId))).rejects.toMatchObject({
-      code: FinalizeErrorCode.INCONSISTENT_TASK,
+      code: PipelineErrorCode.INCONSISTENT_TASK,
     });
   });
 
@@ -273,7 +273,7 @@ describe('finalizeImport', () => {
 
     // Assess
     await expect(attempt).rejects.toMatchObject({
-      code: FinalizeErrorCode.REPORT_PART_UNREADABLE,
+      code: PipelineErrorCode.REPORT_PART_UNREADABLE,
       message: expect.stringContaining('exceptions-000001'),
     });
     expect(objects.text(exceptionsKey(task.importId))).toBeUndefined();
@@ -300,28 +300,5 @@ describe('finalizeImport', () => {
       'Could not delete a work object',
       expect.objectContaining({ key: manifestKey(task.importId) }),
     );
-  });
-
-  it('tells listeners about the final task once, and a failing listener fails nothing', async () => {
-    // Prepare
-    const { task, deps, logger } = await setup();
-    const seen: string[] = [];
-    const listeners = [
-      async () => {
-        throw new Error('mail server down');
-      },
-      async (finalTask: TaskRecord) => {
-        seen.push(finalTask.status);
-      },
-    ];
-    const withListeners = { ...deps, onFinalized: listeners };
-
-    // Act
-    await finalizeImport(withListeners, finalizeMessage(task.importId));
-    await finalizeImport(withListeners, finalizeMessage(task.importId));
-
-    // Assess
-    expect(seen).toEqual(['PARTIAL_SUCCESS']);
-    expect(logger.warn).toHaveBeenCalledWith('A finalized-task listener failed', expect.anything());
   });
 });

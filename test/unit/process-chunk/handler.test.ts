@@ -5,18 +5,9 @@ import { createHarness, givenUpload, storedTask } from '../validate-file/harness
 
 const mockHarness = createHarness();
 
-jest.mock('../../../lambdas/shared/composition-root', () => {
-  const { Logger } = jest.requireActual('@aws-lambda-powertools/logger');
-  return {
-    createLogger: () => new Logger({ logLevel: 'SILENT' }),
-    createStores: () => ({
-      objects: mockHarness.objects,
-      tasks: mockHarness.tasks,
-      records: mockHarness.records,
-    }),
-    createQueues: () => ({ chunks: mockHarness.chunks, finalize: mockHarness.finalize }),
-  };
-});
+jest.mock('../../../lambdas/shared/composition-root', () =>
+  jest.requireActual('../../helpers/composition-root-of').compositionRootOf(mockHarness),
+);
 
 const sqsRecord = (messageId: string, body: string): SQSRecord => ({
   messageId,

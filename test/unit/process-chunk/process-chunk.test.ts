@@ -1,9 +1,9 @@
 import { parse } from 'csv-parse/sync';
 import { processChunk } from '../../../lambdas/process-chunk/process-chunk';
 import { RecordStoreUnavailableError } from '../../../lambdas/process-chunk/write-records';
-import { ConflictError, NotFoundError } from '../../../lambdas/shared/errors';
 import type { ChunkMessage, RowError, TaskRecord } from '../../../lambdas/shared/model';
 import { chunkPartKey } from '../../../lambdas/shared/object-keys';
+import { PipelineErrorCode } from '../../../lambdas/shared/pipeline-error';
 import { validateFile } from '../../../lambdas/validate-file/validate-file';
 import { userRow, usersCsv } from '../../helpers/factories';
 import { createHarness, givenUpload, type Harness, storedTask } from '../validate-file/harness';
@@ -343,12 +343,14 @@ describe('processChunk', () => {
 
     // Act + Assess
     await harness.tasks.update(task.importId, { status: 'VALIDATING' });
-    await expect(processChunk(harness.processDeps, message)).rejects.toBeInstanceOf(ConflictError);
+    await expect(processChunk(harness.processDeps, message)).rejects.toMatchObject({
+      code: PipelineErrorCode.NOT_READY,
+    });
     await harness.tasks.update(task.importId, { status: 'FAILED' });
     await expect(processChunk(harness.processDeps, message)).resolves.toBe('already-final');
     await expect(
       processChunk(harness.processDeps, { ...message, importId: 'missing-import-id' }),
-    ).rejects.toBeInstanceOf(NotFoundError);
+    ).rejects.toMatchObject({ code: PipelineErrorCode.TASK_NOT_FOUND });
     expect(harness.records.records.size).toBe(0);
   });
 });

@@ -3,7 +3,7 @@ import { userRow, usersCsv } from '../../helpers/factories';
 import { createHarness, givenUpload, storedTask } from './harness';
 
 describe('giveUpValidation', () => {
-  it('ends a task still waiting on its check FAILED with the cause, and hands an emailed one to finalize', async () => {
+  it('ends a task still waiting on its check FAILED with the cause, and hands an emailed one to the reply step', async () => {
     // Prepare
     const harness = createHarness();
     const upload = await givenUpload(harness, usersCsv([userRow(1)]));
@@ -11,7 +11,7 @@ describe('giveUpValidation', () => {
       source: 'email',
       status: 'VALIDATING',
     });
-    const deps = { tasks: harness.tasks, finalize: harness.finalize, logger: harness.validateDeps.logger };
+    const deps = { tasks: harness.tasks, replies: harness.finalize, logger: harness.validateDeps.logger };
 
     // Act
     const ended = await giveUpValidation(
@@ -28,7 +28,7 @@ describe('giveUpValidation', () => {
       statusReason:
         'The file could not be checked: checking it failed 3 times (socket hang up). Upload it again.',
     });
-    expect(harness.finalize.sent).toEqual([{ kind: 'finalize', importId: emailed.importId }]);
+    expect(harness.finalize.sent).toEqual([{ kind: 'reply', importId: emailed.importId }]);
   });
 
   it('leaves a task that already moved on alone', async () => {
@@ -36,7 +36,7 @@ describe('giveUpValidation', () => {
     const harness = createHarness();
     const task = await givenUpload(harness, usersCsv([userRow(1)]));
     await validateFile(harness.validateDeps, task.objectKey);
-    const deps = { tasks: harness.tasks, finalize: harness.finalize, logger: harness.validateDeps.logger };
+    const deps = { tasks: harness.tasks, replies: harness.finalize, logger: harness.validateDeps.logger };
 
     // Act
     const ended = await giveUpValidation(deps, task.objectKey, 'x');

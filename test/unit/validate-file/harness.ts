@@ -39,7 +39,7 @@ export const createHarness = (settings: Partial<ChunkingSettings> = {}): Harness
     records,
     chunks,
     finalize,
-    validateDeps: { objects, tasks, chunks, settings: merged, logger },
+    validateDeps: { objects, tasks, chunks, replies: finalize, settings: merged, logger },
     processDeps: {
       objects,
       tasks,

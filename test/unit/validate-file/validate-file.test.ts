@@ -1,9 +1,9 @@
 import iconv from 'iconv-lite';
 import { NOT_CSV_REASONS } from '../../../lambdas/shared/csv';
-import { NotFoundError } from '../../../lambdas/shared/errors';
 import { messageOf, readChunkPlan, readManifest, readManifestHeader } from '../../../lambdas/shared/manifest';
 import type { ChunkMessage } from '../../../lambdas/shared/model';
 import { utf8DataKey } from '../../../lambdas/shared/object-keys';
+import { PipelineErrorCode } from '../../../lambdas/shared/pipeline-error';
 import { validateFile } from '../../../lambdas/validate-file/validate-file';
 import { userRow, usersCsv } from '../../helpers/factories';
 import { createHarness, givenUpload, type Harness, storedTask, USERS_HEADER } from './harness';
@@ -555,7 +555,7 @@ describe('validateFile', () => {
       // Act + Assess
       await expect(
         validateFile(harness.validateDeps, 'uploads/0f0e0d0c-aaaa-bbbb-cccc-000000000000/x.csv'),
-      ).rejects.toBeInstanceOf(NotFoundError);
+      ).rejects.toMatchObject({ code: PipelineErrorCode.TASK_NOT_FOUND });
       await expect(validateFile(harness.validateDeps, task.objectKey)).rejects.toThrow('S3 timeout');
       expect((await storedTask(harness, task.importId)).status).toBe('VALIDATING');
     });

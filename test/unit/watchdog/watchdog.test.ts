@@ -1,6 +1,6 @@
 import { PART_URL_TTL_SECONDS } from '../../../lambdas/api/imports';
 import { processChunk } from '../../../lambdas/process-chunk/process-chunk';
-import { watchdogSettings } from '../../../lambdas/shared/config';
+import { watchdogTimeoutSettings } from '../../../lambdas/shared/config';
 import type { TaskRecord } from '../../../lambdas/shared/model';
 import { validateFile } from '../../../lambdas/validate-file/validate-file';
 import { formatDuration, runWatchdog, type WatchdogDeps } from '../../../lambdas/watchdog/watchdog';
@@ -71,7 +71,7 @@ describe('runWatchdog', () => {
     );
   });
 
-  it('ends a check left VALIDATING, and hands an emailed task to finalize for its reply', async () => {
+  it('ends a check left VALIDATING, and hands an emailed task to the reply step', async () => {
     // Prepare
     const harness = createHarness();
     const task = await givenUpload(harness, 'x', {
@@ -88,7 +88,7 @@ describe('runWatchdog', () => {
       status: 'FAILED',
       statusReason: 'The file check did not finish within 5 minutes: upload the file again',
     });
-    expect(harness.finalize.sent).toEqual([{ kind: 'finalize', importId: task.importId }]);
+    expect(harness.finalize.sent).toEqual([{ kind: 'reply', importId: task.importId }]);
   });
 
   it('gives up the uncounted chunks of an idle import with exact counts, and its last one sends finalize', async () => {
@@ -123,7 +123,7 @@ describe('runWatchdog', () => {
 
   it.each([
     ['the local test timeouts', TIMEOUTS],
-    ["AWS's timeouts (72 minutes, before the intake redelivery at 90)", watchdogSettings.parse({})],
+    ["AWS's timeouts (72 minutes, before the intake redelivery at 90)", watchdogTimeoutSettings.parse({})],
   ])(
     'sends the chunks of a plan validate-file never finished sending before giving anything up, with %s',
     async (_label, timeouts) => {
@@ -245,7 +245,7 @@ describe('formatDuration', () => {
 describe('deployed watchdog timeouts', () => {
   it('wait out visibility × (max receives + 1) of their queue, and the upload URLs first for PENDING', () => {
     // Act
-    const settings = watchdogSettings.parse({});
+    const settings = watchdogTimeoutSettings.parse({});
 
     // Assess
     expect(settings).toEqual({

@@ -1,9 +1,10 @@
 import { isAscii } from 'node:buffer';
 import { CsvError, type Options, parse } from 'csv-parse/sync';
-import { RecordScanner } from '../shared/csv';
-import { type ChunkMessage, type Delimiter, ErrorType, type PlannedChunk } from '../shared/model';
-import type { ObjectStore } from '../shared/ports';
-import type { RowProblem } from '../shared/templates';
+import { RecordScanner } from '../csv';
+import { type ChunkMessage, type Delimiter, ErrorType, type PlannedChunk } from '../model';
+import { PipelineError, PipelineErrorCode } from '../pipeline-error';
+import type { ObjectStore } from '../ports';
+import type { RowProblem } from '../templates';
 
 /**
  * Reads a chunk's records: ranged GETs around oversized records, the shared scanner for boundaries, row
@@ -43,7 +44,8 @@ export const readChunkRows = async (
 };
 
 const mismatch = (message: ChunkMessage, offset: number) =>
-  new Error(
+  new PipelineError(
+    PipelineErrorCode.PLAN_MISMATCH,
     `Chunk ${message.chunkIndex} of import ${message.importId} does not match its plan at byte ${offset}: ` +
       `the data file changed after validation`,
   );

@@ -1,5 +1,6 @@
-import type { ChunkingSettings } from '../shared/config';
-import { readChunkPlan } from '../shared/manifest';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { ChunkingSettings } from '../config';
+import { readChunkPlan } from '../manifest';
 import {
   type ChunkMessage,
   ErrorType,
@@ -7,17 +8,13 @@ import {
   type PlannedChunk,
   type RowError,
   TaskStatus,
-} from '../shared/model';
-import { findTemplate } from '../shared/templates';
+} from '../model';
+import { PipelineErrorCode, pipelineCodeOf } from '../pipeline-error';
+import type { ObjectStore, RecordStore } from '../ports';
+import { findTemplate } from '../templates';
 import { alreadyExistsMessage, type CheckedRow, checkRow, chunkContext } from './check-row';
-import {
-  countAndFinalize,
-  type ProcessChunkDeps,
-  type ReportedRow,
-  storeChunkOutcome,
-} from './process-chunk';
+import { type CountDeps, countAndFinalize, type ReportedRow, storeChunkOutcome } from './outcome';
 import { readChunkRows } from './read-rows';
-import { RecordStoreUnavailableError } from './write-records';
 
 /**
  * Gives up on a chunk that keeps failing (its last SQS receive, or the watchdog finding it unfinished):
@@ -40,9 +37,12 @@ export const GiveUpOutcome = {
 } as const;
 export type GiveUpOutcome = (typeof GiveUpOutcome)[keyof typeof GiveUpOutcome];
 
-export type GiveUpDeps = Omit<ProcessChunkDeps, 'settings'> & {
+export interface GiveUpDeps extends CountDeps {
+  objects: ObjectStore;
+  records: RecordStore;
   settings: Pick<ChunkingSettings, 'MAX_RECORD_BYTES'>;
-};
+  logger: Pick<Logger, 'info' | 'warn'>;
+}
 
 /** Raised when a chunk can be neither read nor counted from its message (a message older than rowCount). */
 export class ChunkNotCountableError extends Error {
@@ -56,16 +56,15 @@ export class ChunkNotCountableError extends Error {
 
 /** What the admin reads about why: short, without internals (the full error is in the log). */
 export const shortCause = (error: unknown): string => {
-  if (error instanceof RecordStoreUnavailableError) return 'the database did not accept its rows';
+  const code = pipelineCodeOf(error);
+  if (code === PipelineErrorCode.RECORD_STORE_UNAVAILABLE) return 'the database did not accept its rows';
+  if (code === PipelineErrorCode.PLAN_MISMATCH) return 'the file changed after it was checked';
+  // S3's own answers: the object is gone, or a range lies past its end (416 InvalidRange).
   const name = error instanceof Error ? error.name : '';
-  const text = error instanceof Error ? error.message : String(error);
-  if (name === 'NoSuchKey' || name === 'NotFound' || /NoSuchKey/.test(text))
-    return "the file's data could not be read";
-  // A range past the end of the object (S3 answers 416 InvalidRange) or bytes that no longer match the plan.
+  if (name === 'NoSuchKey' || name === 'NotFound') return "the file's data could not be read";
   const status = (error as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata
     ?.httpStatusCode;
-  if (/does not match its plan/.test(text) || name === 'InvalidRange' || status === 416)
-    return 'the file changed after it was checked';
+  if (name === 'InvalidRange' || status === 416) return 'the file changed after it was checked';
   return 'an internal error';
 };
 

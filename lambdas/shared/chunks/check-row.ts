@@ -1,12 +1,12 @@
-import { formatSize, isBlankCell } from '../shared/csv';
-import { cellValue } from '../shared/csv-cells';
-import { ErrorType, type PlannedChunk, type RowError } from '../shared/model';
+import { formatSize, isBlankCell } from '../csv';
+import { cellValue } from '../csv-cells';
+import { ErrorType, type PlannedChunk, type RowError } from '../model';
 import {
   isExceptionsReportHeader,
   type RowProblem,
   type TemplateDefinition,
   validateRow,
-} from '../shared/templates';
+} from '../templates';
 import type { ChunkRow } from './read-rows';
 
 /**

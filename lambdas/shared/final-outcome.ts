@@ -1,4 +1,4 @@
-import { type TaskRecord, TaskStatus } from '../shared/model';
+import { type TaskRecord, TaskStatus } from './model';
 
 export interface FinalOutcome {
   status: typeof TaskStatus.COMPLETED | typeof TaskStatus.PARTIAL_SUCCESS | typeof TaskStatus.FAILED;

@@ -1,4 +1,4 @@
-import { finalOutcome } from '../../../lambdas/finalize-import/final-outcome';
+import { finalOutcome } from '../../../lambdas/shared/final-outcome';
 
 describe('finalOutcome', () => {
   it.each([

@@ -1,5 +1,5 @@
-import { finalOutcome } from '../../../lambdas/finalize-import/final-outcome';
-import { EndOutcome, endFromCounters } from '../../../lambdas/finalize-import/finalize-import';
+import { finalOutcome } from '../../../lambdas/shared/final-outcome';
+import { EndOutcome, endFromCounters } from '../../../lambdas/shared/task-endings';
 import { aTask } from '../../helpers/factories';
 import { FakeTaskStore } from '../../helpers/fakes';
 

@@ -1,7 +1,7 @@
 import { parse } from 'csv-parse/sync';
-import { readChunkRows } from '../../../lambdas/process-chunk/read-rows';
-import type { Delimiter, PlannedChunk } from '../../../lambdas/shared/model';
-import { FakeObjectStore } from '../../helpers/fakes';
+import { readChunkRows } from '../../../../lambdas/shared/chunks/read-rows';
+import type { Delimiter, PlannedChunk } from '../../../../lambdas/shared/model';
+import { FakeObjectStore } from '../../../helpers/fakes';
 
 const DATA_KEY = 'work/import-1/data.csv';
 

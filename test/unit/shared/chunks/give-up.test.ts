@@ -1,18 +1,18 @@
 import { parse } from 'csv-parse/sync';
-import { finalizeImport } from '../../../lambdas/finalize-import/finalize-import';
+import { finalizeImport } from '../../../../lambdas/finalize-import/finalize-import';
+import { processChunk } from '../../../../lambdas/process-chunk/process-chunk';
+import { RecordStoreUnavailableError } from '../../../../lambdas/process-chunk/write-records';
 import {
   ChunkNotCountableError,
   GiveUpOutcome,
   giveUpChunk,
   shortCause,
-} from '../../../lambdas/process-chunk/give-up';
-import { processChunk } from '../../../lambdas/process-chunk/process-chunk';
-import { RecordStoreUnavailableError } from '../../../lambdas/process-chunk/write-records';
-import type { ChunkMessage, TaskRecord } from '../../../lambdas/shared/model';
-import { chunkPartKey, exceptionsKey, resultsKey, utf8DataKey } from '../../../lambdas/shared/object-keys';
-import { validateFile } from '../../../lambdas/validate-file/validate-file';
-import { userRow, usersCsv } from '../../helpers/factories';
-import { createHarness, givenUpload, type Harness, storedTask } from '../validate-file/harness';
+} from '../../../../lambdas/shared/chunks/give-up';
+import type { ChunkMessage, TaskRecord } from '../../../../lambdas/shared/model';
+import { chunkPartKey, exceptionsKey, resultsKey, utf8DataKey } from '../../../../lambdas/shared/object-keys';
+import { validateFile } from '../../../../lambdas/validate-file/validate-file';
+import { userRow, usersCsv } from '../../../helpers/factories';
+import { createHarness, givenUpload, type Harness, storedTask } from '../../validate-file/harness';
 
 const validated = async (
   harness: Harness,

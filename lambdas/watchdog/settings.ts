@@ -1,0 +1,23 @@
+import { z } from 'zod';
+import {
+  awsSettings,
+  bucketSettings,
+  chunkingSettings,
+  chunksQueueSettings,
+  finalizeQueueSettings,
+  recordsTableSettings,
+  stateTableSettings,
+  watchdogTimeoutSettings,
+} from '../shared/config';
+
+/** What the watchdog reads from its environment: the CDK function and the local stack set exactly these. */
+export const watchdogSettings = z.object({
+  ...awsSettings.shape,
+  ...bucketSettings.shape,
+  ...stateTableSettings.shape,
+  ...recordsTableSettings.shape,
+  ...chunksQueueSettings.shape,
+  ...finalizeQueueSettings.shape,
+  ...chunkingSettings.pick({ MAX_RECORD_BYTES: true }).shape,
+  ...watchdogTimeoutSettings.shape,
+});

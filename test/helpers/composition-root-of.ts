@@ -1,0 +1,36 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import type * as compositionRoot from '../../lambdas/shared/composition-root';
+import type { Harness } from '../unit/validate-file/harness';
+import type { FakeEmailMessageStore, FakeMailSender } from './fakes';
+
+/**
+ * The composition root a handler test mocks in: every port the handler asks for is the harness's fake,
+ * so the real handler module runs against in-memory stores and queues. A port the test did not give throws
+ * when the handler reads it.
+ */
+export const compositionRootOf = (
+  harness: Harness,
+  email: { messages?: FakeEmailMessageStore; mail?: FakeMailSender } = {},
+): Pick<typeof compositionRoot, 'createLogger' | 'createPorts'> => ({
+  createLogger: () => new Logger({ logLevel: 'SILENT' }),
+  createPorts: (() => {
+    const given = (name: string, port: unknown) => {
+      if (port === undefined) throw new Error(`this test gave the handler no ${name}`);
+      return port;
+    };
+    return {
+      objects: harness.objects,
+      tasks: harness.tasks,
+      records: harness.records,
+      chunks: harness.chunks,
+      finalize: harness.finalize,
+      replies: harness.finalize,
+      get messages() {
+        return given('email message store', email.messages);
+      },
+      get mail() {
+        return given('mail sender', email.mail);
+      },
+    };
+  }) as unknown as typeof compositionRoot.createPorts,
+});
