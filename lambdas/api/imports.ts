@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { BadRequestError, ConflictError, NotFoundError } from '../shared/errors';
 import { storedSizeProblem } from '../shared/file-limits';
+import { LINK_TTL_SECONDS, PART_URL_TTL_SECONDS, reportDownloadName } from '../shared/links';
 import {
   isFinalStatus,
   MAX_FILE_BYTES,
@@ -27,10 +28,6 @@ export type ImportsDeps = Pick<ApiDeps, 'objects' | 'tasks' | 'cursors' | 'logge
 
 /** S3 wants parts of at least 5 MiB (but the last); the local emulator refuses bodies over 11 MiB. */
 export const UPLOAD_PART_BYTES = 8 * 1024 * 1024;
-/** Long enough for a 200 MB file on a slow line; the browser asks for a new import after that. */
-export const PART_URL_TTL_SECONDS = 60 * 60;
-/** DESIGN §5: download links expire within 15 minutes. */
-export const LINK_TTL_SECONDS = 15 * 60;
 
 const MIB = 1024 * 1024;
 const LIMIT_MB = MAX_FILE_BYTES / MIB;
@@ -322,8 +319,6 @@ export interface DownloadLink {
 
 const REPORT_LABELS = { exceptions: 'exceptions report', results: 'result data report' } as const;
 
-const baseName = (fileName: string): string => fileName.replace(/\.csv$/i, '') || 'import';
-
 /** Which object a link points at and the name it downloads as; 404 when it does not exist (yet). */
 const linkTarget = async (
   objects: ObjectStore,
@@ -367,7 +362,7 @@ const linkTarget = async (
       }
       const key = kind === 'exceptions' ? exceptionsKey(importId) : resultsKey(importId);
       await mustExist(key, `Import ${importId} has no ${label}.`);
-      return { key, downloadName: `${baseName(task.fileName)}-${kind}.csv` };
+      return { key, downloadName: reportDownloadName(task.fileName, kind) };
     }
   }
 };

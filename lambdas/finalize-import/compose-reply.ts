@@ -1,22 +1,11 @@
 import type { RowError, TaskStatus } from '../shared/model';
+import { STATUS_LABELS } from '../shared/status-labels';
 
 /**
  * The reply to an emailed import, as text and HTML: one section per file with its status, counts,
  * reason, first errors and report links, and when those links stop working. Pure: the sender and the
  * clock come from the caller.
  */
-
-/** Console labels of DESIGN §3. */
-const STATUS_LABELS: Record<TaskStatus, string> = {
-  PENDING: 'Pending',
-  VALIDATING: 'Validating',
-  PROCESSING: 'Processing',
-  COMPLETED: 'Completed',
-  PARTIAL_SUCCESS: 'Partial Success',
-  FAILED: 'Failed',
-  VALIDATION_FAILED: 'Validation Failed',
-  NOTHING_TO_IMPORT: 'Nothing to Import',
-};
 
 export interface ReplyFile {
   fileName: string;

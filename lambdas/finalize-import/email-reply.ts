@@ -1,5 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { EmailMessage } from '../shared/email-message';
+import { LINK_TTL_SECONDS, reportDownloadName } from '../shared/links';
 import { isFinalStatus, type TaskRecord, TaskSource, TaskStatus } from '../shared/model';
 import { exceptionsKey, messageIdFromInboundKey, resultsKey } from '../shared/object-keys';
 import type { EmailMessageStore, MailSender, ObjectStore, TaskStore } from '../shared/ports';
@@ -33,14 +34,10 @@ export const ReplyOutcome = {
 } as const;
 export type ReplyOutcome = (typeof ReplyOutcome)[keyof typeof ReplyOutcome];
 
-/** DESIGN §5: download links expire within 15 minutes; the reply says when. */
-export const REPLY_LINK_TTL_SECONDS = 15 * 60;
 /** Failed rows listed per file; the exceptions report has them all. */
 export const FIRST_ERRORS = 5;
 /** A claim older than this belongs to a sender that died before it could send or give the claim back. */
 const CLAIM_STALE_MS = 5 * 60 * 1000;
-
-const baseName = (fileName: string): string => fileName.replace(/\.csv$/i, '') || 'import';
 
 /** Reports exist only for imports that ran; a link is given only to a report that is there. */
 const reportLinks = async (deps: EmailReplyDeps, task: TaskRecord): Promise<ReplyFile['links']> => {
@@ -53,8 +50,8 @@ const reportLinks = async (deps: EmailReplyDeps, task: TaskRecord): Promise<Repl
     if (await deps.objects.head(key)) {
       links[kind] = await deps.objects.presignGet(
         key,
-        REPLY_LINK_TTL_SECONDS,
-        `${baseName(task.fileName)}-${kind}.csv`,
+        LINK_TTL_SECONDS,
+        reportDownloadName(task.fileName, kind),
       );
     }
   }
@@ -83,7 +80,7 @@ const sendReply = async (
   replyFrom: string,
 ): Promise<string> => {
   // Taken before signing, so the stated expiry is never later than the real one.
-  const expiresAt = new Date(deps.now().getTime() + REPLY_LINK_TTL_SECONDS * 1000).toISOString();
+  const expiresAt = new Date(deps.now().getTime() + LINK_TTL_SECONDS * 1000).toISOString();
   const files = await Promise.all(tasks.map((task) => describeFile(deps, task)));
   const hasLinks = files.some((file) => file.links.exceptions || file.links.results);
   const reply = composeReply({

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ConfigError } from './errors';
+import { PART_URL_TTL_SECONDS } from './links';
 import { QUEUES, type QueueDefinition, SES_MAX_MESSAGE_BYTES } from './resource-definitions';
 
 /**
@@ -96,9 +97,6 @@ export const receiveSettings = z.object({
   FINALIZE_MAX_RECEIVE_COUNT: maxReceives('finalize'),
 });
 
-/** How long presigned upload-part URLs stay valid (the API hands them out): an upload may take this long. */
-export const UPLOAD_URL_SECONDS = 3600;
-
 /**
  * The watchdog's idle timeouts, seconds. A queue's work is given up on only after its message could have
  * used every receive (visibility timeout × (max receives + 1)), so a healthy retry is never cut short.
@@ -108,7 +106,7 @@ export const watchdogTimeouts = (visibilityOf: (id: QueueDefinition['id']) => nu
     visibilityOf(id) * ((QUEUES.find((queue) => queue.id === id)?.maxReceiveCount ?? 1) + 1);
   return {
     /** PENDING: the browser's upload URLs expire, then the intake message has its receives. */
-    pending: UPLOAD_URL_SECONDS + retries('intake'),
+    pending: PART_URL_TTL_SECONDS + retries('intake'),
     validating: retries('intake'),
     /** PROCESSING with chunks not counted. */
     processing: retries('chunks'),

@@ -1,55 +1,14 @@
 import { z } from 'zod';
-import type { ErrorType, RowError, Task, TaskStatus } from '../../../lambdas/shared/model';
+import { taskSchema } from '../../../lambdas/shared/model';
 import type { TemplateSummary } from '../../../lambdas/shared/templates/types';
 
 /**
- * What the API answers, checked at the edge. The console imports only types from the backend; each
- * schema is declared against the backend's type, so a change there fails the console's type-check.
+ * What the API answers, checked at the edge: the backend's own schemas where it has them (tasks, row
+ * errors, email settings), so the console and the API cannot disagree about a shape.
  */
 
-const STATUSES = [
-  'PENDING',
-  'VALIDATING',
-  'PROCESSING',
-  'COMPLETED',
-  'PARTIAL_SUCCESS',
-  'FAILED',
-  'VALIDATION_FAILED',
-  'NOTHING_TO_IMPORT',
-] as const satisfies readonly TaskStatus[];
-
-const ERROR_TYPES = [
-  'REQUIRED',
-  'INVALID_FORMAT',
-  'INVALID_VALUE',
-  'TOO_LONG',
-  'COLUMN_COUNT',
-  'DUPLICATE_IN_FILE',
-  'ALREADY_EXISTS',
-  'SYSTEM',
-] as const satisfies readonly ErrorType[];
-
-const count = z.number().int().nonnegative();
-
-export const taskSchema: z.ZodType<Task> = z.object({
-  importId: z.string(),
-  templateId: z.string(),
-  fileName: z.string(),
-  source: z.enum(['upload', 'email']),
-  email: z.object({ from: z.string(), subject: z.string(), receivedAt: z.string() }).optional(),
-  status: z.enum(STATUSES),
-  statusReason: z.string().optional(),
-  warnings: z.array(z.string()).optional(),
-  createdBy: z.string(),
-  createdAt: z.string(),
-  startedAt: z.string().optional(),
-  endedAt: z.string().optional(),
-  fileSize: count.optional(),
-  totalRows: count.optional(),
-  processedRows: count,
-  successCount: count,
-  errorCount: count,
-});
+/** The API's task and row-error shapes are the backend's own schemas. */
+export { rowErrorSchema, taskSchema } from '../../../lambdas/shared/model';
 
 export const templateSchema: z.ZodType<TemplateSummary> = z.object({
   templateId: z.string(),
@@ -60,13 +19,6 @@ export const templateSchema: z.ZodType<TemplateSummary> = z.object({
   columns: z.array(
     z.object({ name: z.string(), required: z.boolean(), description: z.string(), example: z.string() }),
   ),
-});
-
-export const rowErrorSchema: z.ZodType<RowError> = z.object({
-  rowNumber: z.number().int(),
-  errorType: z.enum(ERROR_TYPES),
-  message: z.string(),
-  column: z.string().optional(),
 });
 
 /** A page of a cursor-paged list (`nextCursor` absent or null on the last page). */
@@ -95,14 +47,8 @@ export type DownloadLink = z.infer<typeof linkSchema>;
 export const LINK_KINDS = ['original', 'exceptions', 'results', 'email'] as const;
 export type LinkKind = (typeof LINK_KINDS)[number];
 
-/** DESIGN §6 `EmailSettings`. */
-export const emailSettingsSchema = z.object({
-  enabled: z.boolean(),
-  addresses: z.array(z.object({ address: z.string(), templateId: z.string() })),
-  allowedSenders: z.array(z.string()),
-  replyToSender: z.boolean(),
-});
-export type EmailSettings = z.infer<typeof emailSettingsSchema>;
+/** DESIGN §6 `EmailSettings`, the backend's own schema. */
+export { type EmailSettings, emailSettingsSchema } from '../../../lambdas/shared/email-settings';
 
 export const errorBodySchema = z.object({
   error: z.object({ code: z.string(), message: z.string() }),

@@ -6,6 +6,7 @@ import { useApp } from '../app-context';
 import { elapsed, formatBytes, formatCount, formatDateTime } from '../format';
 import { Dialog } from '../ui/dialog';
 import { Icon } from '../ui/icons';
+import { Pager, useCursorPages } from '../ui/pager';
 import { StatusChip } from '../ui/status-chip';
 import { templateName, useTemplates } from '../ui/use-templates';
 import { isFinal } from './status';
@@ -157,9 +158,8 @@ const TaskFields = ({ task, typeName }: { task: Task; typeName: string }) => {
 
 const RowErrors = ({ task }: { task: Task }) => {
   const { api } = useApp();
-  // Cursors of the pages seen so far; the last one is the page on screen.
-  const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
-  const cursor = cursors.at(-1);
+  const pages = useCursorPages();
+  const { cursor, page } = pages;
   const errors = useQuery({
     queryKey: ['import-errors', task.importId, cursor, task.errorCount],
     queryFn: () => api.listErrors(task.importId, ERRORS_PAGE, cursor),
@@ -167,7 +167,6 @@ const RowErrors = ({ task }: { task: Task }) => {
     placeholderData: keepPreviousData,
   });
   if (task.errorCount === 0) return null;
-  const page = cursors.length;
   const first = (page - 1) * ERRORS_PAGE + 1;
   const shown = errors.data?.items.length ?? 0;
   return (
@@ -209,30 +208,12 @@ const RowErrors = ({ task }: { task: Task }) => {
           </tbody>
         </table>
       )}
-      <div className="pager">
-        <button
-          type="button"
-          className="button button-small"
-          disabled={page === 1}
-          onClick={() => setCursors((current) => current.slice(0, -1))}
-        >
-          <Icon name="chevronLeft" />
-          Previous
-        </button>
-        <span className="muted">Page {page}</span>
-        <button
-          type="button"
-          className="button button-small"
-          disabled={!errors.data?.nextCursor}
-          onClick={() => {
-            const next = errors.data?.nextCursor;
-            if (next) setCursors((current) => [...current, next]);
-          }}
-        >
-          Next
-          <Icon name="chevronRight" />
-        </button>
-      </div>
+      <Pager
+        pages={pages}
+        nextCursor={errors.data?.nextCursor}
+        labels={{ back: 'Previous', forward: 'Next' }}
+        label="Pages of row errors"
+      />
     </section>
   );
 };

@@ -8,6 +8,7 @@ import { useApp, useSession } from '../app-context';
 import { isAdmin } from '../auth/session';
 import { EmailSettingsDialog } from '../settings/email-settings-dialog';
 import { Icon } from '../ui/icons';
+import { Pager, useCursorPages } from '../ui/pager';
 import { useTemplates } from '../ui/use-templates';
 import { ImportWizard } from '../wizard/import-wizard';
 import { ImportDetails } from './import-details';
@@ -37,9 +38,8 @@ const ImportsArea = () => {
   const templates = useTemplates();
   const [overlay, setOverlay] = useState<Overlay>({ kind: 'none' });
   const [notice, setNotice] = useState<string>();
-  // Cursors of the pages seen so far; the last one is the page on screen.
-  const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
-  const cursor = cursors.at(-1);
+  const pages = useCursorPages();
+  const { cursor, page } = pages;
 
   const imports = useQuery({
     queryKey: ['imports', cursor],
@@ -56,7 +56,6 @@ const ImportsArea = () => {
 
   if (imports.error instanceof ApiError && imports.error.status === 403) return <AdminsOnlyPage />;
 
-  const page = cursors.length;
   const items = imports.data?.items ?? [];
 
   return (
@@ -133,32 +132,12 @@ const ImportsArea = () => {
             actions={actions}
             onOpen={(task) => navigate(`/imports/${encodeURIComponent(task.importId)}`)}
           />
-          <nav className="pager" aria-label="Pages of imports">
-            <button
-              type="button"
-              className="button button-small"
-              disabled={page === 1}
-              onClick={() => setCursors((current) => current.slice(0, -1))}
-            >
-              <Icon name="chevronLeft" />
-              Newer
-            </button>
-            <span className="muted" aria-live="polite">
-              Page {page}
-            </span>
-            <button
-              type="button"
-              className="button button-small"
-              disabled={!imports.data?.nextCursor}
-              onClick={() => {
-                const next = imports.data?.nextCursor;
-                if (next) setCursors((current) => [...current, next]);
-              }}
-            >
-              Older
-              <Icon name="chevronRight" />
-            </button>
-          </nav>
+          <Pager
+            pages={pages}
+            nextCursor={imports.data?.nextCursor}
+            labels={{ back: 'Newer', forward: 'Older' }}
+            label="Pages of imports"
+          />
         </>
       )}
 

@@ -1,38 +1,34 @@
-import type { TaskStatus } from '../../../lambdas/shared/model';
+import { isFinalStatus, type TaskStatus } from '../../../lambdas/shared/model';
+import { STATUS_LABELS } from '../../../lambdas/shared/status-labels';
 
-/** Labels exactly as DESIGN §3 pins them, with the tone of their chip and what they mean. */
+/** Each status's label (shared with the email reply), the tone of its chip and what it means. */
 export const STATUS_DISPLAY = {
   PENDING: {
-    label: 'Pending',
+    label: STATUS_LABELS.PENDING,
     tone: 'neutral',
-    final: false,
     hint: 'Waiting for the file or for processing to start',
   },
   VALIDATING: {
-    label: 'Validating',
+    label: STATUS_LABELS.VALIDATING,
     tone: 'active',
-    final: false,
     hint: "Checking the file's columns and rows",
   },
-  PROCESSING: { label: 'Processing', tone: 'active', final: false, hint: 'Importing rows in the background' },
-  COMPLETED: { label: 'Completed', tone: 'success', final: true, hint: 'Every row imported' },
+  PROCESSING: { label: STATUS_LABELS.PROCESSING, tone: 'active', hint: 'Importing rows in the background' },
+  COMPLETED: { label: STATUS_LABELS.COMPLETED, tone: 'success', hint: 'Every row imported' },
   PARTIAL_SUCCESS: {
-    label: 'Partial Success',
+    label: STATUS_LABELS.PARTIAL_SUCCESS,
     tone: 'warning',
-    final: true,
     hint: 'Some rows imported, some failed: see exceptions',
   },
-  FAILED: { label: 'Failed', tone: 'danger', final: true, hint: 'No rows were committed' },
+  FAILED: { label: STATUS_LABELS.FAILED, tone: 'danger', hint: 'No rows were committed' },
   VALIDATION_FAILED: {
-    label: 'Validation Failed',
+    label: STATUS_LABELS.VALIDATION_FAILED,
     tone: 'danger',
-    final: true,
     hint: 'The file did not pass validation and was not imported',
   },
   NOTHING_TO_IMPORT: {
-    label: 'Nothing to Import',
+    label: STATUS_LABELS.NOTHING_TO_IMPORT,
     tone: 'neutral',
-    final: true,
     hint: 'The file had a header but no data rows',
   },
 } as const satisfies Record<
@@ -40,7 +36,6 @@ export const STATUS_DISPLAY = {
   {
     label: string;
     tone: 'neutral' | 'active' | 'success' | 'warning' | 'danger';
-    final: boolean;
     hint: string;
   }
 >;
@@ -49,7 +44,8 @@ export type StatusTone = (typeof STATUS_DISPLAY)[TaskStatus]['tone'];
 
 export const statusLabel = (status: TaskStatus): string => STATUS_DISPLAY[status].label;
 
-export const isFinal = (status: TaskStatus): boolean => STATUS_DISPLAY[status].final;
+/** The backend's own rule: a final status never changes again. */
+export const isFinal = (status: TaskStatus): boolean => isFinalStatus(status);
 
 /** Statuses finalize-import reaches, with exceptions and result data written (DESIGN §5). */
 const REPORTED: ReadonlySet<TaskStatus> = new Set(['COMPLETED', 'PARTIAL_SUCCESS', 'FAILED']);

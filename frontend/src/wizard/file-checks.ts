@@ -1,8 +1,8 @@
-import type { MAX_FILE_BYTES as BackendMaxFileBytes } from '../../../lambdas/shared/model';
+import { MAX_FILE_BYTES } from '../../../lambdas/shared/model';
 import { formatBytes } from '../format';
 
-/** DESIGN §6: 209,715,200 bytes. Typed as the backend's constant, so the two cannot drift apart. */
-export const MAX_FILE_BYTES: typeof BackendMaxFileBytes = 209_715_200;
+/** DESIGN §6: 209,715,200 bytes, the backend's own limit. */
+export { MAX_FILE_BYTES };
 
 export type FileProblem =
   | { kind: 'not-csv'; message: string }

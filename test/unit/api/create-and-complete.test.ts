@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { PART_URL_TTL_SECONDS, UPLOAD_PART_BYTES } from '../../../lambdas/api/imports';
+import { UPLOAD_PART_BYTES } from '../../../lambdas/api/imports';
+import { PART_URL_TTL_SECONDS } from '../../../lambdas/shared/links';
 import { MAX_FILE_BYTES, taskSchema } from '../../../lambdas/shared/model';
 import { uploadKey } from '../../../lambdas/shared/object-keys';
 import { aTask } from '../../helpers/factories';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { LINK_TTL_SECONDS } from '../../../lambdas/api/imports';
+import { LINK_TTL_SECONDS } from '../../../lambdas/shared/links';
 import { taskSchema } from '../../../lambdas/shared/model';
 import { exceptionsKey, resultsKey } from '../../../lambdas/shared/object-keys';
 import { aTask } from '../../helpers/factories';

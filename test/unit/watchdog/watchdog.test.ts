@@ -1,6 +1,6 @@
-import { PART_URL_TTL_SECONDS } from '../../../lambdas/api/imports';
 import { processChunk } from '../../../lambdas/process-chunk/process-chunk';
 import { watchdogTimeoutSettings } from '../../../lambdas/shared/config';
+import { PART_URL_TTL_SECONDS } from '../../../lambdas/shared/links';
 import type { TaskRecord } from '../../../lambdas/shared/model';
 import { validateFile } from '../../../lambdas/validate-file/validate-file';
 import { formatDuration, runWatchdog, type WatchdogDeps } from '../../../lambdas/watchdog/watchdog';
