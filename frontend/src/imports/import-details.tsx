@@ -1,5 +1,4 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
-import { useState } from 'react';
 import type { Task } from '../../../lambdas/shared/model';
 import { ApiError } from '../api/client';
 import { useApp } from '../app-context';
