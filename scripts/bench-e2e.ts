@@ -1,5 +1,4 @@
-import { open } from 'node:fs/promises';
-import { z } from 'zod';
+import { putFileParts } from '../client/upload-parts';
 import { isFinalStatus, type Task } from '../lambdas/shared/model';
 import { LocalStack } from '../test/helpers/local-stack';
 import { type CpuShare, type CpuSnapshot, cpuShare, snapshotCpu } from './bench-cpu-share';
@@ -47,45 +46,9 @@ export interface EndToEnd {
   warnings: string[];
 }
 
-const createdSchema = z.object({
-  import: z.object({ importId: z.string() }),
-  upload: z.object({
-    partSize: z.number().int().positive(),
-    parts: z.array(z.object({ partNumber: z.number().int(), url: z.string() })),
-  }),
-});
-
-/** Parts PUT at once, as the console's uploader does. */
-const PARALLEL_PARTS = 4;
 const POLL_MS = 250;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-const uploadParts = async (
-  file: BenchFile,
-  upload: z.infer<typeof createdSchema>['upload'],
-): Promise<{ partNumber: number; etag: string }[]> => {
-  const handle = await open(file.path);
-  try {
-    const queue = [...upload.parts];
-    const etags: { partNumber: number; etag: string }[] = [];
-    const worker = async () => {
-      for (let part = queue.shift(); part; part = queue.shift()) {
-        const start = (part.partNumber - 1) * upload.partSize;
-        const body = Buffer.alloc(Math.min(upload.partSize, file.bytes - start));
-        await handle.read(body, 0, body.length, start);
-        const response = await fetch(part.url, { method: 'PUT', body });
-        const etag = response.headers.get('etag');
-        if (!response.ok || !etag) throw new Error(`PUT part ${part.partNumber}: HTTP ${response.status}`);
-        etags.push({ partNumber: part.partNumber, etag });
-      }
-    };
-    await Promise.all(Array.from({ length: PARALLEL_PARTS }, worker));
-    return etags.sort((a, b) => a.partNumber - b.partNumber);
-  } finally {
-    await handle.close();
-  }
-};
 
 const FIELD = /(\w+)=(\S+)/g;
 /** `key=value` fields of the stack's log lines that start with `marker`. */
@@ -114,17 +77,14 @@ export const runEndToEnd = async (
   try {
     const token = await stack.token('admin');
     const began = performance.now();
-    const created = await stack.post(
-      '/api/imports',
-      { templateId: 'users', fileName: 'bench-users.csv', fileSize: file.bytes },
-      token,
-    );
-    if (created.status !== 201) throw new Error(`create import: ${created.status} ${created.text}`);
-    const { import: record, upload } = createdSchema.parse(created.body);
+    const api = stack.api(token);
+    const { import: record, upload } = await api.createImport({
+      templateId: 'users',
+      fileName: 'bench-users.csv',
+      fileSize: file.bytes,
+    });
     const importId = record.importId;
-    const parts = await uploadParts(file, upload);
-    const completed = await stack.post(`/api/imports/${importId}/upload/complete`, { parts }, token);
-    if (completed.status !== 200) throw new Error(`complete upload: ${completed.status} ${completed.text}`);
+    await api.completeUpload(importId, await putFileParts(file.path, file.bytes, upload));
     const uploaded = performance.now();
 
     let processingAt: number | undefined;
@@ -134,7 +94,7 @@ export const runEndToEnd = async (
     const group = stack.processGroup;
     let task: Task;
     for (;;) {
-      task = await stack.task(token, importId);
+      task = await api.getImport(importId);
       const now = performance.now();
       if (processingAt === undefined && task.status !== 'PENDING' && task.status !== 'VALIDATING') {
         processingAt = now;

@@ -15,14 +15,17 @@
  * `exact` says whether it (and the re-import) came out exact row for row.
  */
 
-import { mkdtemp, open, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { parse } from 'csv-parse/sync';
 import { z } from 'zod';
-import { isFinalStatus, type Task, taskSchema } from '../lambdas/shared/model';
+import { type ApiClient, ApiError } from '../client/api-client';
+import type { CreatedImport } from '../client/schemas';
+import { putFileParts, putPart, type StoredPart, type UploadPlan } from '../client/upload-parts';
+import { isFinalStatus, type Task } from '../lambdas/shared/model';
 import { LOCAL_CREDENTIALS } from '../local/clients';
 import { LOCAL_TABLES } from '../local/resources';
 import { LocalStack } from '../test/helpers/local-stack';
@@ -70,7 +73,6 @@ function flag(name: string): string | undefined {
  */
 const STACK_ENV = { IMPORTS_VISIBILITY_TIMEOUT: '5' };
 const INVALID_EVERY = 25;
-const PARALLEL_PARTS = 3;
 const POLL_MS = 100;
 const IMPORT_TIMEOUT_MS = 10 * 60_000;
 const RETRY_TIMEOUT_MS = 120_000;
@@ -92,19 +94,6 @@ const persistently = async <T>(what: string, call: () => Promise<T>): Promise<T>
     }
   }
 };
-
-const createdSchema = z.object({
-  import: taskSchema,
-  upload: z.object({
-    partSize: z.number().int().positive(),
-    parts: z.array(z.object({ partNumber: z.number().int(), url: z.string() })),
-  }),
-});
-const errorsPageSchema = z.object({
-  items: z.array(z.object({ rowNumber: z.number().int(), errorType: z.string() })),
-  nextCursor: z.string().nullish(),
-});
-const linkSchema = z.object({ url: z.string() });
 
 class ChaosRun {
   private token = '';
@@ -132,25 +121,17 @@ class ChaosRun {
     log(`kill ${this.kills.length}: ${phase} (${seen}); restarted in ${seconds(restartMs)}`);
   }
 
-  private async json(method: 'GET' | 'POST', path: string, body?: unknown): Promise<unknown> {
-    const result = await this.stack.request(method, path, {
-      token: this.token,
-      ...(body !== undefined ? { body } : {}),
-    });
-    if (result.status >= 500) throw new Error(`${method} ${path}: ${result.status} ${result.text}`);
-    if (result.status >= 300) {
-      throw new HttpRefusal(`${method} ${path}: ${result.status} ${result.text.slice(0, 500)}`);
-    }
-    return result.body;
-  }
-
-  /** A GET or an idempotent POST, retried through kills; a 4xx is an answer, not an outage. */
-  private call(method: 'GET' | 'POST', path: string, body?: unknown): Promise<unknown> {
-    return persistently(`${method} ${path}`, async () => {
+  /**
+   * An API call (a GET or an idempotent POST) retried through kills: connection refused or reset and 5xx
+   * are the stack restarting; any other answer the API gives (a 4xx, a body it should not send) is final.
+   */
+  private call<T>(what: string, call: (api: ApiClient) => Promise<T>): Promise<T> {
+    return persistently(what, async () => {
       try {
-        return await this.json(method, path, body);
+        return await call(this.api());
       } catch (error) {
-        if (error instanceof HttpRefusal) throw new FatalError(error.message);
+        if (error instanceof ApiError && error.status > 0 && error.status < 500)
+          throw new FatalError(error.message);
         throw error;
       }
     }).catch((error: unknown) => {
@@ -158,52 +139,29 @@ class ChaosRun {
     });
   }
 
+  private api(): ApiClient {
+    return this.stack.api(this.token);
+  }
+
   async task(importId: string): Promise<Task> {
-    return taskSchema.parse(await this.call('GET', `/api/imports/${importId}`));
+    return this.call(`GET import ${importId}`, (api) => api.getImport(importId));
   }
 
   /** Creates the import (not retried: a retry could create a second task) and returns its part URLs. */
-  async create(file: ChaosFile, fileName: string): Promise<z.infer<typeof createdSchema>> {
-    return createdSchema.parse(
-      await this.json('POST', '/api/imports', { templateId: 'users', fileName, fileSize: file.bytes }),
-    );
+  async create(file: ChaosFile, fileName: string): Promise<CreatedImport> {
+    return this.api().createImport({ templateId: 'users', fileName, fileSize: file.bytes });
   }
 
   /** PUTs every part (a few at once, as the console does), each retried until it is stored. */
-  async uploadParts(
-    file: ChaosFile,
-    upload: z.infer<typeof createdSchema>['upload'],
-    onStored: () => void = () => {},
-  ): Promise<{ partNumber: number; etag: string }[]> {
-    const handle = await open(file.path);
-    try {
-      const queue = [...upload.parts];
-      const etags: { partNumber: number; etag: string }[] = [];
-      const worker = async () => {
-        for (let part = queue.shift(); part; part = queue.shift()) {
-          const { partNumber, url } = part;
-          const start = (partNumber - 1) * upload.partSize;
-          const body = Buffer.alloc(Math.min(upload.partSize, file.bytes - start));
-          await handle.read(body, 0, body.length, start);
-          const etag = await persistently(`PUT part ${partNumber}`, async () => {
-            const response = await fetch(url, { method: 'PUT', body });
-            const tag = response.headers.get('etag');
-            if (!response.ok || !tag) throw new Error(`PUT part ${partNumber}: HTTP ${response.status}`);
-            return tag;
-          });
-          etags.push({ partNumber, etag });
-          onStored();
-        }
-      };
-      await Promise.all(Array.from({ length: PARALLEL_PARTS }, worker));
-      return etags.sort((a, b) => a.partNumber - b.partNumber);
-    } finally {
-      await handle.close();
-    }
+  uploadParts(file: ChaosFile, upload: UploadPlan, onStored: () => void = () => {}): Promise<StoredPart[]> {
+    return putFileParts(file.path, file.bytes, upload, {
+      put: (part, body) => persistently(`PUT part ${part.partNumber}`, () => putPart(part, body)),
+      onStored,
+    });
   }
 
-  async complete(importId: string, parts: { partNumber: number; etag: string }[]): Promise<void> {
-    await this.call('POST', `/api/imports/${importId}/upload/complete`, { parts });
+  async complete(importId: string, parts: StoredPart[]): Promise<void> {
+    await this.call(`complete ${importId}`, (api) => api.completeUpload(importId, parts));
   }
 
   /** Uploads a file start to finish with no kills; returns the import id. */
@@ -235,16 +193,18 @@ class ChaosRun {
   /** Everything the API and the reports say about an import, for the checks. */
   async observe(task: Task): Promise<ObservedImport> {
     const errors: { rowNumber: number; errorType: string }[] = [];
-    let cursor: string | null | undefined;
+    let cursor: string | undefined;
     do {
-      const query = `limit=1000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
-      const page = errorsPageSchema.parse(
-        await this.call('GET', `/api/imports/${task.importId}/errors?${query}`),
+      const after = cursor;
+      const page = await this.call(`errors of ${task.importId}`, (api) =>
+        api.listErrors(task.importId, 1000, after),
       );
-      errors.push(...page.items);
-      cursor = page.nextCursor;
+      errors.push(...page.items.map(({ rowNumber, errorType }) => ({ rowNumber, errorType })));
+      cursor = page.nextCursor ?? undefined;
     } while (cursor);
-    const { url } = linkSchema.parse(await this.call('GET', `/api/imports/${task.importId}/links/results`));
+    const { url } = await this.call(`results link of ${task.importId}`, (api) =>
+      api.link(task.importId, 'results'),
+    );
     const response = await fetch(url);
     if (!response.ok) throw new Error(`results report of ${task.importId}: HTTP ${response.status}`);
     const rows: string[][] = parse(await response.text(), { bom: true, relax_column_count: true });
@@ -253,7 +213,6 @@ class ChaosRun {
   }
 }
 
-class HttpRefusal extends Error {}
 class FatalError extends Error {}
 
 /** Imports the main file while killing the stack at each planned moment; returns the final task. */

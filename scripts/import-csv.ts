@@ -6,14 +6,18 @@
  *
  * Without --token it asks the local stack for an admin token (`POST /local/token`).
  */
-import { open, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
+import { parseArgs } from 'node:util';
 import { z } from 'zod';
+import { createApiClient } from '../client/api-client';
+import { putFileParts } from '../client/upload-parts';
+import { isFinalStatus } from '../lambdas/shared/model';
 
-const flagValue = (flag: string): string | undefined => {
-  const index = process.argv.indexOf(flag);
-  return index > 0 ? process.argv[index + 1] : undefined;
-};
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { template: { type: 'string' }, api: { type: 'string' }, token: { type: 'string' } },
+});
 
 const options = z
   .object({
@@ -22,46 +26,7 @@ const options = z
     api: z.url().default(`http://localhost:${process.env.IMPORTS_PORT ?? '3000'}`),
     token: z.string().optional(),
   })
-  .parse({
-    file: process.argv[2],
-    template: flagValue('--template'),
-    api: flagValue('--api'),
-    token: flagValue('--token'),
-  });
-
-const createdSchema = z.object({
-  import: z.object({ importId: z.string() }),
-  upload: z.object({
-    partSize: z.number().int().positive(),
-    parts: z.array(z.object({ partNumber: z.number().int(), url: z.string() })),
-  }),
-});
-const taskSchema = z
-  .object({
-    importId: z.string(),
-    status: z.string(),
-    statusReason: z.string().optional(),
-    totalRows: z.number().optional(),
-    processedRows: z.number(),
-    successCount: z.number(),
-    errorCount: z.number(),
-    warnings: z.array(z.string()).optional(),
-  })
-  .loose();
-
-const FINAL = new Set(['COMPLETED', 'PARTIAL_SUCCESS', 'FAILED', 'VALIDATION_FAILED', 'NOTHING_TO_IMPORT']);
-const PARALLEL_PARTS = 4;
-
-const call = async (path: string, token: string, init: RequestInit = {}): Promise<unknown> => {
-  const response = await fetch(`${options.api}${path}`, {
-    ...init,
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...init.headers },
-  });
-  const body: unknown = await response.json();
-  if (!response.ok)
-    throw new Error(`${init.method ?? 'GET'} ${path} → ${response.status} ${JSON.stringify(body)}`);
-  return body;
-};
+  .parse({ file: positionals[0] ?? '', ...values });
 
 const localToken = async (): Promise<string> => {
   const response = await fetch(`${options.api}/local/token`, {
@@ -76,49 +41,29 @@ const localToken = async (): Promise<string> => {
 
 const main = async () => {
   const token = options.token ?? (await localToken());
+  const api = createApiClient({
+    url: (path) => `${options.api}${path}`,
+    token: () => token,
+    onUnauthorized: () => undefined,
+  });
   const { size } = await stat(options.file);
   const began = Date.now();
-  const created = createdSchema.parse(
-    await call('/api/imports', token, {
-      method: 'POST',
-      body: JSON.stringify({
-        templateId: options.template,
-        fileName: basename(options.file),
-        fileSize: size,
-      }),
-    }),
-  );
-  const importId = created.import.importId;
-  console.log(`import ${importId}: uploading ${size} bytes in ${created.upload.parts.length} part(s)`);
-
-  const file = await open(options.file);
-  const etags: { partNumber: number; etag: string }[] = [];
-  const queue = [...created.upload.parts];
-  const uploadOne = async () => {
-    for (let part = queue.shift(); part; part = queue.shift()) {
-      const start = (part.partNumber - 1) * created.upload.partSize;
-      const length = Math.min(created.upload.partSize, size - start);
-      const buffer = Buffer.alloc(length);
-      await file.read(buffer, 0, length, start);
-      const response = await fetch(part.url, { method: 'PUT', body: buffer });
-      const etag = response.headers.get('etag');
-      if (!response.ok || !etag) throw new Error(`part ${part.partNumber}: HTTP ${response.status}`);
-      etags.push({ partNumber: part.partNumber, etag });
-    }
-  };
-  await Promise.all(Array.from({ length: PARALLEL_PARTS }, uploadOne));
-  await file.close();
-  const uploaded = Date.now();
-  await call(`/api/imports/${importId}/upload/complete`, token, {
-    method: 'POST',
-    body: JSON.stringify({ parts: etags }),
+  const created = await api.createImport({
+    templateId: options.template,
+    fileName: basename(options.file),
+    fileSize: size,
   });
+  const { importId } = created.import;
+  console.log(`import ${importId}: uploading ${size} bytes in ${created.upload.parts.length} part(s)`);
+  const parts = await putFileParts(options.file, size, created.upload);
+  const uploaded = Date.now();
+  await api.completeUpload(importId, parts);
   console.log(`uploaded in ${((uploaded - began) / 1000).toFixed(1)} s`);
 
   for (;;) {
-    const task = taskSchema.parse(await call(`/api/imports/${importId}`, token));
+    const task = await api.getImport(importId);
     const seconds = (Date.now() - uploaded) / 1000;
-    if (FINAL.has(task.status)) {
+    if (isFinalStatus(task.status)) {
       const rate = seconds > 0 ? Math.round(task.processedRows / seconds) : 0;
       console.log(
         `${task.status}${task.statusReason ? ` (${task.statusReason})` : ''}: ${task.successCount} imported, ` +

@@ -1,5 +1,5 @@
 import { createContext, type ReactNode, useCallback, useContext, useMemo, useRef, useState } from 'react';
-import { type ApiClient, createApiClient } from './api/client';
+import { type ApiClient, createApiClient } from '../../client/api-client';
 import type { Authenticator } from './auth/authenticator';
 import type { Session } from './auth/session';
 import { apiUrl, type ConsoleConfig } from './config';

@@ -1,6 +1,6 @@
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { BrowserRouter, Link, Navigate, Outlet, Route, Routes, useLocation } from 'react-router';
-import { ApiError } from './api/client';
+import { ApiError } from '../../client/api-client';
 import { AppProvider, useApp } from './app-context';
 import type { Authenticator } from './auth/authenticator';
 import type { Session } from './auth/session';

@@ -1,4 +1,4 @@
-import { ApiError, createApiClient } from '../src/api/client';
+import { ApiError, createApiClient } from '../../client/api-client';
 
 const task = {
   importId: 'i-1',

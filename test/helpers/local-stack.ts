@@ -18,8 +18,10 @@ import nodemailer from 'nodemailer';
 import type Mail from 'nodemailer/lib/mailer';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport';
 import { z } from 'zod';
+import { type ApiClient, createApiClient } from '../../client/api-client';
+import { putParts } from '../../client/upload-parts';
 import type { EmailSettings } from '../../lambdas/shared/email-settings';
-import { isFinalStatus, type Task, taskSchema } from '../../lambdas/shared/model';
+import { isFinalStatus, type Task } from '../../lambdas/shared/model';
 import type { QueueDefinition } from '../../lambdas/shared/resource-definitions';
 import {
   type AccessTokenClaims,
@@ -126,16 +128,6 @@ export interface UploadOptions {
   /** Declared size when it should differ from the content's. */
   declaredSize?: number;
 }
-
-const createdImportSchema = z.object({
-  import: taskSchema,
-  upload: z.object({
-    partSize: z.number().int().positive(),
-    parts: z.array(z.object({ partNumber: z.number().int(), url: z.string() })),
-  }),
-});
-
-const linkSchema = z.object({ url: z.string(), expiresAt: z.string() });
 
 export interface StartOptions {
   /** Extra environment of the stack (CHUNK_MAX_ROWS, IMPORTS_CHUNKS_CONCURRENCY…). */
@@ -370,42 +362,50 @@ export class LocalStack {
 
   // ----- imports, as the console does them
 
-  /** Creates the import, PUTs every part to its presigned URL (reading each ETag) and completes it. */
+  /** The typed API client the console uses, signed in with `token`. */
+  api(token: string): ApiClient {
+    return createApiClient({
+      url: (path) => `${this.baseUrl}${path}`,
+      token: () => token,
+      onUnauthorized: () => undefined,
+    });
+  }
+
+  /**
+   * Creates the import, PUTs every part to its presigned URL as the console does (from the console's origin,
+   * reading each ETag, which the S3 endpoint must expose to it) and completes it.
+   */
   async upload(token: string, options: UploadOptions): Promise<string> {
     const content = Buffer.isBuffer(options.content) ? options.content : Buffer.from(options.content, 'utf8');
-    const created = await this.post(
-      '/api/imports',
+    const api = this.api(token);
+    const { import: task, upload } = await api.createImport({
+      templateId: options.templateId,
+      fileName: options.fileName,
+      fileSize: options.declaredSize ?? content.length,
+    });
+    const parts = await putParts(
+      upload,
+      content.length,
+      async (start, length) => new Uint8Array(content.subarray(start, start + length)),
       {
-        templateId: options.templateId,
-        fileName: options.fileName,
-        fileSize: options.declaredSize ?? content.length,
+        put: async (part, body) => {
+          const response = await fetch(part.url, {
+            method: 'PUT',
+            headers: { origin: this.consoleOrigin },
+            body,
+          });
+          if (response.status !== 200)
+            throw new Error(`PUT part ${part.partNumber}: ${response.status} ${await response.text()}`);
+          const exposed = response.headers.get('access-control-expose-headers') ?? '';
+          if (!/\betag\b/i.test(exposed))
+            throw new Error('The S3 endpoint does not expose ETag to the console');
+          const etag = response.headers.get('etag');
+          if (!etag) throw new Error(`PUT part ${part.partNumber} returned no ETag`);
+          return etag;
+        },
       },
-      token,
     );
-    if (created.status !== 201) throw new Error(`create import: ${created.status} ${created.text}`);
-    const { import: task, upload } = createdImportSchema.parse(created.body);
-    const parts: { partNumber: number; etag: string }[] = [];
-    for (const part of upload.parts) {
-      const start = (part.partNumber - 1) * upload.partSize;
-      const body = content.subarray(
-        Math.min(start, content.length),
-        Math.min(start + upload.partSize, content.length),
-      );
-      const response = await fetch(part.url, {
-        method: 'PUT',
-        headers: { origin: this.consoleOrigin },
-        body: new Uint8Array(body),
-      });
-      if (response.status !== 200)
-        throw new Error(`PUT part ${part.partNumber}: ${response.status} ${await response.text()}`);
-      const exposed = response.headers.get('access-control-expose-headers') ?? '';
-      if (!/\betag\b/i.test(exposed)) throw new Error('The S3 endpoint does not expose ETag to the console');
-      const etag = response.headers.get('etag');
-      if (!etag) throw new Error(`PUT part ${part.partNumber} returned no ETag`);
-      parts.push({ partNumber: part.partNumber, etag });
-    }
-    const completed = await this.post(`/api/imports/${task.importId}/upload/complete`, { parts }, token);
-    if (completed.status !== 200) throw new Error(`complete upload: ${completed.status} ${completed.text}`);
+    await api.completeUpload(task.importId, parts);
     return task.importId;
   }
 
@@ -426,14 +426,11 @@ export class LocalStack {
 
   /** Saves the Email Import Settings through the API, as the console's settings page does. */
   async saveEmailSettings(token: string, settings: EmailSettings): Promise<void> {
-    const saved = await this.request('PUT', '/api/settings/email', { token, body: settings });
-    if (saved.status !== 200) throw new Error(`settings: ${saved.status} ${saved.text}`);
+    await this.api(token).putEmailSettings(settings);
   }
 
-  async task(token: string, importId: string): Promise<Task> {
-    const result = await this.get(`/api/imports/${importId}`, token);
-    if (result.status !== 200) throw new Error(`get import: ${result.status} ${result.text}`);
-    return taskSchema.parse(result.body);
+  task(token: string, importId: string): Promise<Task> {
+    return this.api(token).getImport(importId);
   }
 
   /** Polls the task until `done` holds (by default: a final status). */
@@ -466,9 +463,7 @@ export class LocalStack {
     importId: string,
     kind: 'original' | 'exceptions' | 'results',
   ): Promise<string> {
-    const link = await this.get(`/api/imports/${importId}/links/${kind}`, token);
-    if (link.status !== 200) throw new Error(`link ${kind}: ${link.status} ${link.text}`);
-    const { url } = linkSchema.parse(link.body);
+    const { url } = await this.api(token).link(importId, kind);
     const response = await fetch(url);
     if (response.status !== 200)
       throw new Error(`download ${kind}: ${response.status} ${await response.text()}`);

@@ -1,6 +1,6 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { ApiError } from '../../../client/api-client';
 import type { Task } from '../../../lambdas/shared/model';
-import { ApiError } from '../api/client';
 import { useApp } from '../app-context';
 import { elapsed, formatBytes, formatCount, formatDateTime } from '../format';
 import { Dialog } from '../ui/dialog';

@@ -1,9 +1,9 @@
 import { keepPreviousData, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useCallback, useState } from 'react';
 import { useNavigate, useParams } from 'react-router';
+import { ApiError } from '../../../client/api-client';
 import type { Task } from '../../../lambdas/shared/model';
 import { AdminsOnlyPage } from '../admins-only-page';
-import { ApiError } from '../api/client';
 import { useApp, useSession } from '../app-context';
 import { isAdmin } from '../auth/session';
 import { EmailSettingsDialog } from '../settings/email-settings-dialog';

@@ -1,8 +1,8 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { useCallback } from 'react';
+import { ApiError } from '../../../client/api-client';
+import type { LinkKind } from '../../../client/schemas';
 import type { Task } from '../../../lambdas/shared/model';
-import { ApiError } from '../api/client';
-import type { LinkKind } from '../api/schemas';
 import { useApp } from '../app-context';
 import { startDownload } from '../ui/download';
 import { Icon } from '../ui/icons';

@@ -1,8 +1,8 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useEffect, useId, useState } from 'react';
+import { ApiError } from '../../../client/api-client';
+import type { EmailSettings } from '../../../client/schemas';
 import type { TemplateSummary } from '../../../lambdas/shared/templates/types';
-import { ApiError } from '../api/client';
-import type { EmailSettings } from '../api/schemas';
 import { useApp } from '../app-context';
 import { Dialog } from '../ui/dialog';
 import { Icon } from '../ui/icons';

@@ -1,4 +1,4 @@
-import type { EmailSettings } from '../api/schemas';
+import type { EmailSettings } from '../../../client/schemas';
 
 /**
  * The Email Import Settings form as plain data: what is on screen (rows with stable keys), the checks

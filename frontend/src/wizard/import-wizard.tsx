@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useId, useRef, useState } from 'react';
+import { ApiError } from '../../../client/api-client';
 import type { Task } from '../../../lambdas/shared/model';
 import type { TemplateSummary } from '../../../lambdas/shared/templates/types';
-import { ApiError } from '../api/client';
 import { useApp } from '../app-context';
 import { formatBytes, formatCount, formatDuration } from '../format';
 import { isFinal } from '../imports/status';

@@ -1,7 +1,7 @@
 import AwsS3 from '@uppy/aws-s3';
 import Uppy, { type UppyFile } from '@uppy/core';
+import type { ApiClient } from '../../../client/api-client';
 import type { Task } from '../../../lambdas/shared/model';
-import type { ApiClient } from '../api/client';
 
 /**
  * Browser-to-S3 multipart uploads through Uppy's S3 plugin, driven by our two routes (DESIGN §6):

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { taskSchema } from '../../../lambdas/shared/model';
-import type { TemplateSummary } from '../../../lambdas/shared/templates/types';
+import { taskSchema } from '../lambdas/shared/model';
+import type { TemplateSummary } from '../lambdas/shared/templates/types';
 
 /**
  * What the API answers, checked at the edge: the backend's own schemas where it has them (tasks, row
@@ -8,7 +8,7 @@ import type { TemplateSummary } from '../../../lambdas/shared/templates/types';
  */
 
 /** The API's task and row-error shapes are the backend's own schemas. */
-export { rowErrorSchema, taskSchema } from '../../../lambdas/shared/model';
+export { rowErrorSchema, taskSchema } from '../lambdas/shared/model';
 
 export const templateSchema: z.ZodType<TemplateSummary> = z.object({
   templateId: z.string(),
@@ -48,7 +48,7 @@ export const LINK_KINDS = ['original', 'exceptions', 'results', 'email'] as cons
 export type LinkKind = (typeof LINK_KINDS)[number];
 
 /** DESIGN §6 `EmailSettings`, the backend's own schema. */
-export { type EmailSettings, emailSettingsSchema } from '../../../lambdas/shared/email-settings';
+export { type EmailSettings, emailSettingsSchema } from '../lambdas/shared/email-settings';
 
 export const errorBodySchema = z.object({
   error: z.object({ code: z.string(), message: z.string() }),

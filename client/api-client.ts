@@ -1,6 +1,6 @@
 import type { z } from 'zod';
-import type { Task } from '../../../lambdas/shared/model';
-import type { TemplateSummary } from '../../../lambdas/shared/templates/types';
+import type { Task } from '../lambdas/shared/model';
+import type { TemplateSummary } from '../lambdas/shared/templates/types';
 import {
   type CreatedImport,
   createdImportSchema,
@@ -35,7 +35,7 @@ export interface ApiClientOptions {
   url: (path: string) => string;
   /** The current access token, or undefined when signed out. */
   token: () => string | undefined;
-  /** Called on a 401 so the console can send the user back to sign-in. */
+  /** Called on a 401 (the console sends the user back to sign-in). */
   onUnauthorized: () => void;
   fetchFn?: typeof fetch;
 }
@@ -118,7 +118,7 @@ export const createApiClient = (options: ApiClientOptions): ApiClient => {
       throw new ApiError(
         response.status,
         'UNEXPECTED_RESPONSE',
-        `The server sent an answer the console does not understand (${method} ${path}).`,
+        `The server sent an answer this client does not understand (${method} ${path}).`,
       );
     }
     return parsed.data;
