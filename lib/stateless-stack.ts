@@ -26,7 +26,7 @@ import { ADMIN_GROUP, ADMIN_SCOPE } from './constructs/admin-sign-in';
 import { alarmOnFirst } from './constructs/alarms';
 import { ConsoleDeployment } from './constructs/console-deployment';
 import { EmailReceiving } from './constructs/email-receiving';
-import { ImportFunction, type ImportFunctionProps } from './constructs/import-function';
+import { ImportFunction, type ImportFunctionProps, type TableUse } from './constructs/import-function';
 import { ImportsApi } from './constructs/imports-api';
 import type { WorkQueue } from './constructs/work-queue';
 import type { DeploySettings } from './deploy-settings';
@@ -43,6 +43,19 @@ export interface StatelessStackProps extends StackProps {
   /** The console's build output; only `config.json` is deployed while it is missing. */
   consoleDistDir: string;
 }
+
+/**
+ * What storing and counting a chunk's outcome takes on the state table (read the task and any stored
+ * result, put the result, count it, page its row errors and attempts, write the error pages): process-chunk
+ * does it, and so does the watchdog when it gives a chunk up.
+ */
+const CHUNK_OUTCOME_ACTIONS: TableUse['actions'] = [
+  'dynamodb:GetItem',
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:Query',
+  'dynamodb:BatchWriteItem',
+];
 
 /** Index names come from the shared definitions, so a renamed index is granted under its new name. */
 const indexNames = (definition: TableDefinition): string[] => definition.indexes.map((index) => index.name);
@@ -107,15 +120,7 @@ export class StatelessStack extends Stack {
       .useBucket(bucket, {
         prefixes: { [UPLOADS_PREFIX]: ['read'], [WORK_PREFIX]: ['read', 'write'] },
       })
-      .useTable('STATE_TABLE', stateTable, {
-        actions: [
-          'dynamodb:GetItem',
-          'dynamodb:PutItem',
-          'dynamodb:UpdateItem',
-          'dynamodb:Query',
-          'dynamodb:BatchWriteItem',
-        ],
-      })
+      .useTable('STATE_TABLE', stateTable, { actions: CHUNK_OUTCOME_ACTIONS })
       // Insert-only batches are PartiQL INSERTs (BatchExecuteStatement needs the per-statement action) whose
       // taken keys are read back with BatchGetItem; upserts and single inserts use PutItem and GetItem.
       .useTable('RECORDS_TABLE', recordsTable, {
@@ -255,13 +260,8 @@ export class StatelessStack extends Stack {
         headsMissingKeys: true,
       })
       .useTable('STATE_TABLE', stateTable, {
-        actions: [
-          'dynamodb:GetItem',
-          'dynamodb:PutItem',
-          'dynamodb:UpdateItem',
-          'dynamodb:Query',
-          'dynamodb:BatchWriteItem',
-        ],
+        // It gives chunks up as their last receive would, and finds the open tasks on the sparse index.
+        actions: CHUNK_OUTCOME_ACTIONS,
         indexes: [OPEN_TASKS_INDEX],
       })
       .useTable('RECORDS_TABLE', recordsTable, { actions: ['dynamodb:BatchGetItem'] })

@@ -2,14 +2,9 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { z } from 'zod';
 import { processChunk } from '../lambdas/process-chunk/process-chunk';
 import { chunkingSettings, loadConfig } from '../lambdas/shared/config';
-import { chunkMessageSchema, TaskStatus } from '../lambdas/shared/model';
-import {
-  acceptingRecordStore,
-  collectingQueue,
-  fileObjectStore,
-  MemoryTaskStore,
-  silentLogger,
-} from './bench-stubs';
+import { chunkMessageSchema, type FinalizeMessage, TaskStatus } from '../lambdas/shared/model';
+import { FakeQueue } from '../test/helpers/fakes';
+import { acceptingRecordStore, fileObjectStore, MemoryTaskStore, silentLogger } from './bench-stubs';
 
 /**
  * One core's worth of process-chunk for the CPU bench (`bench-cpu.ts`): takes chunk messages one at a
@@ -42,7 +37,7 @@ const main = async () => {
     ).objects,
     tasks,
     records: acceptingRecordStore,
-    finalize: collectingQueue(),
+    finalize: new FakeQueue<FinalizeMessage>(),
     settings: loadConfig(chunkingSettings),
     logger: silentLogger,
   };

@@ -8,14 +8,9 @@ import { cellValue } from '../lambdas/shared/csv-cells';
 import type { ChunkMessage } from '../lambdas/shared/model';
 import { findTemplate, type TemplateDefinition, validateRow } from '../lambdas/shared/templates';
 import { ValidateOutcome, validateFile } from '../lambdas/validate-file/validate-file';
+import { FakeQueue } from '../test/helpers/fakes';
 import type { BenchFile } from './bench-data';
-import {
-  benchObjectKey,
-  collectingQueue,
-  fileObjectStore,
-  MemoryTaskStore,
-  silentLogger,
-} from './bench-stubs';
+import { benchObjectKey, fileObjectStore, MemoryTaskStore, silentLogger } from './bench-stubs';
 
 /**
  * The CPU side of the bench: the single-core floor (csv-parse streaming into the template's zod schema,
@@ -130,7 +125,7 @@ const processAll = async (workers: Worker[], messages: readonly ChunkMessage[]) 
 export const measurePipelineCpu = async (file: BenchFile, workerCount: number): Promise<PipelineCpu> => {
   const { objects, manifests, close } = await fileObjectStore(file.path, file.bytes);
   const tasks = MemoryTaskStore.forFile(file.bytes);
-  const chunks = collectingQueue<ChunkMessage>();
+  const chunks = new FakeQueue<ChunkMessage>();
   const settings = loadConfig(chunkingSettings);
 
   const validateStarted = performance.now();

@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { rename, stat } from 'node:fs/promises';
+import { mulberry32 } from './prng';
 
 /**
  * The benchmark's input: a deterministic `users` CSV of a given size (the same seed and size always give
@@ -29,18 +30,6 @@ export interface BenchFile {
   quotedRows: number;
 }
 
-/** mulberry32: a tiny deterministic PRNG, so files are reproducible byte for byte. */
-const prng = (seed: number) => {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-};
-
 const FIRST = ['Ada', 'Grace', 'Alan', 'Edsger', 'Barbara', 'Donald', 'Frances', 'Kenneth', 'Radia', 'Linus'];
 const LAST = ['Lovelace', 'Hopper', 'Turing', 'Dijkstra', 'Liskov', 'Knuth', 'Allen', 'Thompson', 'Perlman'];
 const DOMAINS = ['northwind-traders.example', 'contoso-research.example', 'fabrikam-labs.example'];
@@ -50,7 +39,7 @@ const PLAIN_DEPARTMENTS = ['Engineering', 'Sales', 'Finance', 'Customer Success'
 const QUOTED_DEPARTMENTS = ['"Research, Europe"', '"Support\nTier 2"', '"The ""Skunk Works"" team"'];
 
 export const generateBenchFile = async (path: string, spec: BenchFileSpec): Promise<BenchFile> => {
-  const random = prng(spec.seed);
+  const random = mulberry32(spec.seed);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
   const twoDigits = (value: number) => String(value).padStart(2, '0');
 

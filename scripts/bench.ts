@@ -22,6 +22,7 @@ import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { chunkingSettings, loadConfig } from '../lambdas/shared/config';
 import { loadLocalSettings } from '../local/settings';
+import { parseOptions, readArgs } from './args';
 import { type Floor, measureFloor, measurePipelineCpu, type PipelineCpu } from './bench-cpu';
 import { type BenchFile, type BenchFileSpec, generateBenchFile } from './bench-data';
 import { type EndToEnd, runEndToEnd } from './bench-e2e';
@@ -31,13 +32,25 @@ import { measureStore, type StoreRate } from './bench-store';
 const REPO_ROOT = resolve(__dirname, '..');
 const MB = 2 ** 20;
 
-const flag = (name: string): string | undefined => {
-  const index = process.argv.indexOf(`--${name}`);
-  return index > 0 ? process.argv[index + 1] : undefined;
-};
+const text = { type: 'string' } as const;
+const { values: flags } = readArgs(
+  {
+    options: {
+      mb: text,
+      seed: text,
+      'invalid-every': text,
+      'store-items': text,
+      'put-items': text,
+      'cpu-workers': text,
+      'timeout-minutes': text,
+      skip: text,
+    },
+  },
+  'npm run bench -- [--mb N] [--seed S] [--invalid-every N] [--store-items N] [--put-items N] [--cpu-workers N] [--timeout-minutes N] [--skip floor,cpu,store,e2e]',
+);
 
-const options = z
-  .object({
+const options = parseOptions(
+  z.object({
     mb: z.coerce.number().positive().max(200).default(200),
     seed: z.coerce.number().int().default(2026),
     invalidEvery: z.coerce.number().int().positive().default(33),
@@ -49,17 +62,19 @@ const options = z
       .string()
       .default('')
       .transform((value) => new Set(value.split(',').filter(Boolean))),
-  })
-  .parse({
-    mb: flag('mb'),
-    seed: flag('seed'),
-    invalidEvery: flag('invalid-every'),
-    storeItems: flag('store-items'),
-    putItems: flag('put-items'),
-    cpuWorkers: flag('cpu-workers'),
-    timeoutMinutes: flag('timeout-minutes'),
-    skip: flag('skip'),
-  });
+  }),
+  {
+    mb: flags.mb,
+    seed: flags.seed,
+    invalidEvery: flags['invalid-every'],
+    storeItems: flags['store-items'],
+    putItems: flags['put-items'],
+    cpuWorkers: flags['cpu-workers'],
+    timeoutMinutes: flags['timeout-minutes'],
+    skip: flags.skip,
+  },
+  'npm run bench -- [--mb N] [--seed S] [--invalid-every N] [--store-items N] [--put-items N] [--cpu-workers N] [--timeout-minutes N] [--skip floor,cpu,store,e2e]',
+);
 
 const out = (line = '') => process.stdout.write(`${line}\n`);
 const progress = (line: string) => process.stderr.write(`${line}\n`);

@@ -29,6 +29,7 @@ import { isFinalStatus, type Task } from '../lambdas/shared/model';
 import { LOCAL_CREDENTIALS } from '../local/clients';
 import { LOCAL_TABLES } from '../local/resources';
 import { LocalStack } from '../test/helpers/local-stack';
+import { parseOptions, readArgs } from './args';
 import { checkImport, type ObservedImport, type RecordOwner, readResultStatuses } from './chaos-check';
 import {
   type ChaosFile,
@@ -39,8 +40,16 @@ import {
   seededRandom,
 } from './chaos-data';
 
-const options = z
-  .object({
+const text = { type: 'string' } as const;
+const { values: flags } = readArgs(
+  {
+    options: { seed: text, rows: text, kills: text, concurrent: text, 'concurrent-rows': text },
+  },
+  'npm run chaos -- [--seed S] [--rows N] [--kills N] [--concurrent N] [--concurrent-rows N]',
+);
+
+const options = parseOptions(
+  z.object({
     seed: z.coerce
       .number()
       .int()
@@ -50,22 +59,16 @@ const options = z
     kills: z.coerce.number().int().min(0).max(50),
     concurrent: z.coerce.number().int().min(0).max(20),
     concurrentRows: z.coerce.number().int().min(100).max(100_000),
-  })
-  .parse({
-    seed: flag('--seed') ?? Math.floor(Math.random() * 2 ** 31),
-    rows: flag('--rows') ?? 200_000,
-    kills: flag('--kills') ?? 10,
-    concurrent: flag('--concurrent') ?? 10,
-    concurrentRows: flag('--concurrent-rows') ?? 4_000,
-  });
-
-function flag(name: string): string | undefined {
-  const index = process.argv.indexOf(name);
-  if (index < 0) return undefined;
-  const value = process.argv[index + 1];
-  if (value === undefined || value.startsWith('--')) throw new Error(`${name} needs a value`);
-  return value;
-}
+  }),
+  {
+    seed: flags.seed ?? Math.floor(Math.random() * 2 ** 31),
+    rows: flags.rows ?? 200_000,
+    kills: flags.kills ?? 10,
+    concurrent: flags.concurrent ?? 10,
+    concurrentRows: flags['concurrent-rows'] ?? 4_000,
+  },
+  'npm run chaos -- [--seed S] [--rows N] [--kills N] [--concurrent N] [--concurrent-rows N]',
+);
 
 /**
  * Shorter visibility timeout than the shipped 30 s: a killed stack's in-flight messages come back sooner,

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
+import { readArgs } from './args';
 import { fuzz, minimizeCorpus } from './fuzz/engine';
 import { FUZZ_TARGETS } from './fuzz/targets';
 
@@ -11,14 +11,17 @@ import { FUZZ_TARGETS } from './fuzz/targets';
  * shrinks the kept corpus.
  */
 
-const { values } = parseArgs({
-  options: {
-    minutes: { type: 'string', default: '1' },
-    target: { type: 'string' },
-    seed: { type: 'string' },
-    minimize: { type: 'boolean', default: false },
+const { values } = readArgs(
+  {
+    options: {
+      minutes: { type: 'string', default: '1' },
+      target: { type: 'string' },
+      seed: { type: 'string' },
+      minimize: { type: 'boolean', default: false },
+    },
   },
-});
+  'npm run fuzz -- --minutes N [--target csv|mime] [--seed S] [--minimize]',
+);
 const minutes = Number(values.minutes);
 if (!Number.isFinite(minutes) || minutes <= 0)
   throw new Error(`--minutes must be a positive number, not ${values.minutes}`);

@@ -10,9 +10,19 @@
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { z } from 'zod';
+import { parseOptions, readArgs } from './args';
+import { mulberry32 } from './prng';
 
-const args = z
-  .object({
+const { values: flags, positionals } = readArgs(
+  {
+    allowPositionals: true,
+    options: { 'invalid-every': { type: 'string' }, seed: { type: 'string' } },
+  },
+  'npx tsx scripts/generate-users-csv.ts <out.csv> <rows> [--invalid-every N] [--seed S]',
+);
+
+const args = parseOptions(
+  z.object({
     out: z.string().min(1),
     rows: z.coerce.number().int().positive(),
     invalidEvery: z.coerce.number().int().positive().default(50),
@@ -21,30 +31,17 @@ const args = z
       .int()
       .nonnegative()
       .default(() => Math.floor(Math.random() * 2 ** 31)),
-  })
-  .parse({
-    out: process.argv[2],
-    rows: process.argv[3],
-    invalidEvery: flagValue('--invalid-every'),
-    seed: flagValue('--seed'),
-  });
+  }),
+  {
+    out: positionals[0],
+    rows: positionals[1],
+    invalidEvery: flags['invalid-every'],
+    seed: flags.seed,
+  },
+  'npx tsx scripts/generate-users-csv.ts <out.csv> <rows> [--invalid-every N] [--seed S]',
+);
 
-function flagValue(flag: string): string | undefined {
-  const index = process.argv.indexOf(flag);
-  return index > 0 ? process.argv[index + 1] : undefined;
-}
-
-/** mulberry32: a tiny deterministic PRNG, so files are reproducible byte for byte. */
-const random = (() => {
-  let state = args.seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-})();
+const random = mulberry32(args.seed);
 const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
 
 const FIRST = ['Ada', 'Grace', 'Alan', 'Edsger', 'Barbara', 'Donald', 'Frances', 'Ken', 'Radia', 'Linus'];

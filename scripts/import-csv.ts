@@ -8,25 +8,30 @@
  */
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { createApiClient } from '../client/api-client';
 import { putFileParts } from '../client/upload-parts';
 import { isFinalStatus } from '../lambdas/shared/model';
+import { parseOptions, readArgs } from './args';
 
-const { values, positionals } = parseArgs({
-  allowPositionals: true,
-  options: { template: { type: 'string' }, api: { type: 'string' }, token: { type: 'string' } },
-});
+const { values, positionals } = readArgs(
+  {
+    allowPositionals: true,
+    options: { template: { type: 'string' }, api: { type: 'string' }, token: { type: 'string' } },
+  },
+  'npx tsx scripts/import-csv.ts <file.csv> [--template users] [--api URL] [--token JWT]',
+);
 
-const options = z
-  .object({
-    file: z.string().min(1, 'usage: import-csv <file.csv> [--template users] [--api URL] [--token JWT]'),
+const options = parseOptions(
+  z.object({
+    file: z.string().min(1, 'name the CSV file to import'),
     template: z.string().default('users'),
     api: z.url().default(`http://localhost:${process.env.IMPORTS_PORT ?? '3000'}`),
     token: z.string().optional(),
-  })
-  .parse({ file: positionals[0] ?? '', ...values });
+  }),
+  { file: positionals[0] ?? '', ...values },
+  'npx tsx scripts/import-csv.ts <file.csv> [--template users] [--api URL] [--token JWT]',
+);
 
 const localToken = async (): Promise<string> => {
   const response = await fetch(`${options.api}/local/token`, {

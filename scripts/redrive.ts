@@ -10,6 +10,7 @@ import { QUEUES, type QueueDefinition } from '../lambdas/shared/resource-definit
 import { LOCAL_CREDENTIALS } from '../local/clients';
 import { deadLetterQueueName, queueName } from '../local/resources';
 import { loadLocalSettings } from '../local/settings';
+import { readArgs } from './args';
 
 /**
  * `npm run redrive -- <intake|chunks|finalize>`: moves every message of a queue's dead-letter queue back to
@@ -21,17 +22,19 @@ import { loadLocalSettings } from '../local/settings';
  */
 
 const QUEUE_IDS = QUEUES.map((queue) => queue.id);
-const usage = `usage: npm run redrive -- <${QUEUE_IDS.join('|')}>`;
+const usage = `npm run redrive -- <${QUEUE_IDS.join('|')}>`;
 
 /** How long messages received from the dead-letter queue stay hidden while they are moved. */
 const MOVE_VISIBILITY_SECONDS = 60;
 
 const parseQueue = (args: readonly string[]): QueueDefinition['id'] => {
   const [id, ...rest] = args;
-  if (rest.length > 0) throw new Error(`Unexpected arguments: ${rest.join(' ')}\n${usage}`);
+  if (rest.length > 0) throw new Error(`Unexpected arguments: ${rest.join(' ')}\nusage: ${usage}`);
   const found = QUEUES.find((queue) => queue.id === id);
   if (!found)
-    throw new Error(`${id === undefined ? 'Name the queue to redrive' : `Unknown queue "${id}"`}\n${usage}`);
+    throw new Error(
+      `${id === undefined ? 'Name the queue to redrive' : `Unknown queue "${id}"`}\nusage: ${usage}`,
+    );
   return found.id;
 };
 
@@ -90,7 +93,7 @@ const moveBatch = async (sqs: SQSClient, from: string, to: string): Promise<numb
 };
 
 const main = async (): Promise<void> => {
-  const id = parseQueue(process.argv.slice(2));
+  const id = parseQueue(readArgs({ allowPositionals: true, options: {} }, usage).positionals);
   const settings = loadLocalSettings(process.env, process.cwd());
   const sqs = new SQSClient({
     region: settings.region,

@@ -10,21 +10,24 @@
  */
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { parseArgs } from 'node:util';
 import nodemailer from 'nodemailer';
 import { z } from 'zod';
+import { readArgs } from './args';
 
-const { values } = parseArgs({
-  options: {
-    attach: { type: 'string', multiple: true, default: [] },
-    to: { type: 'string', default: 'users@imports.localhost' },
-    from: { type: 'string', default: 'alice@example.com' },
-    subject: { type: 'string' },
-    text: { type: 'string', default: 'Please import the attached file(s).' },
-    port: { type: 'string', default: process.env.IMPORTS_SMTP_PORT ?? '2525' },
-    verdicts: { type: 'string' },
+const { values } = readArgs(
+  {
+    options: {
+      attach: { type: 'string', multiple: true, default: [] },
+      to: { type: 'string', default: 'users@imports.localhost' },
+      from: { type: 'string', default: 'alice@example.com' },
+      subject: { type: 'string' },
+      text: { type: 'string', default: 'Please import the attached file(s).' },
+      port: { type: 'string', default: process.env.IMPORTS_SMTP_PORT ?? '2525' },
+      verdicts: { type: 'string' },
+    },
   },
-});
+  'npm run send-email -- --attach FILE [--to ADDRESS] [--from ADDRESS] [--subject S] [--text T] [--port N] [--verdicts V]',
+);
 
 const options = z
   .object({

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { mulberry32 } from '../prng';
 import { FUZZ_TARGETS } from './targets';
 import type { WorkerReply } from './worker';
 
@@ -50,18 +51,6 @@ export interface FuzzSummary {
   peakHeapMb: number;
   findings: Finding[];
 }
-
-/** mulberry32: small, fast and seedable; the fuzzer needs repeatability, not cryptographic quality. */
-const random = (seed: number) => {
-  let state = seed >>> 0;
-  return (): number => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-};
 
 const INTERESTING = [
   0x00, 0x09, 0x0a, 0x0d, 0x20, 0x22, 0x27, 0x2c, 0x2d, 0x3b, 0x3d, 0x7f, 0x80, 0xbb, 0xbf, 0xc3, 0xef, 0xfe,
@@ -246,7 +235,7 @@ export const fuzz = async (options: FuzzOptions): Promise<FuzzSummary> => {
   if (!target)
     throw new Error(`Unknown fuzz target "${options.target}": ${Object.keys(FUZZ_TARGETS).join(', ')}`);
   const log = options.log ?? (() => undefined);
-  const rng = random(options.seed);
+  const rng = mulberry32(options.seed);
   const timeoutMs = options.timeoutMs ?? 10_000;
   const heapLimitMb = options.heapLimitMb ?? 512;
   const maxBytes = options.maxInputBytes ?? 64 * 1024;
