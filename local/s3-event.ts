@@ -6,17 +6,13 @@ import { z } from 'zod';
  * the event (the one validate-file parses on AWS).
  */
 
-export const S3EventName = {
-  PUT: 'ObjectCreated:Put',
-  COPY: 'ObjectCreated:Copy',
-  COMPLETE_MULTIPART_UPLOAD: 'ObjectCreated:CompleteMultipartUpload',
-} as const;
-export type S3EventName = (typeof S3EventName)[keyof typeof S3EventName];
+/** The object-creating requests the local S3 front answers, by the event name S3 gives each. */
 export const s3EventNameSchema = z.enum([
-  S3EventName.PUT,
-  S3EventName.COPY,
-  S3EventName.COMPLETE_MULTIPART_UPLOAD,
+  'ObjectCreated:Put',
+  'ObjectCreated:Copy',
+  'ObjectCreated:CompleteMultipartUpload',
 ]);
+export type S3EventName = z.infer<typeof s3EventNameSchema>;
 
 export interface ObjectCreation {
   bucket: string;
@@ -53,11 +49,11 @@ export const objectCreation = (request: RequestLine): ObjectCreation | undefined
     return {
       bucket,
       key,
-      eventName: request.headers['x-amz-copy-source'] ? S3EventName.COPY : S3EventName.PUT,
+      eventName: request.headers['x-amz-copy-source'] ? 'ObjectCreated:Copy' : 'ObjectCreated:Put',
     };
   }
   if (method === 'POST' && query.has('uploadId')) {
-    return { bucket, key, eventName: S3EventName.COMPLETE_MULTIPART_UPLOAD };
+    return { bucket, key, eventName: 'ObjectCreated:CompleteMultipartUpload' };
   }
   return undefined;
 };

@@ -10,7 +10,7 @@ import type {
   ObjectProbe,
 } from './notification-journal';
 import type { RangeReader } from './object-ranges';
-import { type ObjectCreation, objectCreation, S3EventName } from './s3-event';
+import { type ObjectCreation, objectCreation } from './s3-event';
 import { closeServer, listen, type RunningServer } from './servers';
 
 /**
@@ -234,7 +234,7 @@ export const startS3Front = async (options: S3FrontOptions): Promise<RunningServ
       const status = upstream.statusCode ?? 502;
       const inspected: Buffer[] = [];
       let inspectedBytes = 0;
-      if (entry?.eventName === S3EventName.COMPLETE_MULTIPART_UPLOAD) {
+      if (entry?.eventName === 'ObjectCreated:CompleteMultipartUpload') {
         upstream.on('data', (chunk: Buffer) => {
           if (inspectedBytes < MAX_INSPECTED_BODY) inspected.push(chunk);
           inspectedBytes += chunk.length;

@@ -16,11 +16,7 @@ import {
 /** Linux reports CPU times in USER_HZ ticks, 100 per second on every architecture Node runs on. */
 const TICKS_PER_SECOND = 100;
 
-export const ProcessRole = {
-  STACK: 'stack',
-  DYNAMODB: 'dynamodb',
-  LAUNCHER: 'launcher',
-} as const;
+export const ProcessRole = { STACK: 'stack', DYNAMODB: 'dynamodb', LAUNCHER: 'launcher' } as const;
 export type ProcessRole = (typeof ProcessRole)[keyof typeof ProcessRole];
 
 export const ThreadKind = {

@@ -29,11 +29,13 @@ export interface ProcessChunkDeps {
   retry?: RetryPolicy;
 }
 
+/**
+ * What processing a chunk did: PROCESSED, its rows read, checked, written and reported now; RECOUNTED, its
+ * result already existed (a redelivery), so only counting and finalize were redone.
+ */
 export const ChunkOutcome = {
   ALREADY_FINAL: 'already-final',
-  /** Rows read, checked, written and reported now. */
   PROCESSED: 'processed',
-  /** The chunk's result already existed (a redelivery): only counting and finalize were redone. */
   RECOUNTED: 'recounted',
 } as const;
 export type ChunkOutcome = (typeof ChunkOutcome)[keyof typeof ChunkOutcome];

@@ -148,6 +148,4 @@ export type FinalizeQueueSettings = z.infer<typeof finalizeQueueSettings>;
 export type ChunkingSettings = z.infer<typeof chunkingSettings>;
 export type AuthSettings = z.infer<typeof authSettings>;
 export type EmailLimitSettings = z.infer<typeof emailLimitSettings>;
-export type ReplySettings = z.infer<typeof replySettings>;
-export type ReceiveSettings = z.infer<typeof receiveSettings>;
 export type WatchdogTimeoutSettings = z.infer<typeof watchdogTimeoutSettings>;

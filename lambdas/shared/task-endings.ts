@@ -52,13 +52,11 @@ export const endTask = async (
   return ended;
 };
 
-/** What ending a task without its reports did. */
-export const EndOutcome = {
-  ENDED: 'ended',
-  ALREADY_FINAL: 'already-final',
-  /** Not PROCESSING with every chunk counted: its counters are not the whole file, so it is left alone. */
-  NOT_READY: 'not-ready',
-} as const;
+/**
+ * What ending a task without its reports did. NOT_READY: it is not PROCESSING with every chunk counted, so
+ * its counters are not the whole file and it is left alone.
+ */
+export const EndOutcome = { ENDED: 'ended', ALREADY_FINAL: 'already-final', NOT_READY: 'not-ready' } as const;
 export type EndOutcome = (typeof EndOutcome)[keyof typeof EndOutcome];
 
 /**
