@@ -291,19 +291,13 @@ export class StatelessStack extends Stack {
    * Email imports (DESIGN §2): SES stores each message under `inbound/` and invokes email ingest, which turns
    * attachments into uploads and hands tasks that are final from the start to finalize-import. validate-file
    * does the same for emailed files it rejects, and finalize-import sends the sender's reply through SES.
-   * Asking for an import domain without `lambdas/email-ingest/handler.ts` fails the synth.
    */
   private addEmailImports(
     settings: DeploySettings,
     importDomain: string,
-    entry: string | undefined,
+    entry: string,
     deps: { newFunction: NewFunction; bucket: IBucket; stateful: StatefulStack },
   ): ImportFunction {
-    if (!entry) {
-      throw new Error(
-        'importDomain is set, but lambdas/email-ingest/handler.ts does not exist: email imports cannot be deployed without it',
-      );
-    }
     const { stateTable, queues } = deps.stateful;
     const ingest = deps
       .newFunction('EmailIngest', entry, {

@@ -10,21 +10,14 @@ export const banner = (stack: RunningStack, dataDir: string): string => {
     `  Console + API   ${urls.console}   (API under ${urls.api}, health: ${urls.api}/health)`,
     `  S3 endpoint     ${urls.s3}   (presigned URLs point here; CORS allows the console)`,
     `  SQS, DynamoDB   ${urls.sqs}, ${urls.dynamodb}`,
-    ...(urls.smtp
-      ? [
-          `  SMTP (email)    ${urls.smtp}   (plays SES receiving; configure addresses first: PUT /api/settings/email)`,
-          `                  npm run send-email -- --to users@imports.localhost --attach users.csv`,
-        ]
-      : []),
+    `  SMTP (email)    ${urls.smtp}   (plays SES receiving; configure addresses first: PUT /api/settings/email)`,
+    `                  npm run send-email -- --to users@imports.localhost --attach users.csv`,
     `  Mailbox         ${urls.mailbox}   (replies to emailed imports, as sent through SES)`,
     `  Data dir        ${dataDir}`,
     '  Sign in         POST /local/token {"username":"admin"} (admins group) or {"username":"viewer"}',
     `                  ${tokenCall}`,
     `  Try             TOKEN=$(${tokenCall} | sed -E 's/.*"token":"([^"]+)".*/\\1/')`,
     `                  curl -s -H "Authorization: Bearer $TOKEN" ${urls.api}/templates`,
-    ...(stack.missing.length > 0
-      ? [`  Not built yet   ${stack.missing.join(', ')} (idle until their handlers exist)`]
-      : []),
     'Ctrl-C stops the stack; its state stays in the data dir for the next start.',
     '',
   ];

@@ -23,7 +23,7 @@ import { serveConsole } from './static-console';
 export interface HttpServerOptions {
   port: number;
   /** Undefined while the API function does not exist yet. */
-  api: FunctionInvoker | undefined;
+  api: FunctionInvoker;
   consoleRoot: string;
   secrets: LocalSecrets;
   issuer: string;
@@ -83,9 +83,6 @@ export const startHttpServer = async (options: HttpServerOptions): Promise<Runni
   const issuerPath = new URL(options.issuer).pathname;
 
   const handleApi = async (request: IncomingMessage, url: string): Promise<HttpResponse> => {
-    if (!options.api) {
-      return jsonError(503, 'INTERNAL', 'The API function (lambdas/api/handler.ts) is not built yet.');
-    }
     let body: Buffer;
     try {
       body = await readBody(request, MAX_API_BODY);

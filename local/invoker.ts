@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import type { Context } from 'aws-lambda';
 
 /**
@@ -59,12 +58,10 @@ export interface InProcessFunction {
 }
 
 /**
- * Imports a stage's handler module into this process. Returns undefined when the module does not exist
- * (a stage not built yet); a module that exists but fails to load (bad config) throws.
+ * Imports a stage's handler module into this process; a module that fails to load (bad config) throws.
  * Call it only after the handler environment is set: handler modules parse their config when loaded.
  */
-export const loadInProcessFunction = async (fn: InProcessFunction): Promise<FunctionInvoker | undefined> => {
-  if (!['.ts', '.js'].some((extension) => existsSync(`${fn.modulePath}${extension}`))) return undefined;
+export const loadInProcessFunction = async (fn: InProcessFunction): Promise<FunctionInvoker> => {
   const loaded: unknown = await import(fn.modulePath);
   const handler = (loaded as { handler?: unknown }).handler;
   if (!isHandler(handler)) throw new Error(`${fn.modulePath} does not export a handler function`);

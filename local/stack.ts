@@ -61,13 +61,11 @@ export interface RunningStack {
     sqs: string;
     dynamodb: string;
     issuer: string;
-    /** `host:port` of the SMTP receiver, absent while email ingest is not built. */
-    smtp?: string;
+    /** `host:port` of the SMTP receiver (plays SES receiving). */
+    smtp: string;
     /** The outbound mailbox viewer (replies to emailed imports). */
     mailbox: string;
   };
-  /** Stage names whose handler module does not exist yet. */
-  missing: string[];
   stop(): Promise<void>;
 }
 
@@ -155,17 +153,16 @@ export const startStack = async (settings: LocalSettings): Promise<RunningStack>
     const api = await load('api', FUNCTION_TIMEOUT_SECONDS.api);
     // Queue consumers run in worker threads, one environment per concurrent batch, each with a capped heap:
     // they use every core, and their memory is measured and bounded as a Lambda environment's would be.
-    const consumers: { queue: QueueDefinition['id']; stage: string; invoker: WorkerFunction | undefined }[] =
-      [];
+    const consumers: { queue: QueueDefinition['id']; stage: string; invoker: WorkerFunction }[] = [];
     stopSteps.push({
       name: 'functions',
       run: async () => {
-        for (const { invoker } of consumers) if (invoker) log.info('function stats', { ...invoker.stats() });
+        for (const { invoker } of consumers) log.info('function stats', { ...invoker.stats() });
         log.info('peak memory', {
           stackRssMb: await peakRssMb(),
           dynamodbRssMb: await emulators.dynamoPeakRssMb(),
         });
-        await Promise.all(consumers.map((consumer) => consumer.invoker?.stop()));
+        await Promise.all(consumers.map((consumer) => consumer.invoker.stop()));
       },
     });
     for (const consumer of QUEUE_CONSUMERS) {
@@ -183,12 +180,6 @@ export const startStack = async (settings: LocalSettings): Promise<RunningStack>
       });
     }
     const ingest = await load('email-ingest', FUNCTION_TIMEOUT_SECONDS.emailIngest);
-    const missing = [
-      ...(api ? [] : ['api']),
-      ...(ingest ? [] : ['email-ingest']),
-      ...consumers.filter((consumer) => !consumer.invoker).map((consumer) => consumer.stage),
-    ];
-    for (const stage of missing) log.warn('handler not built yet; its part of the stack is idle', { stage });
 
     const journal = new NotificationJournal(paths.notifications);
     const probe = probeFor(clients.s3);
@@ -234,45 +225,40 @@ export const startStack = async (settings: LocalSettings): Promise<RunningStack>
       log: createLog('ses'),
     });
     stopSteps.push({ name: 'SES emulator', run: () => sesOutbound.stop() });
-    let smtpAddress: string | undefined;
-    if (ingest) {
-      const receipts = new ReceiptJournal(join(paths.root, 'inbound-events'));
-      const receiverLog = createLog('smtp');
-      const failures = sqsFailureDestination(clients.sqs, provisioned.emailIngestFailuresUrl);
-      const smtp = await startSmtpReceiver({
-        port: ports.smtp,
-        s3: clients.s3,
-        bucket: provisioned.bucket,
-        region,
-        maxBytes: SES_MAX_MESSAGE_BYTES,
-        journal: receipts,
-        ingest,
-        failures,
-        log: receiverLog,
+    const receipts = new ReceiptJournal(join(paths.root, 'inbound-events'));
+    const receiverLog = createLog('smtp');
+    const failures = sqsFailureDestination(clients.sqs, provisioned.emailIngestFailuresUrl);
+    const smtp = await startSmtpReceiver({
+      port: ports.smtp,
+      s3: clients.s3,
+      bucket: provisioned.bucket,
+      region,
+      maxBytes: SES_MAX_MESSAGE_BYTES,
+      journal: receipts,
+      ingest,
+      failures,
+      log: receiverLog,
+    });
+    stopSteps.push({ name: 'SMTP receiver', run: () => smtp.close() });
+    const smtpAddress = `127.0.0.1:${smtp.port}`;
+    // Messages accepted before a crash whose ingest never finished: delivered now, in the background.
+    for (const entry of await receipts.pending(receiverLog)) {
+      receiverLog.info('replaying a journaled message', {
+        messageId: entry.event.Records[0]?.ses.mail.messageId,
       });
-      stopSteps.push({ name: 'SMTP receiver', run: () => smtp.close() });
-      smtpAddress = `127.0.0.1:${smtp.port}`;
-      // Messages accepted before a crash whose ingest never finished: delivered now, in the background.
-      for (const entry of await receipts.pending(receiverLog)) {
-        receiverLog.info('replaying a journaled message', {
-          messageId: entry.event.Records[0]?.ses.mail.messageId,
-        });
-        deliverReceipt({ journal: receipts, ingest, failures, log: receiverLog }, entry).catch(
-          (error: unknown) => receiverLog.error('replaying a journaled message failed', error),
-        );
-      }
+      deliverReceipt({ journal: receipts, ingest, failures, log: receiverLog }, entry).catch(
+        (error: unknown) => receiverLog.error('replaying a journaled message failed', error),
+      );
     }
 
     const watchdog = await load('watchdog', FUNCTION_TIMEOUT_SECONDS.watchdog);
-    if (watchdog) {
-      const timer = startWatchdogTimer({
-        invoker: watchdog,
-        intervalSeconds: watchdogEverySeconds,
-        region,
-        log: createLog('watchdog'),
-      });
-      stopSteps.push({ name: 'watchdog timer', run: () => timer.stop() });
-    }
+    const timer = startWatchdogTimer({
+      invoker: watchdog,
+      intervalSeconds: watchdogEverySeconds,
+      region,
+      log: createLog('watchdog'),
+    });
+    stopSteps.push({ name: 'watchdog timer', run: () => timer.stop() });
 
     const pollers: QueuePoller[] = [];
     // Pollers stop first (pushed last), all at once: in-flight batches finish while S3 and the API still answer.
@@ -281,7 +267,6 @@ export const startStack = async (settings: LocalSettings): Promise<RunningStack>
       run: async () => void (await Promise.all(pollers.map((poller) => poller.stop()))),
     });
     for (const consumer of consumers) {
-      if (!consumer.invoker) continue;
       const queue = provisioned.queues[consumer.queue];
       const poller = new QueuePoller({
         queueName: consumer.queue,
@@ -306,10 +291,9 @@ export const startStack = async (settings: LocalSettings): Promise<RunningStack>
         sqs: emulators.fauxqsEndpoint,
         dynamodb: emulators.dynamoEndpoint,
         issuer,
-        ...(smtpAddress ? { smtp: smtpAddress } : {}),
+        smtp: smtpAddress,
         mailbox: sesOutbound.mailboxUrl,
       },
-      missing,
       stop: () => unwind(stopSteps, log),
     };
   } catch (error) {

@@ -256,14 +256,10 @@ class WorkerPool implements WorkerFunction {
 }
 
 /**
- * Starts a function's first environment. Returns undefined when the module does not exist (a stage not
- * built yet); a module that exists but fails to load (bad config) throws FunctionLoadError.
+ * Starts a function's first environment; a module that fails to load (bad config) throws FunctionLoadError.
  * Call it only after the handler environment is set: workers copy this process's environment.
  */
-export const startWorkerFunction = async (
-  options: WorkerFunctionOptions,
-): Promise<WorkerFunction | undefined> => {
-  if (!['.ts', '.js'].some((extension) => existsSync(`${options.modulePath}${extension}`))) return undefined;
+export const startWorkerFunction = async (options: WorkerFunctionOptions): Promise<WorkerFunction> => {
   const pool = new WorkerPool(options);
   await pool.warm();
   return pool;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Match } from 'aws-cdk-lib/assertions';
 import { queueDefinition } from '../../lambdas/shared/resource-definitions';
 import { actionsByResource, cfnString, functionId, functionStatements } from './cfn-json';
-import { propertiesOf, REAL_HANDLERS, resourcesOfType, synthesizeTestApp } from './infra-app';
+import { propertiesOf, resourcesOfType, synthesizeTestApp } from './infra-app';
 
 // Built once for the file: every test reads the same synthesized templates.
 const built = synthesizeTestApp({ chunkMaxConcurrency: '7', logRetentionDays: '14' });
@@ -319,13 +319,6 @@ describe('stateless stack: console', () => {
 });
 
 describe('stateless stack: email imports', () => {
-  it('refuses an import domain when the email-ingest handler is missing', () => {
-    const { 'email-ingest': _ingest, ...withoutIngest } = REAL_HANDLERS;
-    expect(() =>
-      synthesizeTestApp({ importDomain: 'imports.example.com' }, { handlers: withoutIngest }),
-    ).toThrow(/email-ingest\/handler\.ts does not exist/);
-  });
-
   it('adds no receiving when no import domain is configured', () => {
     expect(resourcesOfType(template, 'AWS::SES::ReceiptRule')).toEqual({});
   });

@@ -18,7 +18,7 @@ describe('HTTP server of the local stack', () => {
   let server: RunningServer | undefined;
   let events: APIGatewayProxyEventV2[];
 
-  const start = async (api: FunctionInvoker | undefined, withConsole: boolean) => {
+  const start = async (api: FunctionInvoker, withConsole: boolean) => {
     const consoleRoot = join(dir, 'dist');
     if (withConsole) {
       await mkdir(join(consoleRoot, 'assets'), { recursive: true });
@@ -103,17 +103,6 @@ describe('HTTP server of the local stack', () => {
     expect(failed.status).toBe(500);
     expect(await failed.json()).toEqual({ message: 'Internal Server Error' });
     expect(tooBig.status).toBe(413);
-  });
-
-  it('answers 503 for /api while the API function is not built', async () => {
-    // Prepare
-    const url = await start(undefined, false);
-
-    // Act
-    const response = await fetch(`${url}/api/health`);
-
-    // Assess
-    expect(response.status).toBe(503);
   });
 
   it('issues tokens for local users and refuses others', async () => {

@@ -115,10 +115,10 @@ describe('a worker function that fails', () => {
     ).rejects.toThrow(FunctionLoadError);
   });
 
-  it('answers undefined for a stage whose module does not exist yet', async () => {
+  it("fails to start, naming the module, when a stage's handler does not exist", async () => {
     // Act / Assess
     await expect(
       startWorkerFunction(options({ modulePath: join(FIXTURES, 'no-such-handler') })),
-    ).resolves.toBe(undefined);
+    ).rejects.toThrow(/no-such-handler/);
   });
 });
