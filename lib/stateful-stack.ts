@@ -171,7 +171,7 @@ export class StatefulStack extends Stack {
 
   /**
    * Email ingest runs on SES's asynchronous invocation: an event it failed on every attempt lands here, is
-   * kept as long as SQS allows, and pages an operator (README, Operations).
+   * kept as long as SQS allows, and pages an operator (docs/operations.md).
    */
   private addEmailIngestFailures(): Queue {
     const queue = new Queue(this, 'EmailIngestFailures', {

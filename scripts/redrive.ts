@@ -18,7 +18,7 @@ import { readArgs } from './args';
  * StartMessageMoveTask, so messages are received, sent to the source queue, and only then deleted from the
  * dead-letter queue: a crash in between leaves a message in both, which is harmless (every step is
  * idempotent, and work for tasks already final is dropped). On AWS use `aws sqs start-message-move-task`
- * (README, Operations).
+ * (docs/operations.md).
  */
 
 const QUEUE_IDS = QUEUES.map((queue) => queue.id);

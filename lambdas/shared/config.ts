@@ -34,7 +34,7 @@ export const finalizeQueueSettings = z.object({ FINALIZE_QUEUE_URL: url });
 export const replyQueueSettings = z.object({ FINALIZE_QUEUE_URL: url.optional() });
 
 export const chunkingSettings = z.object({
-  /** Upper bounds of one chunk; whichever is reached first closes it (README, Capacity: why 5,000). */
+  /** Upper bounds of one chunk; whichever is reached first closes it (docs/capacity.md: why 5,000). */
   CHUNK_MAX_ROWS: positiveInt(5000),
   CHUNK_MAX_BYTES: positiveInt(4 * 1024 * 1024),
   /** One record longer than this is a TOO_LONG row error, never loaded whole. */

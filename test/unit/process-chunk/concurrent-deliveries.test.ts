@@ -6,7 +6,7 @@ import { userRow, usersCsv } from '../../helpers/factories';
 import { createHarness, givenUpload, type Harness, storedTask } from '../validate-file/harness';
 
 /**
- * At-least-once delivery, at the same moment: the README's idempotency table promises that two deliveries
+ * At-least-once delivery, at the same moment: the idempotency table (docs/idempotency.md) promises that two deliveries
  * of one chunk running side by side, and two imports inserting the same keys side by side, still come out
  * exact. The chaos run cannot make either happen on purpose (the local poller keeps a running chunk hidden).
  */
