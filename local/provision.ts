@@ -22,6 +22,8 @@ import {
   STATE_TABLE,
   type TableDefinition,
 } from '../lambdas/shared/resource-definitions';
+import { type RawItem, rebuildPending, rebuildTable } from './emulators/table-rebuild';
+import { s3TestEvent } from './events/s3-event';
 import type { Log } from './log';
 import {
   createTableInput,
@@ -35,8 +37,6 @@ import {
   sourceQueueAttributes,
   tableDrift,
 } from './resources';
-import { s3TestEvent } from './s3-event';
-import { type RawItem, rebuildPending, rebuildTable } from './table-rebuild';
 
 /**
  * Creates or converges every resource the handlers rely on, on every start: running it twice changes

@@ -7,28 +7,28 @@ import {
   queueDefinition,
   SES_MAX_MESSAGE_BYTES,
 } from '../lambdas/shared/resource-definitions';
-import { LOCAL_CLIENT_ID, loadOrCreateSecrets, localIssuer } from './auth';
 import { createStackClients } from './clients';
-import { consoleCorsRule } from './cors';
-import { lockDataDir } from './data-dir-lock';
-import { startEmulators } from './emulators';
-import { handlerEnvironment } from './handler-env';
-import { startHttpServer } from './http-server';
-import { loadInProcessFunction } from './invoker';
+import { startEmulators } from './emulators/emulators';
+import { createRangeReader } from './emulators/object-ranges';
+import { startS3Front } from './emulators/s3-front';
+import { startSesOutbound } from './emulators/ses-outbound';
+import { QueuePoller, sqsPolledQueue } from './events/poller';
+import { type CreatedObject, s3EventNotification } from './events/s3-event';
+import { deliverReceipt, sqsFailureDestination, startSmtpReceiver } from './events/smtp-receiver';
+import { poisonEnvironment, startWatchdogTimer, watchdogInterval } from './events/watchdog-timer';
+import { handlerEnvironment } from './functions/handler-env';
+import { loadInProcessFunction } from './functions/invoker';
+import { peakRssMb } from './functions/process-memory';
+import { startWorkerFunction, type WorkerFunction } from './functions/worker-invoker';
+import { lockDataDir } from './journals/data-dir-lock';
+import { NotificationJournal, type ObjectProbe, replayJournal } from './journals/notification-journal';
+import { ReceiptJournal } from './journals/receipt-journal';
 import { createLog, type Log } from './log';
-import { NotificationJournal, type ObjectProbe, replayJournal } from './notification-journal';
-import { createRangeReader } from './object-ranges';
-import { QueuePoller, sqsPolledQueue } from './poller';
-import { peakRssMb } from './process-memory';
 import { provision } from './provision';
-import { ReceiptJournal } from './receipt-journal';
-import { type CreatedObject, s3EventNotification } from './s3-event';
-import { startS3Front } from './s3-front';
-import { startSesOutbound } from './ses-outbound';
+import { LOCAL_CLIENT_ID, loadOrCreateSecrets, localIssuer } from './servers/auth';
+import { consoleCorsRule } from './servers/cors';
+import { startHttpServer } from './servers/http-server';
 import type { LocalSettings } from './settings';
-import { deliverReceipt, sqsFailureDestination, startSmtpReceiver } from './smtp-receiver';
-import { poisonEnvironment, startWatchdogTimer, watchdogInterval } from './watchdog-timer';
-import { startWorkerFunction, type WorkerFunction } from './worker-invoker';
 
 /**
  * Assembles the local stack in dependency order: emulators, resources, secrets, handler environment,

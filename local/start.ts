@@ -1,5 +1,5 @@
 import { banner } from './banner';
-import { DataDirInUseError } from './data-dir-lock';
+import { DataDirInUseError } from './journals/data-dir-lock';
 import { createLog } from './log';
 import { LocalSettingsError, loadLocalSettings } from './settings';
 import { type RunningStack, startStack } from './stack';

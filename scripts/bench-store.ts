@@ -11,7 +11,7 @@ import type { RecordInsert } from '../lambdas/shared/ports';
 import { RECORDS_TABLE } from '../lambdas/shared/resource-definitions';
 import { findTemplate, validateRow } from '../lambdas/shared/templates';
 import { LOCAL_CREDENTIALS } from '../local/clients';
-import { startDynamoProcess } from '../local/dynamodb-process';
+import { startDynamoProcess } from '../local/emulators/dynamodb-process';
 import { createTableInput } from '../local/resources';
 import { processCpuSeconds } from './bench-cpu-share';
 import type { BenchFile } from './bench-data';

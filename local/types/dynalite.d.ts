@@ -22,8 +22,8 @@ declare module 'dynalite' {
  * and validations. Global because `dynalite/db` exports one object (`export =`) and so cannot export types.
  */
 interface DynaliteStore {
-  /** The LevelDB handle every table and index reads through (see `local/dynalite-iterators.ts`). */
-  db: import('../dynalite-iterators').IteratingLevel;
+  /** The LevelDB handle every table and index reads through (see `local/emulators/dynalite-iterators.ts`). */
+  db: import('../emulators/dynalite-iterators').IteratingLevel;
   /** Calls back with the table's description (a 400 DynaliteError when it does not exist). */
   getTable(
     name: string,
@@ -41,7 +41,7 @@ interface DynaliteError extends Error {
 }
 
 /**
- * dynalite's internals that `local/dynamodb-statements.ts` drives directly: the store behind a server and
+ * dynalite's internals that `local/emulators/dynamodb-statements.ts` drives directly: the store behind a server and
  * the PutItem action with its request validation, so statements get exactly dynalite's own semantics.
  */
 declare module 'dynalite/db' {

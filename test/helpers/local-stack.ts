@@ -23,6 +23,8 @@ import { putParts } from '../../client/upload-parts';
 import type { EmailSettings } from '../../lambdas/shared/email-settings';
 import { isFinalStatus, type Task } from '../../lambdas/shared/model';
 import type { QueueDefinition } from '../../lambdas/shared/resource-definitions';
+import { LOCAL_CREDENTIALS } from '../../local/clients';
+import { deadLetterQueueName, queueName } from '../../local/resources';
 import {
   type AccessTokenClaims,
   accessTokenClaims,
@@ -31,9 +33,7 @@ import {
   loadOrCreateSecrets,
   localIssuer,
   signAccessToken,
-} from '../../local/auth';
-import { LOCAL_CREDENTIALS } from '../../local/clients';
-import { deadLetterQueueName, queueName } from '../../local/resources';
+} from '../../local/servers/auth';
 import { derivePorts, PORT_SPAN, type Ports } from '../../local/settings';
 import { processGroupMembers, readProcText } from './process-group';
 

@@ -1,6 +1,6 @@
 import { QUEUES, RECORDS_TABLE, STATE_TABLE } from '../../lambdas/shared/resource-definitions';
-import { consoleCorsRule } from '../../local/cors';
 import { createTableInput, deadLetterQueueAttributes, sourceQueueAttributes } from '../../local/resources';
+import { consoleCorsRule } from '../../local/servers/cors';
 import { propertiesOf, resourcesOfType, synthesizeTestApp } from './infra-app';
 
 /**

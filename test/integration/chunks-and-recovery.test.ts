@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { chunkMessageSchema, type Task } from '../../lambdas/shared/model';
 import { uploadKey } from '../../lambdas/shared/object-keys';
 import { LOCAL_CREDENTIALS } from '../../local/clients';
-import { NotificationJournal } from '../../local/notification-journal';
+import { NotificationJournal } from '../../local/journals/notification-journal';
 import { LOCAL_BUCKET } from '../../local/resources';
 import { LocalStack, uniqueTag } from '../helpers/local-stack';
 
