@@ -95,6 +95,17 @@ export class StatelessStack extends Stack {
         ...options,
       });
 
+    // With an import domain, email imports: ingest and receiving first, so that the reply's grants to the
+    // other functions are given where each of them is built.
+    const mail = settings.importDomain
+      ? this.addEmailImports(settings, settings.importDomain, handlers['email-ingest'], {
+          newFunction: importFunction,
+          bucket,
+          stateful,
+        })
+      : undefined;
+    this.emailIngest = mail?.ingest;
+
     this.validateFile = importFunction('ValidateFile', handlers['validate-file'], {
       description: 'validate-file: checks an uploaded CSV in one streaming pass and plans its chunks',
       settings: validateFileSettings,
@@ -109,6 +120,8 @@ export class StatelessStack extends Stack {
       .useTable('STATE_TABLE', stateTable, { actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'] })
       .sendsTo('CHUNKS_QUEUE_URL', queues.chunks.queue)
       .setting('INTAKE_MAX_RECEIVE_COUNT', String(queues.intake.definition.maxReceiveCount));
+    // With email imports, a file it rejects may be an emailed one: that task goes on to the reply step.
+    if (mail) this.validateFile.sendsTo('FINALIZE_QUEUE_URL', queues.finalize.queue);
     consume(this.validateFile, queues.intake);
 
     this.processChunk = importFunction('ProcessChunk', handlers['process-chunk'], {
@@ -137,10 +150,25 @@ export class StatelessStack extends Stack {
       timeout: consumerTimeout(queues.finalize),
     })
       .useBucket(bucket, {
-        prefixes: { [WORK_PREFIX]: ['read', 'delete'], [REPORTS_PREFIX]: ['write'] },
+        prefixes: {
+          [WORK_PREFIX]: ['read', 'delete'],
+          // The reply checks and links the reports it sends.
+          [REPORTS_PREFIX]: mail ? ['write', 'read'] : ['write'],
+        },
+        headsMissingKeys: mail !== undefined,
       })
-      .useTable('STATE_TABLE', stateTable, { actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'] })
+      .useTable('STATE_TABLE', stateTable, {
+        // The reply reads the first row errors of each file (a query on the task's items).
+        actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem', ...(mail ? (['dynamodb:Query'] as const) : [])],
+      })
       .setting('FINALIZE_MAX_RECEIVE_COUNT', String(queues.finalize.definition.maxReceiveCount));
+    if (mail) {
+      // The reply step: reached by its own message on this queue (sent here after finalizing an emailed
+      // task), and sent through SES as the import domain's no-reply address only.
+      this.finalizeImport
+        .sendsTo('FINALIZE_QUEUE_URL', queues.finalize.queue)
+        .sendsMailAs(replyAddress(mail.domain), mail.identityArn);
+    }
     consume(this.finalizeImport, queues.finalize);
 
     this.watchdog = this.addWatchdog(importFunction, handlers.watchdog, { bucket, stateful });
@@ -222,14 +250,6 @@ export class StatelessStack extends Stack {
       },
     });
 
-    if (settings.importDomain) {
-      this.emailIngest = this.addEmailImports(settings, settings.importDomain, handlers['email-ingest'], {
-        newFunction: importFunction,
-        bucket,
-        stateful,
-      });
-    }
-
     for (const fn of this.functions()) acknowledgeTracing(fn);
 
     new CfnOutput(this, 'ApiUrl', { value: this.httpApi.url });
@@ -289,15 +309,15 @@ export class StatelessStack extends Stack {
 
   /**
    * Email imports (DESIGN §2): SES stores each message under `inbound/` and invokes email ingest, which turns
-   * attachments into uploads and hands tasks that are final from the start to finalize-import. validate-file
-   * does the same for emailed files it rejects, and finalize-import sends the sender's reply through SES.
+   * attachments into uploads and hands tasks that are final from the start to the reply step (validate-file's
+   * and finalize-import's part in replies is granted where those functions are built).
    */
   private addEmailImports(
     settings: DeploySettings,
     importDomain: string,
     entry: string,
     deps: { newFunction: NewFunction; bucket: IBucket; stateful: StatefulStack },
-  ): ImportFunction {
+  ): { ingest: ImportFunction; domain: string; identityArn: string } {
     const { stateTable, queues } = deps.stateful;
     const ingest = deps
       .newFunction('EmailIngest', entry, {
@@ -326,17 +346,6 @@ export class StatelessStack extends Stack {
       ingest: ingest.handler,
     });
 
-    // Whatever ends an emailed task hands it to the reply step, a message on the finalize queue: validate-file
-    // for files it rejects, finalize-import for tasks it finalizes (the watchdog and ingest always can).
-    this.validateFile.sendsTo('FINALIZE_QUEUE_URL', queues.finalize.queue);
-    this.finalizeImport.sendsTo('FINALIZE_QUEUE_URL', queues.finalize.queue);
-    // The reply reads row errors (a query on the task's items), checks and links the reports, and sends.
-    // biome-ignore lint/correctness/useHookAtTopLevel: useBucket is ImportFunction's grant helper, not a React hook.
-    this.finalizeImport
-      .useBucket(deps.bucket, { prefixes: { [REPORTS_PREFIX]: ['read'] }, headsMissingKeys: true })
-      .useTable('STATE_TABLE', stateTable, { actions: ['dynamodb:Query'] })
-      .sendsMailAs(replyAddress(importDomain), receiving.identity.emailIdentityArn);
-
     new CfnOutput(this, 'ReceiptRuleSetName', {
       value: receiving.ruleSet.receiptRuleSetName,
       description: 'Activate with: aws ses set-active-receipt-rule-set --rule-set-name <this>',
@@ -351,7 +360,7 @@ export class StatelessStack extends Stack {
         description: `DKIM record ${index + 1} of ${importDomain}: publish it to verify the domain`,
       });
     });
-    return ingest;
+    return { ingest, domain: importDomain, identityArn: receiving.identity.emailIdentityArn };
   }
 
   /**
