@@ -48,7 +48,10 @@ describe('threadKind and processRole', () => {
       '/usr/bin/node --require /p/tsx/dist/preflight.cjs --import file:///p/tsx/loader.mjs local/start.ts',
       'stack',
     ],
-    ['/usr/bin/node --require /p/tsx/dist/preflight.cjs /p/local/emulators/dynamodb-child.ts /tmp/d 0', 'dynamodb'],
+    [
+      '/usr/bin/node --require /p/tsx/dist/preflight.cjs /p/local/emulators/dynamodb-child.ts /tmp/d 0',
+      'dynamodb',
+    ],
     ['npm exec tsx local/start.ts', 'launcher'],
     ['node /p/node_modules/.bin/tsx local/start.ts', 'launcher'],
   ])('names process %s as %s', (commandLine, role) => {
