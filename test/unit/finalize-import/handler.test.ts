@@ -1,4 +1,5 @@
 import type { SQSEvent } from 'aws-lambda';
+import { sqsRecord } from '../../helpers/sqs-records';
 
 const SETTINGS = {
   AWS_REGION: 'eu-west-1',
@@ -45,24 +46,7 @@ describe('finalize-import handler', () => {
     // Prepare
     const { handler } = await withEnv(SETTINGS, () => import('../../../lambdas/finalize-import/handler'));
     const event: SQSEvent = {
-      Records: [
-        {
-          messageId: 'not-finalize',
-          receiptHandle: 'r',
-          body: JSON.stringify({ kind: 'chunk', importId: 'x' }),
-          attributes: {
-            ApproximateReceiveCount: '1',
-            SentTimestamp: '0',
-            SenderId: 's',
-            ApproximateFirstReceiveTimestamp: '0',
-          },
-          messageAttributes: {},
-          md5OfBody: '',
-          eventSource: 'aws:sqs',
-          eventSourceARN: 'arn:aws:sqs:eu-west-1:123456789012:imports-finalize',
-          awsRegion: 'eu-west-1',
-        },
-      ],
+      Records: [sqsRecord('not-finalize', JSON.stringify({ kind: 'chunk', importId: 'x' }))],
     };
 
     const output = jest.spyOn(console, 'error').mockImplementation(() => undefined);

@@ -4,6 +4,7 @@ import type { FinalizeMessage } from '../../../lambdas/shared/model';
 import { validateFile } from '../../../lambdas/validate-file/validate-file';
 import { userRow, usersCsv } from '../../helpers/factories';
 import { FakeEmailMessageStore, FakeMailSender } from '../../helpers/fakes';
+import { sqsEventOf } from '../../helpers/sqs-records';
 import { createHarness, givenUpload, storedTask } from '../validate-file/harness';
 
 const mockHarness = createHarness();
@@ -15,24 +16,7 @@ jest.mock('../../../lambdas/shared/composition-root', () =>
 
 const MESSAGE_ID = 'msg-steps';
 
-const event = (...messages: FinalizeMessage[]): SQSEvent => ({
-  Records: messages.map((message, index) => ({
-    messageId: `m${index}`,
-    receiptHandle: `r${index}`,
-    body: JSON.stringify(message),
-    attributes: {
-      ApproximateReceiveCount: '1',
-      SentTimestamp: '0',
-      SenderId: 's',
-      ApproximateFirstReceiveTimestamp: '0',
-    },
-    messageAttributes: {},
-    md5OfBody: '',
-    eventSource: 'aws:sqs',
-    eventSourceARN: 'arn:aws:sqs:eu-west-1:123456789012:imports-finalize',
-    awsRegion: 'eu-west-1',
-  })),
-});
+const event = (...messages: FinalizeMessage[]): SQSEvent => sqsEventOf(...messages);
 
 describe('finalize-import: the finalize and reply steps, each reached by its own message', () => {
   let handler: (event: SQSEvent) => Promise<SQSBatchResponse>;

@@ -1,6 +1,7 @@
-import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { validateFile } from '../../../lambdas/validate-file/validate-file';
 import { userRow, usersCsv } from '../../helpers/factories';
+import { sqsRecord } from '../../helpers/sqs-records';
 import { createHarness, givenUpload, storedTask } from '../validate-file/harness';
 
 const mockHarness = createHarness();
@@ -8,23 +9,6 @@ const mockHarness = createHarness();
 jest.mock('../../../lambdas/shared/composition-root', () =>
   jest.requireActual('../../helpers/composition-root-of').compositionRootOf(mockHarness),
 );
-
-const sqsRecord = (messageId: string, body: string): SQSRecord => ({
-  messageId,
-  receiptHandle: messageId,
-  body,
-  attributes: {
-    ApproximateReceiveCount: '1',
-    SentTimestamp: '0',
-    SenderId: 'validate-file',
-    ApproximateFirstReceiveTimestamp: '0',
-  },
-  messageAttributes: {},
-  md5OfBody: '',
-  eventSource: 'aws:sqs',
-  eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:chunks',
-  awsRegion: 'us-east-1',
-});
 
 describe('process-chunk handler', () => {
   let handler: (event: SQSEvent) => Promise<SQSBatchResponse>;

@@ -1,5 +1,6 @@
-import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { userRow, usersCsv } from '../../helpers/factories';
+import { sqsRecord } from '../../helpers/sqs-records';
 import { createHarness, givenUpload, storedTask } from './harness';
 
 const mockHarness = createHarness();
@@ -7,23 +8,6 @@ const mockHarness = createHarness();
 jest.mock('../../../lambdas/shared/composition-root', () =>
   jest.requireActual('../../helpers/composition-root-of').compositionRootOf(mockHarness),
 );
-
-const sqsRecord = (messageId: string, body: string): SQSRecord => ({
-  messageId,
-  receiptHandle: messageId,
-  body,
-  attributes: {
-    ApproximateReceiveCount: '1',
-    SentTimestamp: '0',
-    SenderId: 's3',
-    ApproximateFirstReceiveTimestamp: '0',
-  },
-  messageAttributes: {},
-  md5OfBody: '',
-  eventSource: 'aws:sqs',
-  eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:intake',
-  awsRegion: 'us-east-1',
-});
 
 describe('validate-file handler', () => {
   let handler: (event: SQSEvent) => Promise<SQSBatchResponse>;
