@@ -1,5 +1,13 @@
 import { z } from 'zod';
-import { code, optionalAmount, optionalBoolean, optionalEmail, optionalText, requiredText } from './rules';
+import {
+  code,
+  columnsOf,
+  optionalAmount,
+  optionalBoolean,
+  optionalEmail,
+  optionalText,
+  requiredText,
+} from './rules';
 import type { TemplateDefinition } from './types';
 
 const departmentsRow = z.object({
@@ -19,35 +27,15 @@ export const departmentsTemplate: TemplateDefinition<typeof departmentsRow> = {
   description: 'Organisation units. A row whose code already exists updates that department.',
   mode: 'upsert',
   key: 'code',
-  columns: [
-    {
-      name: 'code',
-      required: true,
-      description: 'Up to 32 letters, digits, dashes or underscores; unique, any case.',
-      example: 'ENG-PLATFORM',
-    },
-    { name: 'name', required: true, description: '1 to 100 characters.', example: 'Platform Engineering' },
-    { name: 'parent_code', required: false, description: 'Code of the parent department.', example: 'ENG' },
-    {
-      name: 'manager_email',
-      required: false,
-      description: 'Email of the department manager.',
-      example: 'grace.hopper@example.com',
-    },
-    { name: 'cost_center', required: false, description: 'At most 50 characters.', example: 'CC-4100' },
-    {
-      name: 'budget',
-      required: false,
-      description: 'Non-negative amount with at most two decimals.',
-      example: '250000.00',
-    },
-    {
-      name: 'active',
-      required: false,
-      description: 'yes or no (true/false, 1/0); blank means yes.',
-      example: 'yes',
-    },
-  ],
+  columns: columnsOf(departmentsRow, {
+    code: { example: 'ENG-PLATFORM', note: 'unique, any case' },
+    name: { example: 'Platform Engineering' },
+    parent_code: { example: 'ENG', description: 'Code of the parent department' },
+    manager_email: { example: 'grace.hopper@example.com', description: 'Email of the department manager' },
+    cost_center: { example: 'CC-4100' },
+    budget: { example: '250000.00' },
+    active: { example: 'yes' },
+  }),
   rowSchema: departmentsRow,
   normalizeKey: (value) => value.trim().toUpperCase(),
 };

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import {
+  columnsOf,
   optionalIsoDate,
   optionalPhone,
   optionalText,
@@ -28,30 +29,15 @@ export const usersTemplate: TemplateDefinition<typeof usersRow> = {
   description: 'People who can sign in to the account. Existing users (same email) are never overwritten.',
   mode: 'insert',
   key: 'email',
-  columns: [
-    {
-      name: 'email',
-      required: true,
-      description: 'Email address, at most 254 characters; unique, compared case-insensitively.',
-      example: 'ada.lovelace@example.com',
-    },
-    { name: 'first_name', required: true, description: '1 to 100 characters.', example: 'Ada' },
-    { name: 'last_name', required: true, description: '1 to 100 characters.', example: 'Lovelace' },
-    {
-      name: 'role',
-      required: true,
-      description: 'One of admin, manager, member (any case).',
-      example: 'member',
-    },
-    {
-      name: 'phone',
-      required: false,
-      description: 'International E.164 number; spaces, dashes, dots and parentheses are ignored.',
-      example: '+44 20 7946 0958',
-    },
-    { name: 'department', required: false, description: 'At most 100 characters.', example: 'Engineering' },
-    { name: 'start_date', required: false, description: 'Date in YYYY-MM-DD format.', example: '2024-03-18' },
-  ],
+  columns: columnsOf(usersRow, {
+    email: { example: 'ada.lovelace@example.com', note: 'unique, compared case-insensitively' },
+    first_name: { example: 'Ada' },
+    last_name: { example: 'Lovelace' },
+    role: { example: 'member' },
+    phone: { example: '+44 20 7946 0958' },
+    department: { example: 'Engineering' },
+    start_date: { example: '2024-03-18' },
+  }),
   rowSchema: usersRow,
   normalizeKey: (value) => value.trim().toLowerCase(),
 };

@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import {
   findTemplate,
   listTemplates,
@@ -126,6 +127,53 @@ describe('template registry', () => {
       const values = Object.fromEntries(template.columns.map((column) => [column.name, column.example]));
       expect(validateRow(template, values).ok).toBe(true);
       expect(example).toBeDefined();
+    }
+  });
+});
+
+describe('published columns', () => {
+  it('says what each column takes, from the rules the template applies', () => {
+    // Act
+    const published = Object.fromEntries(
+      listTemplates().map((template) => [
+        template.templateId,
+        template.columns.map((column) => [column.name, column.required, column.description]),
+      ]),
+    );
+
+    // Assess
+    expect(published).toEqual({
+      users: [
+        ['email', true, 'Email address, at most 254 characters; unique, compared case-insensitively.'],
+        ['first_name', true, '1 to 100 characters.'],
+        ['last_name', true, '1 to 100 characters.'],
+        ['role', true, 'One of admin, manager, member (any case).'],
+        ['phone', false, 'International E.164 number; spaces, dashes, dots and parentheses are ignored.'],
+        ['department', false, 'At most 100 characters.'],
+        ['start_date', false, 'Date in YYYY-MM-DD format.'],
+      ],
+      departments: [
+        ['code', true, 'Up to 32 letters, digits, dashes or underscores; unique, any case.'],
+        ['name', true, '1 to 100 characters.'],
+        ['parent_code', false, 'Code of the parent department.'],
+        ['manager_email', false, 'Email of the department manager.'],
+        ['cost_center', false, 'At most 50 characters.'],
+        ['budget', false, 'Non-negative amount with at most two decimals.'],
+        ['active', false, 'yes or no (true/false, 1/0); blank means yes.'],
+      ],
+    });
+  });
+
+  it('marks a column required exactly when its rule refuses a blank cell', () => {
+    for (const template of listTemplates()) {
+      const shape = (template.rowSchema as z.ZodObject).shape;
+      for (const column of template.columns) {
+        const rule = shape[column.name] as z.ZodType;
+        expect({ column: column.name, required: column.required }).toEqual({
+          column: column.name,
+          required: !rule.safeParse(undefined).success,
+        });
+      }
     }
   });
 });
