@@ -58,6 +58,19 @@ const ImportsArea = () => {
 
   const items = imports.data?.items ?? [];
 
+  // In the toolbar, and again in the empty page's call to action: the same button both times.
+  const newImportButton = (
+    <button
+      type="button"
+      className="button button-primary"
+      title="New import"
+      onClick={() => setOverlay({ kind: 'wizard' })}
+    >
+      <Icon name="plus" size={20} />
+      New import
+    </button>
+  );
+
   return (
     <main className="page">
       <div className="page-heading">
@@ -75,16 +88,7 @@ const ImportsArea = () => {
           >
             <Icon name="gear" size={20} />
           </button>
-          <button
-            type="button"
-            className="button button-primary"
-            aria-label="New import"
-            title="New import"
-            onClick={() => setOverlay({ kind: 'wizard' })}
-          >
-            <Icon name="plus" size={20} />
-            New import
-          </button>
+          {newImportButton}
         </div>
       </div>
 
@@ -115,14 +119,7 @@ const ImportsArea = () => {
           </span>
           <h2>No imports yet</h2>
           <p className="muted">Start one with the Bulk Import Wizard, or email a CSV to an import address.</p>
-          <button
-            type="button"
-            className="button button-primary"
-            onClick={() => setOverlay({ kind: 'wizard' })}
-          >
-            <Icon name="plus" />
-            New import
-          </button>
+          {newImportButton}
         </section>
       ) : (
         <>
