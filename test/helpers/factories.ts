@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { EmailMessage } from '../../lambdas/shared/email-message';
 import type { TaskRecord } from '../../lambdas/shared/model';
 import { uploadKey } from '../../lambdas/shared/object-keys';
 
@@ -31,3 +32,16 @@ export const usersCsv = (
 /** A valid users row for index n. */
 export const userRow = (n: number): string =>
   `user${n}@example.com,First${n},Last${n},member,+1555000${String(n).padStart(4, '0')},Eng,2024-01-15`;
+
+/** A received message's record as email ingest stores it: from alice, reply on, to the users address. */
+export const anEmailMessage = (overrides: Partial<EmailMessage> = {}): EmailMessage => ({
+  messageId: 'msg-1',
+  from: 'alice@example.com',
+  subject: 'New users',
+  receivedAt: '2026-11-22T09:30:00.000Z',
+  recipient: 'users@imports.example.com',
+  templateId: 'users',
+  importIds: [],
+  reply: true,
+  ...overrides,
+});

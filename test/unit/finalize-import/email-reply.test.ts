@@ -8,7 +8,7 @@ import type { EmailMessage } from '../../../lambdas/shared/email-message';
 import type { TaskRecord } from '../../../lambdas/shared/model';
 import { exceptionsKey, resultsKey } from '../../../lambdas/shared/object-keys';
 import { ValidateOutcome, validateFile } from '../../../lambdas/validate-file/validate-file';
-import { aTask, userRow, usersCsv } from '../../helpers/factories';
+import { anEmailMessage, aTask, userRow, usersCsv } from '../../helpers/factories';
 import { FakeEmailMessageStore, FakeMailSender, FakeObjectStore, FakeTaskStore } from '../../helpers/fakes';
 import { createHarness, givenUpload } from '../validate-file/harness';
 
@@ -30,17 +30,9 @@ const createReplyHarness = async (tasks: TaskRecord[], message: Partial<EmailMes
   const store = new FakeTaskStore();
   for (const task of tasks) await store.create(task);
   const messages = new FakeEmailMessageStore();
-  await messages.create({
-    messageId: MESSAGE_ID,
-    from: 'alice@example.com',
-    subject: 'New users',
-    receivedAt: '2026-11-22T09:30:00.000Z',
-    recipient: 'users@imports.example.com',
-    templateId: 'users',
-    importIds: tasks.map((task) => task.importId),
-    reply: true,
-    ...message,
-  });
+  await messages.create(
+    anEmailMessage({ messageId: MESSAGE_ID, importIds: tasks.map((task) => task.importId), ...message }),
+  );
   const objects = new FakeObjectStore();
   const mail = new FakeMailSender();
   const deps: EmailReplyDeps = {

@@ -2,7 +2,7 @@ import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { processChunk } from '../../../lambdas/process-chunk/process-chunk';
 import type { FinalizeMessage } from '../../../lambdas/shared/model';
 import { validateFile } from '../../../lambdas/validate-file/validate-file';
-import { userRow, usersCsv } from '../../helpers/factories';
+import { anEmailMessage, userRow, usersCsv } from '../../helpers/factories';
 import { FakeEmailMessageStore, FakeMailSender } from '../../helpers/fakes';
 import { sqsEventOf } from '../../helpers/sqs-records';
 import { createHarness, givenUpload, storedTask } from '../validate-file/harness';
@@ -37,16 +37,7 @@ describe('finalize-import: the finalize and reply steps, each reached by its own
       source: 'email',
       emailKey: `inbound/${MESSAGE_ID}`,
     });
-    await mockEmail.messages.create({
-      messageId: MESSAGE_ID,
-      from: 'alice@example.com',
-      subject: 'New users',
-      receivedAt: '2026-11-22T09:30:00.000Z',
-      recipient: 'users@imports.example.com',
-      templateId: 'users',
-      importIds: [task.importId],
-      reply: true,
-    });
+    await mockEmail.messages.create(anEmailMessage({ messageId: MESSAGE_ID, importIds: [task.importId] }));
     await validateFile(mockHarness.validateDeps, task.objectKey);
     for (const chunk of mockHarness.chunks.sent) await processChunk(mockHarness.processDeps, chunk);
     const finalize = mockHarness.finalize.sent.splice(0);
@@ -75,16 +66,14 @@ describe('finalize-import: the finalize and reply steps, each reached by its own
       source: 'email',
       emailKey: `inbound/${messageId}`,
     });
-    await mockEmail.messages.create({
-      messageId,
-      from: 'bob@example.com',
-      subject: 'More users',
-      receivedAt: '2026-11-22T09:30:00.000Z',
-      recipient: 'users@imports.example.com',
-      templateId: 'users',
-      importIds: [task.importId],
-      reply: true,
-    });
+    await mockEmail.messages.create(
+      anEmailMessage({
+        messageId,
+        from: 'bob@example.com',
+        subject: 'More users',
+        importIds: [task.importId],
+      }),
+    );
     mockHarness.chunks.sent.splice(0);
     await validateFile(mockHarness.validateDeps, task.objectKey);
     for (const chunk of mockHarness.chunks.sent) await processChunk(mockHarness.processDeps, chunk);
