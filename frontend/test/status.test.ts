@@ -1,5 +1,5 @@
-import type { TaskStatus } from '../../lambdas/shared/model';
-import { hasReports, isFinal, STATUS_DISPLAY, statusLabel } from '../src/imports/status';
+import { isFinalStatus, type TaskStatus } from '../../lambdas/shared/model';
+import { hasReports, STATUS_DISPLAY, statusLabel } from '../src/imports/status';
 
 describe('status display', () => {
   it('uses the labels DESIGN §3 pins for every status', () => {
@@ -23,8 +23,8 @@ describe('status display', () => {
   it('knows which statuses are final and which have reports', () => {
     // Assess
     const running: TaskStatus[] = ['PENDING', 'VALIDATING', 'PROCESSING'];
-    expect(running.map(isFinal)).toEqual([false, false, false]);
-    expect(isFinal('NOTHING_TO_IMPORT')).toBe(true);
+    expect(running.map(isFinalStatus)).toEqual([false, false, false]);
+    expect(isFinalStatus('NOTHING_TO_IMPORT')).toBe(true);
     expect(hasReports('PARTIAL_SUCCESS')).toBe(true);
     expect(hasReports('FAILED')).toBe(true);
     expect(hasReports('VALIDATION_FAILED')).toBe(false);

@@ -132,6 +132,7 @@ export const createPorts = <S extends AwsSettings>(settings: S): PortsOf<S> => {
   const s3 = once(() => createS3Client(settings));
   const db = once(() => createDocumentClient(settings));
   const sqs = once(() => createSqsClient(settings));
+  const ports = {};
   const builders: { [K in keyof Ports]: () => Ports[K] } = {
     objects: () => new S3ObjectStore(s3(), setting('BUCKET_NAME')),
     tasks: () => new DynamoTaskStore(db(), setting('STATE_TABLE')),
@@ -140,13 +141,10 @@ export const createPorts = <S extends AwsSettings>(settings: S): PortsOf<S> => {
     messages: () => new DynamoEmailMessageStore(db(), setting('STATE_TABLE')),
     chunks: () => new SqsQueue<ChunkMessage>(sqs(), setting('CHUNKS_QUEUE_URL')),
     finalize: () => new SqsQueue<FinalizeMessage>(sqs(), setting('FINALIZE_QUEUE_URL')),
-    replies: () =>
-      named.FINALIZE_QUEUE_URL === undefined
-        ? undefined
-        : new SqsQueue<FinalizeMessage>(sqs(), named.FINALIZE_QUEUE_URL),
+    // The same queue object as `finalize` where the setting is there, not a second client for one URL.
+    replies: () => (named.FINALIZE_QUEUE_URL === undefined ? undefined : (ports as Ports).finalize),
     mail: () => new SesMailSender(createSesClient(settings)),
   };
-  const ports = {};
   for (const [name, build] of Object.entries(builders)) {
     Object.defineProperty(ports, name, { get: once<unknown>(build), enumerable: true });
   }

@@ -1,6 +1,6 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { ApiError } from '../../../client/api-client';
-import type { Task } from '../../../lambdas/shared/model';
+import { isFinalStatus, type Task } from '../../../lambdas/shared/model';
 import { useApp } from '../app-context';
 import { elapsed, formatBytes, formatCount, formatDateTime } from '../format';
 import { Dialog } from '../ui/dialog';
@@ -8,7 +8,6 @@ import { Icon } from '../ui/icons';
 import { Pager, useCursorPages } from '../ui/pager';
 import { StatusChip } from '../ui/status-chip';
 import { templateName, useTemplates } from '../ui/use-templates';
-import { isFinal } from './status';
 import { type TaskActionHandlers, taskMenuItems } from './task-actions';
 
 /** Rows of errors per page in the details; the exceptions report has them all. */
@@ -35,7 +34,8 @@ export const ImportDetails = ({
   const taskQuery = useQuery({
     queryKey: ['import', importId],
     queryFn: () => api.getImport(importId),
-    refetchInterval: (query) => (query.state.data && isFinal(query.state.data.status) ? false : POLL_MS),
+    refetchInterval: (query) =>
+      query.state.data && isFinalStatus(query.state.data.status) ? false : POLL_MS,
   });
   const task = taskQuery.data;
 

@@ -1,12 +1,11 @@
 import type { KeyboardEvent } from 'react';
-import type { Task } from '../../../lambdas/shared/model';
+import { isFinalStatus, type Task } from '../../../lambdas/shared/model';
 import type { TemplateSummary } from '../../../lambdas/shared/templates/types';
 import { formatCount, formatDateParts, formatDateTime } from '../format';
 import { Icon } from '../ui/icons';
 import { MenuButton } from '../ui/menu';
 import { StatusChip } from '../ui/status-chip';
 import { templateName } from '../ui/use-templates';
-import { isFinal } from './status';
 import { type TaskActionHandlers, taskMenuItems } from './task-actions';
 
 const COLUMNS = [
@@ -101,7 +100,7 @@ export const ImportsGrid = ({
               </td>
               <td>
                 <StatusChip status={task.status} />
-                {!isFinal(task.status) && task.totalRows !== undefined ? (
+                {!isFinalStatus(task.status) && task.totalRows !== undefined ? (
                   <span className="row-progress">
                     {formatCount(task.processedRows)} of {formatCount(task.totalRows)} rows
                   </span>

@@ -2,7 +2,7 @@ import { keepPreviousData, useQuery, useQueryClient } from '@tanstack/react-quer
 import { useCallback, useState } from 'react';
 import { useNavigate, useParams } from 'react-router';
 import { ApiError } from '../../../client/api-client';
-import type { Task } from '../../../lambdas/shared/model';
+import { isFinalStatus, type Task } from '../../../lambdas/shared/model';
 import { AdminsOnlyPage } from '../admins-only-page';
 import { useApp, useSession } from '../app-context';
 import { isAdmin } from '../auth/session';
@@ -13,7 +13,6 @@ import { useTemplates } from '../ui/use-templates';
 import { ImportWizard } from '../wizard/import-wizard';
 import { ImportDetails } from './import-details';
 import { ImportsGrid } from './imports-grid';
-import { isFinal } from './status';
 import { useTaskActions } from './task-actions';
 
 /** Imports per page of the grid. */
@@ -46,7 +45,7 @@ const ImportsArea = () => {
     queryFn: () => api.listImports(PAGE_SIZE, cursor),
     placeholderData: keepPreviousData,
     refetchInterval: (query) =>
-      query.state.data?.items.some((task) => !isFinal(task.status)) ? POLL_MS : false,
+      query.state.data?.items.some((task) => !isFinalStatus(task.status)) ? POLL_MS : false,
   });
 
   const actions = useTaskActions(setNotice);

@@ -1,4 +1,4 @@
-import { isFinalStatus, type TaskStatus } from '../../../lambdas/shared/model';
+import type { TaskStatus } from '../../../lambdas/shared/model';
 import { STATUS_LABELS } from '../../../lambdas/shared/status-labels';
 
 /** Each status's label (shared with the email reply), the tone of its chip and what it means. */
@@ -43,9 +43,6 @@ export const STATUS_DISPLAY = {
 export type StatusTone = (typeof STATUS_DISPLAY)[TaskStatus]['tone'];
 
 export const statusLabel = (status: TaskStatus): string => STATUS_DISPLAY[status].label;
-
-/** The backend's own rule: a final status never changes again. */
-export const isFinal = (status: TaskStatus): boolean => isFinalStatus(status);
 
 /** Statuses finalize-import reaches, with exceptions and result data written (DESIGN §5). */
 const REPORTED: ReadonlySet<TaskStatus> = new Set(['COMPLETED', 'PARTIAL_SUCCESS', 'FAILED']);

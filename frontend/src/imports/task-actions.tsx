@@ -2,12 +2,12 @@ import { useQueryClient } from '@tanstack/react-query';
 import { useCallback } from 'react';
 import { ApiError } from '../../../client/api-client';
 import type { LinkKind } from '../../../client/schemas';
-import type { Task } from '../../../lambdas/shared/model';
+import { isFinalStatus, type Task } from '../../../lambdas/shared/model';
 import { useApp } from '../app-context';
 import { startDownload } from '../ui/download';
 import { Icon } from '../ui/icons';
 import type { MenuItem } from '../ui/menu';
-import { hasReports, isFinal } from './status';
+import { hasReports } from './status';
 
 export interface TaskActionHandlers {
   download: (task: Task, kind: LinkKind) => Promise<void>;
@@ -62,7 +62,7 @@ export const useTaskActions = (onError: (message: string) => void): TaskActionHa
 
 /** Why a report cannot be downloaded yet, or undefined when it can. */
 const reportBlocker = (task: Task, kind: 'exceptions' | 'results'): string | undefined => {
-  if (!isFinal(task.status)) return 'Available when the import ends';
+  if (!isFinalStatus(task.status)) return 'Available when the import ends';
   if (!hasReports(task.status)) return 'The file was not imported';
   if (kind === 'exceptions' && task.errorCount === 0) return 'No failed rows';
   return undefined;

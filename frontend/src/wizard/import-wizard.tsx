@@ -1,10 +1,9 @@
 import { useCallback, useEffect, useId, useRef, useState } from 'react';
 import { ApiError } from '../../../client/api-client';
-import type { Task } from '../../../lambdas/shared/model';
+import { isFinalStatus, type Task } from '../../../lambdas/shared/model';
 import type { TemplateSummary } from '../../../lambdas/shared/templates/types';
 import { useApp } from '../app-context';
 import { formatBytes, formatCount, formatDuration } from '../format';
-import { isFinal } from '../imports/status';
 import { Dialog } from '../ui/dialog';
 import { saveBlob } from '../ui/download';
 import { Icon } from '../ui/icons';
@@ -99,9 +98,9 @@ export const ImportWizard = ({
             update(fileId, (item) => ({
               task,
               samples: addSample(item.samples, { at: Date.now(), processedRows: task.processedRows }),
-              phase: isFinal(task.status) ? 'done' : 'processing',
+              phase: isFinalStatus(task.status) ? 'done' : 'processing',
             }));
-            if (isFinal(task.status)) onImportsChanged();
+            if (isFinalStatus(task.status)) onImportsChanged();
           } catch {
             // A missed poll is retried on the next tick; the grid shows the import in any case.
           }
@@ -140,7 +139,7 @@ export const ImportWizard = ({
         update(fileId, (item) => ({
           task,
           bytesUploaded: item.size,
-          phase: isFinal(task.status) ? 'done' : 'processing',
+          phase: isFinalStatus(task.status) ? 'done' : 'processing',
         }));
         onImportsChanged();
       },
@@ -522,7 +521,7 @@ const ProcessingProgress = ({ item }: { item: Tracked }) => {
   const { task } = item;
   if (!task || item.phase === 'waiting' || item.phase === 'uploading') return null;
   const estimate = estimateProcessing(item.samples, task.totalRows);
-  const final = isFinal(task.status);
+  const final = isFinalStatus(task.status);
   const tone = !final
     ? 'active'
     : task.status === 'COMPLETED'
