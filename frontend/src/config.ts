@@ -18,7 +18,11 @@ const cognitoConfigSchema = z.object({
 const localConfigSchema = z.object({
   /** Empty: the API is on the console's own origin. */
   apiUrl: z.union([z.literal(''), z.url()]),
-  localSignIn: z.object({ users: z.array(z.string().min(1)).min(1) }),
+  localSignIn: z.object({
+    users: z.array(z.string().min(1)).min(1),
+    /** Accounts the sign-in page suggests (any other safe id can be typed); the first is preselected. */
+    accounts: z.array(z.string().min(1)).min(1).optional(),
+  }),
 });
 
 export type CognitoConfig = z.infer<typeof cognitoConfigSchema> & { kind: 'cognito' };

@@ -20,6 +20,7 @@ export const SignInPage = () => {
   const [params] = useSearchParams();
   const returnTo = safeReturnPath(params.get('next'));
   const [username, setUsername] = useState(auth.kind === 'local' ? (auth.users[0] ?? '') : '');
+  const [account, setAccount] = useState(auth.kind === 'local' ? (auth.accounts[0] ?? 'default') : '');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string>();
 
@@ -32,7 +33,7 @@ export const SignInPage = () => {
     setError(undefined);
     try {
       if (auth.kind === 'local') {
-        setSession(await auth.signInAs(username));
+        setSession(await auth.signInAs(username, account.trim()));
         navigate(returnTo, { replace: true });
       } else {
         await auth.signInRedirect(returnTo);
@@ -80,6 +81,30 @@ export const SignInPage = () => {
               </label>
             ))}
           </fieldset>
+        ) : null}
+        {auth.kind === 'local' ? (
+          <div className="field">
+            <label htmlFor="sign-in-account">Account</label>
+            <input
+              id="sign-in-account"
+              name="account"
+              list="sign-in-accounts"
+              value={account}
+              autoComplete="off"
+              spellCheck={false}
+              aria-describedby="sign-in-account-hint"
+              onChange={(event) => setAccount(event.target.value)}
+            />
+            <datalist id="sign-in-accounts">
+              {auth.accounts.map((suggested) => (
+                <option key={suggested} value={suggested} />
+              ))}
+            </datalist>
+            <p id="sign-in-account-hint" className="field-hint">
+              The organisation to work in: choose one or type another (lower-case letters, digits, - and _).
+              Each account sees only its own imports, records and settings.
+            </p>
+          </div>
         ) : (
           <p className="muted">You will continue to your organisation's sign-in page and come back here.</p>
         )}
@@ -89,7 +114,11 @@ export const SignInPage = () => {
           </p>
         ) : null}
         <button type="submit" className="button button-primary button-block" disabled={busy}>
-          {busy ? 'Signing in…' : auth.kind === 'local' ? `Sign in as ${username}` : 'Continue to sign-in'}
+          {busy
+            ? 'Signing in…'
+            : auth.kind === 'local'
+              ? `Sign in as ${username} to ${account.trim() || '…'}`
+              : 'Continue to sign-in'}
         </button>
       </form>
     </main>

@@ -6,9 +6,15 @@ const jwt = (claims: Record<string, unknown>): string =>
     .join('.');
 
 describe('sessionFromAccessToken', () => {
-  it('reads the name, groups and expiry of a Cognito-shaped access token', () => {
+  it('reads the name, groups, account and expiry of a Cognito-shaped access token', () => {
     // Prepare
-    const token = jwt({ sub: 'abc', username: 'admin', 'cognito:groups': ['admins'], exp: 2_000_000_000 });
+    const token = jwt({
+      sub: 'abc',
+      username: 'admin',
+      'cognito:groups': ['admins'],
+      account: 'acme',
+      exp: 2_000_000_000,
+    });
 
     // Act
     const session = sessionFromAccessToken(token);
@@ -18,6 +24,7 @@ describe('sessionFromAccessToken', () => {
       accessToken: token,
       username: 'admin',
       groups: ['admins'],
+      account: 'acme',
       expiresAt: 2_000_000_000_000,
     });
     expect(isAdmin(session)).toBe(true);
@@ -25,7 +32,9 @@ describe('sessionFromAccessToken', () => {
 
   it('treats a token without the groups claim as a non-admin (Cognito omits it when empty)', () => {
     // Act
-    const session = sessionFromAccessToken(jwt({ sub: 'abc', username: 'viewer', exp: 2_000_000_000 }));
+    const session = sessionFromAccessToken(
+      jwt({ sub: 'abc', username: 'viewer', account: 'acme', exp: 2_000_000_000 }),
+    );
 
     // Assess
     expect(session.groups).toEqual([]);
@@ -34,7 +43,9 @@ describe('sessionFromAccessToken', () => {
 
   it('decodes UTF-8 names', () => {
     // Act
-    const session = sessionFromAccessToken(jwt({ sub: 'abc', username: 'zoë', exp: 2_000_000_000 }));
+    const session = sessionFromAccessToken(
+      jwt({ sub: 'abc', username: 'zoë', account: 'acme', exp: 2_000_000_000 }),
+    );
 
     // Assess
     expect(session.username).toBe('zoë');
@@ -45,12 +56,19 @@ describe('sessionFromAccessToken', () => {
     expect(() => sessionFromAccessToken('not-a-token')).toThrow(TokenFormatError);
     expect(() => sessionFromAccessToken(jwt({ sub: 'abc' }))).toThrow('lacks the claims');
   });
+
+  it('refuses a token that names no account: the API would refuse it too', () => {
+    // Assess
+    expect(() => sessionFromAccessToken(jwt({ sub: 'abc', username: 'admin', exp: 2_000_000_000 }))).toThrow(
+      'lacks the claims',
+    );
+  });
 });
 
 describe('isExpired', () => {
   it('counts a token within 30 seconds of its expiry as expired', () => {
     // Prepare
-    const session = { accessToken: 't', username: 'u', groups: [], expiresAt: 100_000 };
+    const session = { accessToken: 't', username: 'u', groups: [], account: 'acme', expiresAt: 100_000 };
 
     // Assess
     expect(isExpired(session, 60_000)).toBe(false);

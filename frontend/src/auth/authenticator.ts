@@ -17,7 +17,9 @@ interface AuthenticatorBase {
 export interface LocalAuthenticator extends AuthenticatorBase {
   readonly kind: 'local';
   readonly users: readonly string[];
-  signInAs(username: string): Promise<Session>;
+  /** Accounts to suggest at sign-in; any other safe account id can be typed. */
+  readonly accounts: readonly string[];
+  signInAs(username: string, account: string): Promise<Session>;
 }
 
 export interface CognitoAuthenticator extends AuthenticatorBase {
@@ -44,6 +46,7 @@ export const createLocalAuthenticator = (
 ): LocalAuthenticator => ({
   kind: 'local',
   users: config.localSignIn.users,
+  accounts: config.localSignIn.accounts ?? ['default'],
   async restore() {
     const token = storage.getItem(LOCAL_TOKEN_KEY);
     if (!token) return {};
@@ -56,11 +59,11 @@ export const createLocalAuthenticator = (
     storage.removeItem(LOCAL_TOKEN_KEY);
     return {};
   },
-  async signInAs(username) {
+  async signInAs(username, account) {
     const response = await fetchFn(apiUrl(config, '/local/token'), {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ username }),
+      body: JSON.stringify({ username, account }),
     });
     const body: unknown = await response.json().catch(() => undefined);
     if (!response.ok) {

@@ -9,6 +9,8 @@ export interface Session {
   accessToken: string;
   username: string;
   groups: string[];
+  /** The account (organisation) the token works in: every import the console shows is its. */
+  account: string;
   /** Epoch milliseconds. */
   expiresAt: number;
 }
@@ -24,6 +26,7 @@ const claimsSchema = z.object({
   email: z.string().optional(),
   sub: z.string(),
   'cognito:groups': z.array(z.string()).optional(),
+  account: z.string().min(1),
 });
 
 const decodeBase64Url = (segment: string): string => {
@@ -56,6 +59,7 @@ export const sessionFromAccessToken = (accessToken: string): Session => {
     accessToken,
     username: data.username ?? data['cognito:username'] ?? data.email ?? data.sub,
     groups: data['cognito:groups'] ?? [],
+    account: data.account,
     expiresAt: data.exp * 1000,
   };
 };

@@ -19,6 +19,11 @@ export const AppHeader = () => {
         </span>
         <span>Admin Console</span>
       </Link>
+      <span className="account-chip" title="The account you are signed in to">
+        <Icon name="grid" size={14} />
+        <span className="visually-hidden">Account: </span>
+        <span data-testid="signed-in-account">{session.account}</span>
+      </span>
       <MenuButton
         label={`Account menu for ${session.username}`}
         buttonClassName="avatar-button"
@@ -34,6 +39,7 @@ export const AppHeader = () => {
           <>
             <div className="menu-header-name">{session.username}</div>
             <div className="menu-header-role">{admin ? 'Administrator' : 'No administrator rights'}</div>
+            <div className="menu-header-role">Account: {session.account}</div>
           </>
         }
         items={[
