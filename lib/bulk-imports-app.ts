@@ -34,18 +34,21 @@ export const defineBulkImportsApp = (app: App, options: BulkImportsAppOptions): 
   const projectRoot = options.projectRoot ?? resolve(__dirname, '..');
   const { settings } = options;
   const env = options.env ? { env: options.env } : {};
+  const handlers = options.handlers ?? findHandlerEntries(join(projectRoot, 'lambdas'));
 
   const stateful = new StatefulStack(app, `${settings.stackPrefix}-Stateful`, {
     ...env,
     description: 'Bulk Imports: data bucket, tables, queues, admin sign-in and console hosting (stateful)',
     settings,
+    // The sign-in trigger lives with the user pool it belongs to.
+    signInTrigger: { entry: handlers['pre-token-generation'], projectRoot },
   });
   const stateless = new StatelessStack(app, `${settings.stackPrefix}-Stateless`, {
     ...env,
     description: 'Bulk Imports: pipeline functions, HTTP API and console configuration (stateless)',
     settings,
     stateful,
-    handlers: options.handlers ?? findHandlerEntries(join(projectRoot, 'lambdas')),
+    handlers,
     projectRoot,
     consoleDistDir: options.consoleDistDir ?? join(projectRoot, 'frontend', 'dist'),
   });

@@ -9,6 +9,7 @@ export const STAGES = [
   'api',
   'watchdog',
   'email-ingest',
+  'pre-token-generation',
 ] as const;
 export type Stage = (typeof STAGES)[number];
 

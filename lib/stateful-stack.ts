@@ -7,6 +7,7 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { preTokenGenerationSettings } from '../lambdas/pre-token-generation/settings';
 import { INBOUND_PREFIX, REPORTS_PREFIX, UPLOADS_PREFIX, WORK_PREFIX } from '../lambdas/shared/object-keys';
 import {
   EMAIL_INGEST_FAILURES,
@@ -20,6 +21,7 @@ import { AdminSignIn } from './constructs/admin-sign-in';
 import { alarmOnFirst } from './constructs/alarms';
 import { ConsoleHosting } from './constructs/console-hosting';
 import { definitionTable } from './constructs/definition-table';
+import { ImportFunction } from './constructs/import-function';
 import { secureBucket } from './constructs/secure-bucket';
 import { DEAD_LETTER_RETENTION, WorkQueue } from './constructs/work-queue';
 import type { DeploySettings } from './deploy-settings';
@@ -34,6 +36,8 @@ import {
 
 export interface StatefulStackProps extends StackProps {
   settings: DeploySettings;
+  /** The pre-token-generation handler (`lambdas/pre-token-generation/handler.ts`) and the repository root. */
+  signInTrigger: { entry: string; projectRoot: string };
 }
 
 /**
@@ -155,7 +159,18 @@ export class StatefulStack extends Stack {
     );
     acknowledgeNotificationsHandler(this);
 
+    const accountClaim = new ImportFunction(this, 'AccountClaim', {
+      entry: props.signInTrigger.entry,
+      projectRoot: props.signInTrigger.projectRoot,
+      settings: preTokenGenerationSettings,
+      description: 'pre-token-generation: puts the account of the user into every token',
+      // Cognito waits at most 5 s for a trigger; this one only copies an attribute.
+      memorySize: 256,
+      timeout: Duration.seconds(5),
+      logRetention: settings.logRetentionDays,
+    });
     this.signIn = new AdminSignIn(this, 'AdminSignIn', {
+      accountClaim: accountClaim.function,
       consoleOrigins: this.console.origins,
       domainPrefix: settings.authDomainPrefix ?? signInDomainPrefix(settings.stackPrefix),
       ...(settings.adminEmail ? { adminEmail: settings.adminEmail } : {}),

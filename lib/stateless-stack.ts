@@ -250,8 +250,6 @@ export class StatelessStack extends Stack {
       },
     });
 
-    for (const fn of this.functions()) acknowledgeTracing(fn);
-
     new CfnOutput(this, 'ApiUrl', { value: this.httpApi.url });
   }
 
@@ -328,7 +326,9 @@ export class StatelessStack extends Stack {
         timeout: Duration.seconds(FUNCTION_TIMEOUT_SECONDS.emailIngest),
       })
       .useBucket(deps.bucket, {
-        prefixes: { [INBOUND_PREFIX]: ['read'], [UPLOADS_PREFIX]: ['write'] },
+        // The message SES stored is copied under each recipient account's `inbound/{account}/` (write),
+        // and a copy that made no task is removed (delete).
+        prefixes: { [INBOUND_PREFIX]: ['read', 'write', 'delete'], [UPLOADS_PREFIX]: ['write'] },
         headsMissingKeys: true,
       })
       // Settings and message records are read and created, tasks created and read: never updated here.
@@ -418,13 +418,4 @@ const consume = (fn: ImportFunction, queue: WorkQueue, maxConcurrency?: number):
       ...(maxConcurrency ? { maxConcurrency } : {}),
     }),
   );
-};
-
-/** X-Ray accepts trace segments only on `*`: the one wildcard every function's role carries. */
-const acknowledgeTracing = (fn: ImportFunction): void => {
-  Validations.of(fn.role).acknowledge({
-    id: 'AwsSolutions-IAM5[Resource::*]',
-    reason:
-      'Active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions, so CDK grants them on *.',
-  });
 };

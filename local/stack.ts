@@ -1,12 +1,14 @@
 import { join, resolve } from 'node:path';
 import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import {
   FUNCTION_TIMEOUT_SECONDS,
   type QueueDefinition,
   queueDefinition,
   SES_MAX_MESSAGE_BYTES,
 } from '../lambdas/shared/resource-definitions';
+import { upgradeToAccounts } from '../scripts/upgrade/accounts';
 import { createStackClients } from './clients';
 import { startEmulators } from './emulators/emulators';
 import { createRangeReader } from './emulators/object-ranges';
@@ -117,6 +119,16 @@ export const startStack = async (settings: LocalSettings): Promise<RunningStack>
       paths.root,
       createLog('provision'),
     );
+    // Data from before accounts becomes the default account's, before any function or event runs.
+    const upgradeLog = createLog('upgrade');
+    await upgradeToAccounts({
+      db: DynamoDBDocumentClient.from(clients.dynamo, { marshallOptions: { removeUndefinedValues: true } }),
+      s3: clients.s3,
+      stateTable: provisioned.tables.state,
+      recordsTable: provisioned.tables.records,
+      bucket: provisioned.bucket,
+      log: (message, fields) => upgradeLog.info(message, fields),
+    });
     const { secrets, created } = await loadOrCreateSecrets(paths.secrets);
     if (created) log.info('created local signing key and cursor secret', { dir: paths.secrets });
 

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { parse } from 'csv-parse';
+import { DEFAULT_ACCOUNT } from '../lambdas/shared/account';
 import { DynamoRecordStore, recordItem } from '../lambdas/shared/adapters/dynamo-record-store';
 import { cellValue } from '../lambdas/shared/csv-cells';
 import type { RecordInsert } from '../lambdas/shared/ports';
@@ -141,7 +142,7 @@ export const measureStore = async (file: BenchFile, options: StoreOptions): Prom
   try {
     const rates: StoreRate[] = [];
 
-    const store = new DynamoRecordStore(db, await freshTable('bench-insert-batch'));
+    const store = new DynamoRecordStore(db, await freshTable('bench-insert-batch'), DEFAULT_ACCOUNT);
     rates.push(
       await rate(
         'insertBatch',
@@ -162,7 +163,9 @@ export const measureStore = async (file: BenchFile, options: StoreOptions): Prom
         records.length,
         await timeGroups(records, 25, options.inFlight, emulator.pid, async (group) => {
           let requests: { PutRequest: { Item: Record<string, unknown> } }[] = group.map((record) => ({
-            PutRequest: { Item: recordItem('users', record.key, record.data, record.origin, now) },
+            PutRequest: {
+              Item: recordItem(DEFAULT_ACCOUNT, 'users', record.key, record.data, record.origin, now),
+            },
           }));
           while (requests.length > 0) {
             const out = await db.send(new BatchWriteCommand({ RequestItems: { [batchTable]: requests } }));
@@ -174,7 +177,7 @@ export const measureStore = async (file: BenchFile, options: StoreOptions): Prom
       ),
     );
 
-    const putStore = new DynamoRecordStore(db, await freshTable('bench-put-item'));
+    const putStore = new DynamoRecordStore(db, await freshTable('bench-put-item'), DEFAULT_ACCOUNT);
     const putRecords = records.slice(0, options.putItems);
     rates.push(
       await rate(

@@ -1,4 +1,5 @@
-import type { ObjectStore, RecordStore, SettingsStore, TaskStore } from '../shared/ports';
+import type { AccountId } from '../shared/account';
+import type { AddressRegistry, ObjectStore, RecordStore, SettingsStore, TaskStore } from '../shared/ports';
 import type { CursorCodec } from './cursor-codec';
 import type { TokenVerifier } from './token-verifier';
 
@@ -29,16 +30,32 @@ export interface ApiLogger {
   error(message: string, attributes: Record<string, unknown>): void;
 }
 
-/** Everything the API core needs, passed in as plain arguments (ports, not SDK clients). */
-export interface ApiDeps {
+/** One account's stores: every key they read and write is that account's. */
+export interface AccountStores {
   objects: ObjectStore;
   tasks: TaskStore;
   records: RecordStore;
   settings: SettingsStore;
+}
+
+/** Everything the API core needs, passed in as plain arguments (ports, not SDK clients). */
+export interface ApiDeps {
+  /** The stores of one account; a route is given its caller's only. */
+  forAccount(account: AccountId): AccountStores;
+  /** Which account holds each import address (the one store all accounts share). */
+  addresses: AddressRegistry;
   verifyToken: TokenVerifier;
   cursors: CursorCodec;
   logger: ApiLogger;
   /** Injected so tests can pin timestamps and ids. */
   now: () => Date;
   newId: () => string;
+}
+
+/**
+ * What a route works with: the caller's account, its stores, and cursors bound to it (a cursor of one
+ * account is refused in another).
+ */
+export interface AccountApiDeps extends AccountStores, Omit<ApiDeps, 'forAccount' | 'verifyToken'> {
+  account: AccountId;
 }

@@ -19,6 +19,15 @@ const positionSchema = z.record(z.string(), z.unknown());
 const invalidCursor = (cause?: unknown) =>
   new BadRequestError('Invalid cursor', cause === undefined ? undefined : { cause });
 
+/**
+ * The codec of one account's lists: the account is part of every cursor's signed scope, so a cursor made
+ * for one account is refused in another, even for the same list.
+ */
+export const accountCursors = (codec: CursorCodec, account: string): CursorCodec => ({
+  encode: (scope, position) => codec.encode(`${account}\0${scope}`, position),
+  decode: (scope, cursor) => codec.decode(`${account}\0${scope}`, cursor),
+});
+
 /** Builds the codec over a secret of at least 32 characters (see `CURSOR_SECRET`). */
 export const createCursorCodec = (secret: string): CursorCodec => {
   const sign = (scope: string, payload: string): Buffer =>

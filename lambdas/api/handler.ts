@@ -14,14 +14,15 @@ const config = loadConfig(apiSettings);
 const issuer = config.AUTH_ISSUER.replace(/\/+$/, '');
 
 const cursorSecret = cursorSecretSource(config);
-const { objects, tasks, records, emailSettings } = createPorts(config);
+const ports = createPorts(config);
 
 const build = (secret: string) =>
   createApi({
-    objects,
-    tasks,
-    records,
-    settings: emailSettings,
+    forAccount: (account) => {
+      const { objects, tasks, records, emailSettings } = ports.forAccount(account);
+      return { objects, tasks, records, settings: emailSettings };
+    },
+    addresses: ports.addresses,
     verifyToken: createTokenVerifier({
       issuer,
       clientIds: config.AUTH_CLIENT_IDS,

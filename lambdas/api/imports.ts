@@ -15,7 +15,7 @@ import {
 import { exceptionsKey, resultsKey, uploadKey } from '../shared/object-keys';
 import type { CompletedPart, ObjectStore, TaskStore } from '../shared/ports';
 import { findTemplate, listTemplates } from '../shared/templates';
-import type { ApiDeps } from './api-types';
+import type { AccountApiDeps } from './api-types';
 import type { ListPage, PageQuery } from './paging';
 import type { Principal } from './token-verifier';
 
@@ -24,7 +24,7 @@ import type { Principal } from './token-verifier';
  * reading, row errors and download links. Pure over the ports; the router turns results into HTTP.
  */
 
-export type ImportsDeps = Pick<ApiDeps, 'objects' | 'tasks' | 'cursors' | 'logger' | 'now' | 'newId'>;
+export type ImportsDeps = Pick<AccountApiDeps, 'objects' | 'tasks' | 'cursors' | 'logger' | 'now' | 'newId'>;
 
 /** S3 wants parts of at least 5 MiB (but the last); the local emulator refuses bodies over 11 MiB. */
 export const UPLOAD_PART_BYTES = 8 * 1024 * 1024;

@@ -1,6 +1,8 @@
+import { DEFAULT_ACCOUNT } from '../shared/account';
 import { BadRequestError, NotFoundError } from '../shared/errors';
 import { trimCharacters } from '../shared/text';
-import type { ApiDeps, ApiRequest, ApiResponse } from './api-types';
+import type { AccountApiDeps, ApiDeps, ApiRequest, ApiResponse } from './api-types';
+import { accountCursors } from './cursor-codec';
 import { getEmailSettings, putEmailSettings, putEmailSettingsBodySchema } from './email-settings';
 import { csvResponse, jsonResponse, parseBody, parseQuery, toErrorResponse } from './http';
 import {
@@ -26,7 +28,8 @@ type ParamNames<Pattern extends string> = Pattern extends `${string}{${infer Nam
 type Params<Pattern extends string> = { readonly [Name in ParamNames<Pattern>]: string };
 
 interface RouteContext<P> {
-  deps: ApiDeps;
+  /** The caller's account's stores alone: a route cannot name another account's data. */
+  deps: AccountApiDeps;
   request: ApiRequest;
   params: P;
   principal: Principal;
@@ -144,7 +147,7 @@ export const API_ROUTES: readonly RouteSignature[] = ROUTES.map(({ method, patte
 }));
 
 /** Health needs no caller; it is the only route that answers without a principal. */
-const ANONYMOUS: Principal = { username: 'anonymous', groups: [] };
+const ANONYMOUS: Principal = { username: 'anonymous', groups: [], account: DEFAULT_ACCOUNT };
 
 /**
  * The API as one function from a plain request to a plain response. The route is found first (an
@@ -164,7 +167,14 @@ export const createApi = (deps: ApiDeps): ((request: ApiRequest) => Promise<ApiR
         const principal = candidate.isPublic
           ? ANONYMOUS
           : await deps.verifyToken(request.headers.authorization);
-        return await candidate.handle({ deps, request, params, principal });
+        const { forAccount, verifyToken: _verifyToken, ...shared } = deps;
+        const scoped: AccountApiDeps = {
+          ...shared,
+          ...forAccount(principal.account),
+          account: principal.account,
+          cursors: accountCursors(deps.cursors, principal.account),
+        };
+        return await candidate.handle({ deps: scoped, request, params, principal });
       }
       throw new NotFoundError(`No route for ${method} ${path}.`);
     } catch (error) {

@@ -7,12 +7,12 @@ import {
   type TemplateSummary,
   toTemplateSummary,
 } from '../shared/templates';
-import type { ApiDeps } from './api-types';
+import type { AccountApiDeps } from './api-types';
 import type { ListPage, PageQuery } from './paging';
 
 /** Templates: their public description, sample CSV and the records imported through them. */
 
-export type TemplatesDeps = Pick<ApiDeps, 'records' | 'cursors'>;
+export type TemplatesDeps = Pick<AccountApiDeps, 'records' | 'cursors'>;
 
 const requireTemplate = (templateId: string): TemplateDefinition => {
   const template = findTemplate(templateId);

@@ -1,5 +1,6 @@
 import { errors, type JWTVerifyGetKey, jwtVerify } from 'jose';
 import { z } from 'zod';
+import { type AccountId, isAccountId } from '../shared/account';
 import { ForbiddenError, UnauthorizedError } from '../shared/errors';
 
 /** Who is calling, as the access token says. */
@@ -7,6 +8,8 @@ export interface Principal {
   /** Shown as `createdBy` on the imports this caller starts. */
   username: string;
   groups: string[];
+  /** The account the caller works in (DESIGN §11): everything it reads and writes is that account's. */
+  account: AccountId;
 }
 
 /** Checks an `Authorization` header; resolves to an admin principal or throws 401/403 errors. */
@@ -33,6 +36,8 @@ const accessTokenClaims = z.object({
   username: z.string().min(1).optional(),
   'cognito:username': z.string().min(1).optional(),
   'cognito:groups': z.array(z.string()).optional(),
+  /** Added by the pre-token-generation trigger from `custom:account` (on AWS) or by the local sign-in. */
+  account: z.unknown().optional(),
 });
 
 /**
@@ -94,11 +99,22 @@ export const createTokenVerifier = (options: TokenVerifierOptions): TokenVerifie
       });
     }
 
+    // A token without an account, or with one that is not a safe id, names nobody's data: not signed in.
+    const { account } = claims.data;
+    if (!isAccountId(account)) {
+      throw new UnauthorizedError(
+        account === undefined
+          ? 'The access token names no account; sign in again.'
+          : 'The access token names an account id that is not valid; sign in again.',
+      );
+    }
+
     const groups = claims.data['cognito:groups'] ?? [];
     if (!groups.includes(options.adminGroup)) throw new ForbiddenError();
     return {
       username: claims.data.username ?? claims.data['cognito:username'] ?? claims.data.sub,
       groups,
+      account,
     };
   };
 };

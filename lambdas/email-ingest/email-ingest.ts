@@ -1,12 +1,21 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
+import type { AccountId } from '../shared/account';
 import type { EmailLimitSettings } from '../shared/config';
 import { SNIFF_BYTES } from '../shared/csv/encoding';
 import { formatSize } from '../shared/csv/sizes';
 import type { EmailMessage } from '../shared/email-message';
 import { DEFAULT_EMAIL_SETTINGS, isSenderAllowed, routeRecipients } from '../shared/email-settings';
 import { type FinalizeMessage, type TaskRecord, TaskSource, TaskStatus } from '../shared/model';
-import { inboundKey, uploadKey } from '../shared/object-keys';
-import type { EmailMessageStore, MessageQueue, ObjectStore, SettingsStore, TaskStore } from '../shared/ports';
+import { accountObjectKey, inboundKey, uploadKey } from '../shared/object-keys';
+import type {
+  AddressRegistry,
+  Bucket,
+  EmailMessageStore,
+  MessageQueue,
+  ObjectStore,
+  SettingsStore,
+  TaskStore,
+} from '../shared/ports';
 import { handToReply } from '../shared/task-endings';
 import { capText } from '../shared/text';
 import { binaryAfterDecoding } from './base64-check';
@@ -33,6 +42,15 @@ export interface EmailIngestDeps {
   limits: EmailLimitSettings;
   logger: Pick<Logger, 'info' | 'warn'>;
   now: () => Date;
+}
+
+/** What routing a received message to its accounts needs. */
+export interface EmailRoutingDeps {
+  /** The bucket, where SES stored the message under `inbound/{messageId}`, no account's yet. */
+  bucket: Bucket;
+  addresses: AddressRegistry;
+  /** One account's ingest: its settings, tasks, messages and objects alone. */
+  forAccount(account: AccountId): EmailIngestDeps;
 }
 
 /**
@@ -173,6 +191,45 @@ export const ingestEmail = async (deps: EmailIngestDeps, receipt: EmailReceipt):
     tasks: tasks.map((task) => ({ importId: task.importId, fileName: task.fileName, status: task.status })),
   });
   return { outcome: IngestOutcome.TASKS, importIds };
+};
+
+/**
+ * Routes a received message by its recipients (DESIGN §11): each import address belongs to one account,
+ * and the message is ingested into each account holding one of its recipients, against that account's
+ * settings and allowed senders, from a copy of the raw message under that account's `inbound/`. A copy
+ * that made no task is removed again. Mail to no held address makes nothing.
+ */
+export const routeEmail = async (
+  deps: EmailRoutingDeps,
+  receipt: EmailReceipt,
+): Promise<{ account?: AccountId; result: IngestResult }[]> => {
+  const owners = await deps.addresses.owners(receipt.recipients);
+  const accounts = [...new Set(owners.values())];
+  if (accounts.length === 0) {
+    const result = dropped(
+      IngestOutcome.UNROUTED,
+      `no import address among ${receipt.recipients.join(', ')}`,
+    );
+    return [{ result }];
+  }
+  const landing = inboundKey(receipt.messageId);
+  const routed: { account: AccountId; result: IngestResult }[] = [];
+  for (const account of accounts) {
+    const copy = accountObjectKey(account, landing);
+    if (!(await deps.bucket.head(copy))) {
+      // SES stores the message before it invokes us; a missing object is a delay worth a retry.
+      if (!(await deps.bucket.head(landing)))
+        throw new Error(`The raw message ${landing} is not stored (yet)`);
+      await deps.bucket.copy(landing, copy);
+    }
+    const recipients = receipt.recipients.filter(
+      (recipient) => owners.get(recipient.trim().toLowerCase()) === account,
+    );
+    const result = await ingestEmail(deps.forAccount(account), { ...receipt, recipients });
+    if (result.outcome !== IngestOutcome.TASKS) await deps.bucket.delete(copy);
+    routed.push({ account, result });
+  }
+  return routed;
 };
 
 /**

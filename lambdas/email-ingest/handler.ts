@@ -1,7 +1,7 @@
 import type { SESEvent } from 'aws-lambda';
 import { createLogger, createPorts } from '../shared/composition-root';
 import { loadConfig } from '../shared/config';
-import { type EmailIngestDeps, IngestOutcome, ingestEmail } from './email-ingest';
+import { type EmailRoutingDeps, IngestOutcome, routeEmail } from './email-ingest';
 import { sesReceiptEventSchema, toEmailReceipt } from './receipt';
 import { emailIngestSettings } from './settings';
 
@@ -10,16 +10,23 @@ import { emailIngestSettings } from './settings';
 // Cold start: settings are checked and clients built once per container.
 const config = loadConfig(emailIngestSettings);
 const logger = createLogger(config, 'email-ingest');
-const { objects, tasks, emailSettings, messages, finalize } = createPorts(config);
-const deps: EmailIngestDeps = {
-  objects,
-  tasks,
-  settings: emailSettings,
-  messages,
-  replies: finalize,
-  limits: config,
-  logger,
-  now: () => new Date(),
+const ports = createPorts(config);
+const deps: EmailRoutingDeps = {
+  bucket: ports.bucket,
+  addresses: ports.addresses,
+  forAccount: (account) => {
+    const { objects, tasks, emailSettings, messages, finalize } = ports.forAccount(account);
+    return {
+      objects,
+      tasks,
+      settings: emailSettings,
+      messages,
+      replies: finalize,
+      limits: config,
+      logger,
+      now: () => new Date(),
+    };
+  },
 };
 
 /**
@@ -38,10 +45,11 @@ export const handler = async (event: SESEvent): Promise<void> => {
   for (const record of parsed.data.Records) {
     const receipt = toEmailReceipt(record);
     try {
-      const result = await ingestEmail(deps, receipt);
-      // A message nobody could be told about is worth an operator's look.
-      const log = result.outcome === IngestOutcome.UNREADABLE ? logger.warn : logger.info;
-      log.call(logger, 'Message handled', { messageId: receipt.messageId, ...result });
+      for (const { account, result } of await routeEmail(deps, receipt)) {
+        // A message nobody could be told about is worth an operator's look.
+        const log = result.outcome === IngestOutcome.UNREADABLE ? logger.warn : logger.info;
+        log.call(logger, 'Message handled', { messageId: receipt.messageId, account, ...result });
+      }
     } catch (error) {
       logger.error('Message failed; the event will be retried', { messageId: receipt.messageId, error });
       failures.push(error);

@@ -1,6 +1,7 @@
+import { accountOf } from '../shared/account';
 import { createLogger, createPorts } from '../shared/composition-root';
 import { loadConfig } from '../shared/config';
-import { finalizeMessageSchema } from '../shared/model';
+import { type FinalizeMessage, finalizeMessageSchema } from '../shared/model';
 import { causeOf, createSqsHandler } from '../shared/sqs-handler';
 import { endFromCounters, handToReply } from '../shared/task-endings';
 import { type EmailReplyDeps, replyWhenEmailDone } from './email-reply';
@@ -10,16 +11,21 @@ import { finalizeImportSettings } from './settings';
 // Cold start: settings are checked and clients built once per container, not per message.
 const config = loadConfig(finalizeImportSettings);
 const logger = createLogger(config, 'finalize-import');
-const { objects, tasks, replies, messages, mail } = createPorts(config);
-const deps: FinalizeDeps = { objects, tasks, logger };
-const replyDeps: EmailReplyDeps = {
-  objects,
-  tasks,
-  messages,
-  mail,
-  replyFrom: config.REPLY_FROM,
-  logger,
-  now: () => new Date(),
+const ports = createPorts(config);
+/** Each step works in the stores of the account its message names, and no other. */
+const depsOf = (message: FinalizeMessage) => {
+  const { objects, tasks, replies, messages } = ports.forAccount(accountOf(message));
+  const finalize: FinalizeDeps = { objects, tasks, logger };
+  const reply: EmailReplyDeps = {
+    objects,
+    tasks,
+    messages,
+    mail: ports.mail,
+    replyFrom: config.REPLY_FROM,
+    logger,
+    now: () => new Date(),
+  };
+  return { tasks, replies, finalize, reply };
 };
 
 /**
@@ -32,13 +38,14 @@ export const handler = createSqsHandler(
   finalizeMessageSchema,
   logger,
   async (message) => {
+    const { tasks, replies, finalize, reply: replyDeps } = depsOf(message);
     if (message.kind === 'reply') {
       const task = await tasks.get(message.importId);
       const reply = task ? await replyWhenEmailDone(replyDeps, task) : 'no-task';
       logger.info('Email reply', { importId: message.importId, reply });
       return;
     }
-    const task = await finalizeImport(deps, message);
+    const task = await finalizeImport(finalize, message);
     await handToReply({ replies }, [task]);
   },
   config.FINALIZE_MAX_RECEIVE_COUNT,
@@ -50,8 +57,9 @@ export const handler = createSqsHandler(
       logger.error('The reply failed on its last receive', { importId: message.importId });
       return;
     }
+    const { finalize, replies } = depsOf(message);
     const { outcome } = await endFromCounters(
-      { ...deps, replies },
+      { ...finalize, replies },
       message.importId,
       `the exceptions and Result Data reports could not be written (${causeOf(error)})`,
     );

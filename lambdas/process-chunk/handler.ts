@@ -1,3 +1,4 @@
+import { accountOf } from '../shared/account';
 import { giveUpChunk, shortCause } from '../shared/chunks/give-up';
 import { createLogger, createPorts } from '../shared/composition-root';
 import { loadConfig } from '../shared/config';
@@ -10,14 +11,18 @@ import { processChunkSettings } from './settings';
 
 const config = loadConfig(processChunkSettings);
 const logger = createLogger(config, 'process-chunk');
-const { objects, tasks, records, finalize } = createPorts(config);
-const deps: ProcessChunkDeps = { objects, tasks, records, finalize, settings: config, logger };
+const ports = createPorts(config);
+/** A chunk is worked on in its own account's stores only. */
+const depsOf = (message: { account?: string }): ProcessChunkDeps => {
+  const { objects, tasks, records, finalize } = ports.forAccount(accountOf(message));
+  return { objects, tasks, records, finalize, settings: config, logger };
+};
 
 export const handler = createSqsHandler(
   chunkMessageSchema,
   logger,
   async (message) => {
-    const outcome = await processChunk(deps, message);
+    const outcome = await processChunk(depsOf(message), message);
     logger.info('Chunk handled', { importId: message.importId, chunkIndex: message.chunkIndex, outcome });
   },
   config.CHUNKS_MAX_RECEIVE_COUNT,
@@ -26,7 +31,7 @@ export const handler = createSqsHandler(
   async (message, delivery, error) => {
     try {
       const outcome = await giveUpChunk(
-        deps,
+        depsOf(message),
         message,
         `failed ${delivery.receiveCount} times (${shortCause(error)})`,
       );

@@ -6,10 +6,13 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SESClient } from '@aws-sdk/client-ses';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { AccountId } from './account';
+import { AccountObjectStore, AccountQueue } from './account-scope';
+import { DynamoAddressRegistry } from './adapters/dynamo-address-registry';
 import { DynamoEmailMessageStore } from './adapters/dynamo-email-message-store';
 import { DynamoRecordStore } from './adapters/dynamo-record-store';
 import { DynamoSettingsStore } from './adapters/dynamo-settings-store';
-import { DynamoTaskStore } from './adapters/dynamo-task-store';
+import { DynamoOpenTaskIndex, DynamoTaskStore } from './adapters/dynamo-task-store';
 import { S3ObjectStore } from './adapters/s3-object-store';
 import { SesMailSender } from './adapters/ses-mail-sender';
 import { SqsQueue } from './adapters/sqs-queue';
@@ -22,13 +25,17 @@ import type {
   RecordsTableSettings,
   StateTableSettings,
 } from './config';
+import { sameAddress } from './email-settings';
 import { ConfigError } from './errors';
 import type { ChunkMessage, FinalizeMessage } from './model';
 import type {
+  AddressRegistry,
+  Bucket,
   EmailMessageStore,
   MailSender,
   MessageQueue,
   ObjectStore,
+  OpenTaskIndex,
   RecordStore,
   SettingsStore,
   TaskStore,
@@ -74,8 +81,8 @@ const createSesClient = (settings: AwsSettings): SESClient =>
     ...(settings.SES_ENDPOINT ? { endpoint: settings.SES_ENDPOINT } : {}),
   });
 
-/** Every port a function may use; which of them it can build depends on its settings. */
-export interface Ports {
+/** The ports of one account's data: every key each of them reads or writes is that account's. */
+export interface AccountPorts {
   objects: ObjectStore;
   tasks: TaskStore;
   records: RecordStore;
@@ -90,6 +97,16 @@ export interface Ports {
    * `FINALIZE_QUEUE_URL` set on functions that end tasks without finalizing them.
    */
   replies: MessageQueue<FinalizeMessage> | undefined;
+}
+
+/** The ports that are no one account's. */
+interface SharedPorts {
+  /** The bucket with its stored keys, for what no account holds yet: a message SES has just stored. */
+  bucket: Bucket;
+  /** Open tasks of every account, for the watchdog. */
+  openTasks: OpenTaskIndex;
+  /** Which account holds each import address. */
+  addresses: AddressRegistry;
   mail: MailSender;
 }
 
@@ -103,11 +120,24 @@ interface PortSettings {
   chunks: ChunksQueueSettings;
   finalize: FinalizeQueueSettings;
   replies: Partial<FinalizeQueueSettings>;
+  bucket: BucketSettings;
+  openTasks: StateTableSettings;
+  addresses: StateTableSettings;
   mail: AwsSettings;
 }
 
-/** The ports a function with settings `S` can build: a port whose settings its schema lacks is not there. */
-export type PortsOf<S> = { [K in keyof Ports as S extends PortSettings[K] ? K : never]: Ports[K] };
+type Available<S, T> = {
+  [K in keyof T as K extends keyof PortSettings ? (S extends PortSettings[K] ? K : never) : never]: T[K];
+};
+
+/** The ports of one account that a function with settings `S` can build. */
+export type AccountPortsOf<S> = Available<S, AccountPorts>;
+
+/**
+ * The ports a function with settings `S` can build: a port whose settings its schema lacks is not there.
+ * `forAccount(account)` is one account's; it is made once per account and instance.
+ */
+export type PortsOf<S> = Available<S, SharedPorts> & { forAccount(account: AccountId): AccountPortsOf<S> };
 
 /**
  * The one composition root: each port is built the first time the handler reads it, and each AWS client
@@ -122,33 +152,61 @@ export const createPorts = <S extends AwsSettings>(settings: S): PortsOf<S> => {
       throw new ConfigError(`Invalid configuration: ${name}: Required by a port in use`);
     return value;
   };
-  const once = <T>(build: () => T): (() => T) => {
-    let made: { value: T } | undefined;
-    return () => {
-      made ??= { value: build() };
-      return made.value;
-    };
-  };
   const s3 = once(() => createS3Client(settings));
   const db = once(() => createDocumentClient(settings));
   const sqs = once(() => createSqsClient(settings));
-  const ports = {};
-  const builders: { [K in keyof Ports]: () => Ports[K] } = {
-    objects: () => new S3ObjectStore(s3(), setting('BUCKET_NAME')),
-    tasks: () => new DynamoTaskStore(db(), setting('STATE_TABLE')),
-    records: () => new DynamoRecordStore(db(), setting('RECORDS_TABLE')),
-    emailSettings: () => new DynamoSettingsStore(db(), setting('STATE_TABLE')),
-    messages: () => new DynamoEmailMessageStore(db(), setting('STATE_TABLE')),
-    chunks: () => new SqsQueue<ChunkMessage>(sqs(), setting('CHUNKS_QUEUE_URL')),
-    finalize: () => new SqsQueue<FinalizeMessage>(sqs(), setting('FINALIZE_QUEUE_URL')),
-    // The same queue object as `finalize` where the setting is there, not a second client for one URL.
-    replies: () => (named.FINALIZE_QUEUE_URL === undefined ? undefined : (ports as Ports).finalize),
+  const bucket = once(() => new S3ObjectStore(s3(), setting('BUCKET_NAME')));
+  const chunks = once(() => new SqsQueue<ChunkMessage>(sqs(), setting('CHUNKS_QUEUE_URL')));
+  const finalize = once(() => new SqsQueue<FinalizeMessage>(sqs(), setting('FINALIZE_QUEUE_URL')));
+  const shared = lazyPorts<SharedPorts>({
+    bucket,
+    openTasks: () => new DynamoOpenTaskIndex(db(), setting('STATE_TABLE')),
+    addresses: () =>
+      new DynamoAddressRegistry(db(), setting('STATE_TABLE'), async (holder, address) => {
+        const saved = await new DynamoSettingsStore(db(), setting('STATE_TABLE'), holder).getEmailSettings();
+        return (saved?.addresses ?? []).some((entry) => sameAddress(entry.address, address));
+      }),
     mail: () => new SesMailSender(createSesClient(settings)),
+  });
+  const accounts = new Map<AccountId, AccountPorts>();
+  const forAccount = (account: AccountId): AccountPorts => {
+    let ports = accounts.get(account);
+    if (!ports) {
+      const scoped: AccountPorts = lazyPorts<AccountPorts>({
+        objects: () => new AccountObjectStore(bucket(), account),
+        tasks: () => new DynamoTaskStore(db(), setting('STATE_TABLE'), account),
+        records: () => new DynamoRecordStore(db(), setting('RECORDS_TABLE'), account),
+        emailSettings: () => new DynamoSettingsStore(db(), setting('STATE_TABLE'), account),
+        messages: () => new DynamoEmailMessageStore(db(), setting('STATE_TABLE'), account),
+        chunks: () => new AccountQueue(chunks(), account),
+        finalize: () => new AccountQueue(finalize(), account),
+        // The same queue object as `finalize` where the setting is there, not a second client for one URL.
+        replies: () => (named.FINALIZE_QUEUE_URL === undefined ? undefined : scoped.finalize),
+      });
+      ports = scoped;
+      accounts.set(account, ports);
+    }
+    return ports;
   };
-  for (const [name, build] of Object.entries(builders)) {
-    Object.defineProperty(ports, name, { get: once<unknown>(build), enumerable: true });
+  Object.defineProperty(shared, 'forAccount', { value: forAccount, enumerable: true });
+  return shared as unknown as PortsOf<S>;
+};
+
+const once = <T>(build: () => T): (() => T) => {
+  let made: { value: T } | undefined;
+  return () => {
+    made ??= { value: build() };
+    return made.value;
+  };
+};
+
+/** An object whose every property is built by its builder the first time it is read. */
+const lazyPorts = <T extends object>(builders: { [K in keyof T]: () => T[K] }): T => {
+  const ports = {} as T;
+  for (const [name, build] of Object.entries(builders) as [string, () => unknown][]) {
+    Object.defineProperty(ports, name, { get: once(build), enumerable: true });
   }
-  return ports as PortsOf<S>;
+  return ports;
 };
 
 /**

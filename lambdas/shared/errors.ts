@@ -5,6 +5,8 @@ export const ErrorCode = {
   FORBIDDEN: 'FORBIDDEN',
   NOT_FOUND: 'NOT_FOUND',
   CONFLICT: 'CONFLICT',
+  /** An import address another account holds (DESIGN §11). */
+  ADDRESS_TAKEN: 'ADDRESS_TAKEN',
   PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
   INTERNAL: 'INTERNAL',
 } as const;
@@ -51,8 +53,8 @@ export class NotFoundError extends AppError {
 }
 
 export class ConflictError extends AppError {
-  constructor(message: string) {
-    super(ErrorCode.CONFLICT, 409, message);
+  constructor(message: string, code: ErrorCode = ErrorCode.CONFLICT) {
+    super(code, 409, message);
   }
 }
 

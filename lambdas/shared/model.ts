@@ -136,6 +136,8 @@ export type Delimiter = z.infer<typeof delimiterSchema>;
 /** A byte range of records the chunk worker imports: one SQS message on the chunks queue. */
 export const chunkMessageSchema = z.object({
   kind: z.literal('chunk'),
+  /** The account of the import (set by the account's queue); absent in messages sent before accounts. */
+  account: z.string().optional(),
   importId: z.string(),
   templateId: z.string(),
   chunkIndex: z.number().int().nonnegative(),
@@ -200,8 +202,8 @@ export type PlannedChunk = ChunkMessage & ChunkPlan;
  * the email once every task of it is final.
  */
 export const finalizeMessageSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('finalize'), importId: z.string() }),
-  z.object({ kind: z.literal('reply'), importId: z.string() }),
+  z.object({ kind: z.literal('finalize'), account: z.string().optional(), importId: z.string() }),
+  z.object({ kind: z.literal('reply'), account: z.string().optional(), importId: z.string() }),
 ]);
 export type FinalizeMessage = z.infer<typeof finalizeMessageSchema>;
 

@@ -1,3 +1,4 @@
+import { type AccountId, accountSegment, DEFAULT_ACCOUNT, parseAccountId } from './account';
 import { trimCharacters } from './text';
 
 /** S3 key layout of DESIGN §2 in one place: every stage builds and parses keys through these. */
@@ -80,4 +81,32 @@ export const inboundKey = (messageId: string): string => {
 export const messageIdFromInboundKey = (key: string): string | undefined => {
   const messageId = key.startsWith(INBOUND_PREFIX) ? key.slice(INBOUND_PREFIX.length) : undefined;
   return messageId !== undefined && MESSAGE_ID.test(messageId) ? messageId : undefined;
+};
+
+const ACCOUNT_PREFIXES = [UPLOADS_PREFIX, INBOUND_PREFIX, REPORTS_PREFIX, WORK_PREFIX] as const;
+
+/**
+ * Where an account's object is stored (DESIGN §11): the account is the segment after the top prefix,
+ * `uploads/{account}/{importId}/{file}`, `reports/{account}/…`, `work/{account}/…`,
+ * `inbound/{account}/{messageId}`. The stages build the keys above (an account's own view of the bucket);
+ * only the account's object store turns them into these.
+ */
+export const accountObjectKey = (account: AccountId, key: string): string => {
+  const prefix = ACCOUNT_PREFIXES.find((candidate) => key.startsWith(candidate));
+  if (!prefix) throw new Error(`Not a key of an account's objects: ${JSON.stringify(key)}`);
+  return `${prefix}${accountSegment(account)}/${key.slice(prefix.length)}`;
+};
+
+/**
+ * An uploaded object's account and its key as that account sees it, from the key S3 notifies:
+ * `uploads/{account}/{importId}/{file}`, or `uploads/{importId}/{file}` stored before accounts existed
+ * (the default account's; the upgrade moves those under `default/`). Undefined for any other key.
+ */
+export const accountOfUploadKey = (key: string): { account: AccountId; key: string } | undefined => {
+  if (!key.startsWith(UPLOADS_PREFIX)) return undefined;
+  const segments = key.slice(UPLOADS_PREFIX.length).split('/');
+  if (segments.length === 2) return { account: DEFAULT_ACCOUNT, key };
+  const [segment, ...rest] = segments;
+  const account = parseAccountId(segment);
+  return account && rest.length === 2 ? { account, key: `${UPLOADS_PREFIX}${rest.join('/')}` } : undefined;
 };

@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import type { AccountId } from './account';
 import type { EmailMessage } from './email-message';
 import type { EmailSettings } from './email-settings';
 import type { ChunkResult, RowError, Task, TaskRecord, TaskStatus } from './model';
@@ -41,6 +42,12 @@ export interface ObjectStore {
   abortMultipartUpload(key: string, uploadId: string): Promise<void>;
   /** Presigned GET that downloads as `downloadName`. */
   presignGet(key: string, expiresInSeconds: number, downloadName: string): Promise<string>;
+}
+
+/** The bucket itself, with the keys S3 holds (an account's store maps its keys onto these). */
+export interface Bucket extends ObjectStore {
+  /** Copies an object within the bucket (objects of at most 5 GB, one request). */
+  copy(sourceKey: string, key: string): Promise<void>;
 }
 
 export interface Page<T> {
@@ -92,11 +99,21 @@ export interface TaskStore {
   putChunkResultIfAbsent(result: ChunkResult): Promise<boolean>;
   /** The attempt of each chunk's stored result (undefined: stored before attempts), for its report parts. */
   listChunkAttempts(importId: string): Promise<Map<number, string | undefined>>;
-  /** Tasks not in a final status (a sparse index holds only those), oldest first, paged. */
-  listOpen(limit: number, after?: Record<string, unknown>): Promise<Page<TaskRecord>>;
   getChunkResult(importId: string, chunkIndex: number): Promise<ChunkResult | undefined>;
   /** Row errors of an import in row order, paged. */
   listRowErrors(importId: string, limit: number, after?: Record<string, unknown>): Promise<Page<RowError>>;
+}
+
+/** A task not in a final status, with the account it belongs to. */
+export interface OpenTask {
+  account: AccountId;
+  task: TaskRecord;
+}
+
+/** The open tasks of every account, for the watchdog alone. */
+export interface OpenTaskIndex {
+  /** Tasks not in a final status (a sparse index holds only those), oldest first, paged. */
+  listOpen(limit: number, after?: Record<string, unknown>): Promise<Page<OpenTask>>;
 }
 
 export interface RecordOrigin {
@@ -153,6 +170,23 @@ export interface RecordStore {
 export interface MessageQueue<Message> {
   /** Sends messages (batched as the queue allows); throws if any could not be sent. */
   send(messages: readonly Message[]): Promise<void>;
+}
+
+/**
+ * Which account holds each import address (DESIGN §11): one item per address, written conditionally, so
+ * two accounts can never both hold one. Mail is routed by it.
+ */
+export interface AddressRegistry {
+  /** The account holding each of these addresses (lower case); addresses nobody holds are absent. */
+  owners(addresses: readonly string[]): Promise<Map<string, AccountId>>;
+  /**
+   * Takes `address` for `account`: true when it is now the account's (it was free, or already its own),
+   * false when another account holds it. A claim whose account's settings do not list the address (a
+   * save that died half way), once older than a grace period, is taken over.
+   */
+  claim(address: string, account: AccountId): Promise<boolean>;
+  /** Gives an address back, only if `account` holds it. */
+  release(address: string, account: AccountId): Promise<void>;
 }
 
 /** Account-wide settings kept in the state table. */

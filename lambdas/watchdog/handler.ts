@@ -10,15 +10,13 @@ import { runWatchdog, type WatchdogDeps } from './watchdog';
 
 const config = loadConfig(watchdogSettings);
 const logger = createLogger(config, 'watchdog');
-const { objects, tasks, records, chunks, finalize } = createPorts(config);
+const ports = createPorts(config);
 const deps: WatchdogDeps = {
-  objects,
-  tasks,
-  records,
-  chunks,
-  finalize,
-  settings: config,
-  timeouts: config,
+  openTasks: ports.openTasks,
+  forAccount: (account) => {
+    const { objects, tasks, records, chunks, finalize } = ports.forAccount(account);
+    return { objects, tasks, records, chunks, finalize, settings: config, timeouts: config, logger };
+  },
   logger,
 };
 

@@ -1,4 +1,5 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
+import type { AccountId } from '../shared/account';
 import { type GiveUpDeps, giveUpChunk } from '../shared/chunks/give-up';
 import type { WatchdogTimeoutSettings } from '../shared/config';
 import { type Manifest, messageOf, readManifest, sendInGroups } from '../shared/manifest';
@@ -9,7 +10,7 @@ import {
   type TaskRecord,
   TaskStatus,
 } from '../shared/model';
-import type { MessageQueue, ObjectStore, TaskStore } from '../shared/ports';
+import type { MessageQueue, ObjectStore, OpenTaskIndex, TaskStore } from '../shared/ports';
 import { EndOutcome, endFromCounters, endTask } from '../shared/task-endings';
 
 /**
@@ -20,7 +21,8 @@ import { EndOutcome, endFromCounters, endTask } from '../shared/task-endings';
  * racing a late worker, or two watchdogs, change nothing twice.
  */
 
-export interface WatchdogDeps extends GiveUpDeps {
+/** What the watchdog works with on one task: its account's stores and queues. */
+export interface TaskWatchDeps extends GiveUpDeps {
   tasks: TaskStore;
   objects: ObjectStore;
   /** Chunk messages validate-file planned but may not have sent are sent from the manifest first. */
@@ -29,6 +31,14 @@ export interface WatchdogDeps extends GiveUpDeps {
   timeouts: WatchdogTimeoutSettings;
   logger: Pick<Logger, 'info' | 'warn'>;
   now?: () => Date;
+}
+
+export interface WatchdogDeps {
+  /** The open tasks of every account. */
+  openTasks: OpenTaskIndex;
+  /** Each task is acted on through its own account's stores and queues alone. */
+  forAccount(account: AccountId): TaskWatchDeps;
+  logger: Pick<Logger, 'warn'>;
 }
 
 export const WatchdogAction = {
@@ -48,8 +58,8 @@ export type WatchdogAction = (typeof WatchdogAction)[keyof typeof WatchdogAction
 
 export interface WatchdogSummary {
   open: number;
-  actions: { importId: string; status: string; action: WatchdogAction }[];
-  failures: { importId: string; error: string }[];
+  actions: { account: AccountId; importId: string; status: string; action: WatchdogAction }[];
+  failures: { account: AccountId; importId: string; error: string }[];
 }
 
 const PAGE_SIZE = 100;
@@ -65,14 +75,15 @@ export const runWatchdog = async (deps: WatchdogDeps): Promise<WatchdogSummary> 
   const summary: WatchdogSummary = { open: 0, actions: [], failures: [] };
   let after: Record<string, unknown> | undefined;
   do {
-    const page = await deps.tasks.listOpen(PAGE_SIZE, after);
-    for (const task of page.items) {
+    const page = await deps.openTasks.listOpen(PAGE_SIZE, after);
+    for (const { account, task } of page.items) {
       summary.open += 1;
       try {
-        const action = await watchTask(deps, task);
+        const action = await watchTask(deps.forAccount(account), task);
         if (action !== WatchdogAction.WAITING) {
-          summary.actions.push({ importId: task.importId, status: task.status, action });
+          summary.actions.push({ account, importId: task.importId, status: task.status, action });
           deps.logger.warn('Watchdog acted on an idle task', {
+            account,
             importId: task.importId,
             status: task.status,
             action,
@@ -81,10 +92,11 @@ export const runWatchdog = async (deps: WatchdogDeps): Promise<WatchdogSummary> 
       } catch (error) {
         // One task's failure does not keep the others waiting; the run reports it (and fails) at the end.
         summary.failures.push({
+          account,
           importId: task.importId,
           error: error instanceof Error ? error.message : String(error),
         });
-        deps.logger.warn('Watchdog could not end a task', { importId: task.importId, error });
+        deps.logger.warn('Watchdog could not end a task', { account, importId: task.importId, error });
       }
     }
     after = page.next;
@@ -98,10 +110,10 @@ const manifestChunk = (manifest: Manifest, importId: string, index: number): Pla
   return chunk;
 };
 
-const idleSeconds = (deps: WatchdogDeps, task: TaskRecord): number =>
+const idleSeconds = (deps: TaskWatchDeps, task: TaskRecord): number =>
   ((deps.now?.() ?? new Date()).getTime() - Date.parse(task.updatedAt ?? task.createdAt)) / 1000;
 
-const watchTask = async (deps: WatchdogDeps, task: TaskRecord): Promise<WatchdogAction> => {
+const watchTask = async (deps: TaskWatchDeps, task: TaskRecord): Promise<WatchdogAction> => {
   const idle = idleSeconds(deps, task);
   const { timeouts } = deps;
   switch (task.status) {
@@ -129,7 +141,7 @@ const watchTask = async (deps: WatchdogDeps, task: TaskRecord): Promise<Watchdog
 };
 
 /** An upload never completed (abort it, so its parts stop costing storage), or completed and never checked. */
-const endPending = async (deps: WatchdogDeps, task: TaskRecord): Promise<WatchdogAction> => {
+const endPending = async (deps: TaskWatchDeps, task: TaskRecord): Promise<WatchdogAction> => {
   if (task.uploadId) {
     try {
       await deps.objects.abortMultipartUpload(task.objectKey, task.uploadId);
@@ -153,7 +165,7 @@ const endPending = async (deps: WatchdogDeps, task: TaskRecord): Promise<Watchdo
 
 /** Ends the task FAILED from `from`; an emailed one goes on to the reply step. False when it had moved on. */
 const fail = async (
-  deps: WatchdogDeps,
+  deps: TaskWatchDeps,
   task: TaskRecord,
   from: TaskStatus,
   reason: string,
@@ -164,7 +176,7 @@ const fail = async (
   })) !== undefined;
 
 const watchProcessing = async (
-  deps: WatchdogDeps,
+  deps: TaskWatchDeps,
   task: TaskRecord,
   idle: number,
 ): Promise<WatchdogAction> => {

@@ -4,16 +4,21 @@ import {
   CfnUserPoolGroup,
   CfnUserPoolUser,
   CfnUserPoolUserToGroupAttachment,
+  ClientAttributes,
   FeaturePlan,
+  LambdaVersion,
   Mfa,
   OAuthScope,
   ResourceServerScope,
   StandardThreatProtectionMode,
+  StringAttribute,
   UserPool,
   type UserPoolClient,
   UserPoolClientIdentityProvider,
   type UserPoolDomain,
+  UserPoolOperation,
 } from 'aws-cdk-lib/aws-cognito';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 
 /** The group the API requires (`cognito:groups`); the API reads it as `AUTH_ADMIN_GROUP`. */
@@ -31,7 +36,12 @@ export interface AdminSignInProps {
   domainPrefix: string;
   /** First admin, created in the `admins` group; Cognito emails them a temporary password. */
   adminEmail?: string;
+  /** The pre-token-generation trigger that copies `custom:account` into the tokens' `account` claim. */
+  accountClaim: IFunction;
 }
+
+/** The user attribute naming the account a user administers (DESIGN §11); only an operator sets it. */
+export const ACCOUNT_ATTRIBUTE_NAME = 'account';
 
 /**
  * Who may use the console: a Cognito user pool for administrators only (no self sign-up, MFA required,
@@ -67,7 +77,17 @@ export class AdminSignIn extends Construct {
       standardThreatProtectionMode: StandardThreatProtectionMode.FULL_FUNCTION,
       deletionProtection: true,
       removalPolicy: RemovalPolicy.RETAIN,
+      // `custom:account`: a safe account id (lambdas/shared/account.ts); set by an operator, never by users.
+      customAttributes: {
+        [ACCOUNT_ATTRIBUTE_NAME]: new StringAttribute({ minLen: 1, maxLen: 64, mutable: true }),
+      },
     });
+    // Version 2 of the event: only it can add claims to the access token, which the API reads.
+    this.userPool.addTrigger(
+      UserPoolOperation.PRE_TOKEN_GENERATION_CONFIG,
+      props.accountClaim,
+      LambdaVersion.V2_0,
+    );
 
     const adminGroup = new CfnUserPoolGroup(this, 'AdminsGroup', {
       userPoolId: this.userPool.userPoolId,
@@ -103,6 +123,11 @@ export class AdminSignIn extends Construct {
         logoutUrls: redirectUrls,
       },
       supportedIdentityProviders: [UserPoolClientIdentityProvider.COGNITO],
+      // A user may read the account they are in, never change it: only an operator moves a user.
+      readAttributes: new ClientAttributes()
+        .withStandardAttributes({ email: true, emailVerified: true })
+        .withCustomAttributes(ACCOUNT_ATTRIBUTE_NAME),
+      writeAttributes: new ClientAttributes().withStandardAttributes({ email: true }),
       preventUserExistenceErrors: true,
       enableTokenRevocation: true,
       accessTokenValidity: Duration.hours(1),

@@ -143,6 +143,12 @@ export class ImportFunction extends Construct {
         tsconfig: `${props.projectRoot}/tsconfig.json`,
       },
     });
+    // X-Ray accepts trace segments only on `*`: the one wildcard every function's role carries.
+    Validations.of(this.role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'Active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions, so CDK grants them on *.',
+    });
   }
 
   /** The function as the rest of the stack sees it (event sources, integrations, permissions). */

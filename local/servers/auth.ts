@@ -3,6 +3,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { exportJWK, generateKeyPair, importJWK, type JWK, SignJWT } from 'jose';
 import { z } from 'zod';
+import { type AccountId, DEFAULT_ACCOUNT } from '../../lambdas/shared/account';
 
 /**
  * Local sign-in: access tokens shaped like a Cognito user pool's, signed by a key the stack creates on
@@ -10,14 +11,17 @@ import { z } from 'zod';
  * them through the same code path as Cognito tokens on AWS.
  */
 
-/** The local users: `admin` is in the admins group, `viewer` in none (Cognito then omits the claim). */
-export const LOCAL_USERS = {
-  admin: { groups: ['admins'] },
-  viewer: { groups: [] },
-} as const satisfies Record<string, { groups: readonly string[] }>;
-export type LocalUsername = keyof typeof LOCAL_USERS;
+/**
+ * Local users are made up at sign-in: a username that starts with `admin` (`admin`, `admin-eu`) is in the
+ * admins group, any other (`viewer`) in none, and Cognito then omits the claim.
+ */
+export const LOCAL_USERNAME_RULE =
+  'a username is 1 to 64 lower-case letters, digits, ".", "-" or "_"; one starting with "admin" is an administrator';
+const LOCAL_USERNAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+export const localUsernameSchema = z.string().regex(LOCAL_USERNAME, { message: LOCAL_USERNAME_RULE });
+export type LocalUsername = string;
 
-export const localUsernameSchema = z.enum(Object.keys(LOCAL_USERS) as [LocalUsername, ...LocalUsername[]]);
+export const isLocalAdmin = (username: string): boolean => username.startsWith('admin');
 
 export const LOCAL_CLIENT_ID = 'bulk-imports-local-console';
 export const ACCESS_TOKEN_SECONDS = 3600;
@@ -79,9 +83,13 @@ export const publicJwks = (secrets: LocalSecrets): { keys: JWK[] } => {
   return { keys: [{ kty, n, e, kid: secrets.kid, alg: 'RS256', use: 'sig' }] };
 };
 
-/** A stable subject per username, UUID-shaped like Cognito's `sub`. */
-export const localSubject = (username: string): string => {
-  const hex = createHash('sha256').update(`bulk-imports-local:${username}`).digest('hex');
+/**
+ * A stable subject per user, UUID-shaped like Cognito's `sub`. A user is a username in an account: the
+ * default account's users keep the subjects they had before accounts existed.
+ */
+export const localSubject = (username: string, account: AccountId = DEFAULT_ACCOUNT): string => {
+  const user = account === DEFAULT_ACCOUNT ? username : `${account}:${username}`;
+  const hex = createHash('sha256').update(`bulk-imports-local:${user}`).digest('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 };
 
@@ -89,6 +97,8 @@ export interface TokenOptions {
   issuer: string;
   clientId: string;
   now: Date;
+  /** The account the user signs in to (the `account` claim); the default account when absent. */
+  account?: AccountId;
   /** Token lifetime; Cognito's default for access tokens is one hour. */
   lifetimeSeconds?: number;
 }
@@ -96,9 +106,10 @@ export interface TokenOptions {
 /** The claims of a Cognito access token for a local user. */
 export const accessTokenClaims = (username: LocalUsername, options: TokenOptions) => {
   const iat = Math.floor(options.now.getTime() / 1000);
-  const groups = LOCAL_USERS[username].groups;
+  const groups = isLocalAdmin(username) ? ['admins'] : [];
+  const account = options.account ?? DEFAULT_ACCOUNT;
   return {
-    sub: localSubject(username),
+    sub: localSubject(username, account),
     ...(groups.length > 0 ? { 'cognito:groups': [...groups] } : {}),
     iss: options.issuer,
     version: 2,
@@ -112,6 +123,7 @@ export const accessTokenClaims = (username: LocalUsername, options: TokenOptions
     iat,
     jti: randomUUID(),
     username,
+    account,
   };
 };
 

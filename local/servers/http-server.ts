@@ -1,12 +1,13 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { z } from 'zod';
+import { ACCOUNT_ID_RULE, accountIdSchema } from '../../lambdas/shared/account';
 import type { FunctionInvoker } from '../functions/invoker';
 import type { Log } from '../log';
 import { fromApiGatewayResult, type HttpResponse, integrationError, toApiGatewayEvent } from './api-gateway';
 import {
   accessTokenClaims,
   JWKS_SUFFIX,
-  LOCAL_USERS,
+  LOCAL_USERNAME_RULE,
   type LocalSecrets,
   localUsernameSchema,
   publicJwks,
@@ -76,7 +77,10 @@ const json = (statusCode: number, body: unknown): HttpResponse => ({
   body: Buffer.from(JSON.stringify(body)),
 });
 
-const tokenRequestSchema = z.object({ username: z.string() });
+const tokenRequestSchema = z.object({
+  username: localUsernameSchema,
+  account: accountIdSchema.optional(),
+});
 
 export const startHttpServer = async (options: HttpServerOptions): Promise<RunningServer> => {
   const { log } = options;
@@ -120,23 +124,22 @@ export const startHttpServer = async (options: HttpServerOptions): Promise<Runni
       parsedBody = JSON.parse((await readBody(request, MAX_LOCAL_BODY)).toString('utf8'));
     } catch (error) {
       if (error instanceof SyntaxError || error instanceof BodyTooLargeError) {
-        return jsonError(400, 'BAD_REQUEST', 'Send a JSON body like {"username":"admin"}.');
+        return jsonError(400, 'BAD_REQUEST', 'Send a JSON body like {"username":"admin","account":"acme"}.');
       }
       throw error;
     }
     const body = tokenRequestSchema.safeParse(parsedBody);
-    const username = localUsernameSchema.safeParse(body.success ? body.data.username : undefined);
-    if (!username.success) {
-      return jsonError(
-        400,
-        'BAD_REQUEST',
-        `Unknown local user: use one of ${Object.keys(LOCAL_USERS).join(', ')}.`,
-      );
+    if (!body.success) {
+      const issue = body.error.issues[0];
+      const field = issue?.path[0] === 'account' ? 'account' : 'username';
+      const rule = field === 'account' ? ACCOUNT_ID_RULE : LOCAL_USERNAME_RULE;
+      return jsonError(400, 'BAD_REQUEST', `Invalid ${field}: ${rule}.`);
     }
-    const claims = accessTokenClaims(username.data, {
+    const claims = accessTokenClaims(body.data.username, {
       issuer: options.issuer,
       clientId: options.clientId,
       now: new Date(),
+      ...(body.data.account === undefined ? {} : { account: body.data.account }),
     });
     return json(200, { token: await signAccessToken(options.secrets, claims) });
   };

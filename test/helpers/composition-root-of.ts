@@ -1,7 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type * as compositionRoot from '../../lambdas/shared/composition-root';
 import type { Harness } from '../unit/validate-file/harness';
-import type { FakeEmailMessageStore, FakeMailSender } from './fakes';
+import { type FakeEmailMessageStore, type FakeMailSender, FakeOpenTaskIndex } from './fakes';
 
 /**
  * The composition root a handler test mocks in: every port the handler asks for is the harness's fake,
@@ -18,7 +18,8 @@ export const compositionRootOf = (
       if (port === undefined) throw new Error(`this test gave the handler no ${name}`);
       return port;
     };
-    return {
+    // Every account's ports are the harness's: these tests are about one account's pipeline.
+    const accountPorts = {
       objects: harness.objects,
       tasks: harness.tasks,
       records: harness.records,
@@ -28,6 +29,11 @@ export const compositionRootOf = (
       get messages() {
         return given('email message store', email.messages);
       },
+    };
+    return {
+      bucket: harness.objects,
+      openTasks: FakeOpenTaskIndex.of(harness.tasks),
+      forAccount: () => accountPorts,
       get mail() {
         return given('mail sender', email.mail);
       },

@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream';
+import { type AccountId, DEFAULT_ACCOUNT } from '../../lambdas/shared/account';
 import type { EmailMessage } from '../../lambdas/shared/email-message';
 import type { EmailSettings } from '../../lambdas/shared/email-settings';
 import {
@@ -11,7 +12,9 @@ import {
   toPublicTask,
 } from '../../lambdas/shared/model';
 import type {
+  AddressRegistry,
   BatchInsertOutcome,
+  Bucket,
   ChunkCounts,
   CompletedPart,
   EmailMessageStore,
@@ -19,7 +22,8 @@ import type {
   MailSender,
   MessageQueue,
   ObjectHead,
-  ObjectStore,
+  OpenTask,
+  OpenTaskIndex,
   OutgoingMail,
   Page,
   RecordInsert,
@@ -30,8 +34,8 @@ import type {
   TaskStore,
 } from '../../lambdas/shared/ports';
 
-/** In-memory ObjectStore with the semantics the cores rely on. */
-export class FakeObjectStore implements ObjectStore {
+/** In-memory ObjectStore with the semantics the cores rely on (and the bucket's copy). */
+export class FakeObjectStore implements Bucket {
   readonly objects = new Map<string, { body: Buffer; contentType: string }>();
   readonly uploads = new Map<string, { key: string; parts: Map<number, Buffer> }>();
   private nextUploadId = 1;
@@ -43,6 +47,11 @@ export class FakeObjectStore implements ObjectStore {
   async head(key: string): Promise<ObjectHead | undefined> {
     const object = this.objects.get(key);
     return object ? { size: object.body.length, contentType: object.contentType } : undefined;
+  }
+
+  async copy(sourceKey: string, key: string): Promise<void> {
+    const source = this.require(sourceKey);
+    this.objects.set(key, { body: Buffer.from(source.body), contentType: source.contentType });
   }
 
   async getRange(key: string, start: number, end: number): Promise<Buffer> {
@@ -218,16 +227,6 @@ export class FakeTaskStore implements TaskStore {
     );
   }
 
-  /** Open tasks oldest first, like the sparse index (keyed by createdAt). */
-  async listOpen(limit: number, after?: Record<string, unknown>): Promise<Page<TaskRecord>> {
-    const open = [...this.tasks.values()]
-      .filter((task) => !isFinalStatus(task.status))
-      .sort((a, b) => `${a.createdAt}#${a.importId}`.localeCompare(`${b.createdAt}#${b.importId}`));
-    const start = typeof after?.index === 'number' ? after.index : 0;
-    const items = open.slice(start, start + limit).map((task) => structuredClone(task));
-    return start + limit < open.length ? { items, next: { index: start + limit } } : { items };
-  }
-
   async getChunkResult(importId: string, chunkIndex: number): Promise<ChunkResult | undefined> {
     const result = this.chunkResults.get(`${importId}#${chunkIndex}`);
     return result ? structuredClone(result) : undefined;
@@ -336,6 +335,57 @@ export class FakeQueue<Message> implements MessageQueue<Message> {
   readonly sent: Message[] = [];
   async send(messages: readonly Message[]): Promise<void> {
     this.sent.push(...messages.map((message) => structuredClone(message)));
+  }
+}
+
+/** Open tasks of the given accounts' stores, oldest first, like the sparse index (keyed by createdAt). */
+export class FakeOpenTaskIndex implements OpenTaskIndex {
+  constructor(private readonly stores: ReadonlyMap<AccountId, FakeTaskStore>) {}
+
+  static of(tasks: FakeTaskStore, account: AccountId = DEFAULT_ACCOUNT): FakeOpenTaskIndex {
+    return new FakeOpenTaskIndex(new Map([[account, tasks]]));
+  }
+
+  async listOpen(limit: number, after?: Record<string, unknown>): Promise<Page<OpenTask>> {
+    const open = [...this.stores.entries()]
+      .flatMap(([account, store]) => [...store.tasks.values()].map((task) => ({ account, task })))
+      .filter(({ task }) => !isFinalStatus(task.status))
+      .sort((a, b) =>
+        `${a.task.createdAt}#${a.task.importId}`.localeCompare(`${b.task.createdAt}#${b.task.importId}`),
+      );
+    const start = typeof after?.index === 'number' ? after.index : 0;
+    const items = open
+      .slice(start, start + limit)
+      .map(({ account, task }) => ({ account, task: structuredClone(task) }));
+    return start + limit < open.length ? { items, next: { index: start + limit } } : { items };
+  }
+}
+
+/** In-memory AddressRegistry: addresses held by accounts, conditional like the DynamoDB adapter. */
+export class FakeAddressRegistry implements AddressRegistry {
+  readonly holders = new Map<string, AccountId>();
+
+  async owners(addresses: readonly string[]): Promise<Map<string, AccountId>> {
+    const owners = new Map<string, AccountId>();
+    for (const address of addresses) {
+      const key = address.trim().toLowerCase();
+      const holder = this.holders.get(key);
+      if (holder) owners.set(key, holder);
+    }
+    return owners;
+  }
+
+  async claim(address: string, account: AccountId): Promise<boolean> {
+    const key = address.trim().toLowerCase();
+    const holder = this.holders.get(key);
+    if (holder && holder !== account) return false;
+    this.holders.set(key, account);
+    return true;
+  }
+
+  async release(address: string, account: AccountId): Promise<void> {
+    const key = address.trim().toLowerCase();
+    if (this.holders.get(key) === account) this.holders.delete(key);
   }
 }
 

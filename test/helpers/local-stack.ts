@@ -311,8 +311,12 @@ export class LocalStack {
 
   // ----- auth
 
-  async token(username: string): Promise<string> {
-    const result = await this.post('/local/token', { username });
+  /** A local sign-in token for `username` in `account` (the default account when none is named). */
+  async token(username: string, account?: string): Promise<string> {
+    const result = await this.post('/local/token', {
+      username,
+      ...(account === undefined ? {} : { account }),
+    });
     if (result.status !== 200) throw new Error(`token ${username}: ${result.status} ${result.text}`);
     return z.object({ token: z.string() }).parse(result.body).token;
   }

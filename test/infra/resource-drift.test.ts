@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { apiSettings } from '../../lambdas/api/settings';
 import { emailIngestSettings } from '../../lambdas/email-ingest/settings';
 import { finalizeImportSettings } from '../../lambdas/finalize-import/settings';
+import { preTokenGenerationSettings } from '../../lambdas/pre-token-generation/settings';
 import { processChunkSettings } from '../../lambdas/process-chunk/settings';
 import {
   QUEUES,
@@ -123,6 +124,7 @@ const SETTINGS_OF: Record<keyof HandlerEntries, z.ZodObject> = {
   api: apiSettings,
   watchdog: watchdogSettings,
   'email-ingest': emailIngestSettings,
+  'pre-token-generation': preTokenGenerationSettings,
 };
 
 type Templates = { stateful: Record<string, unknown>; stateless: Record<string, unknown> };

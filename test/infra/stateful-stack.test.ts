@@ -221,6 +221,43 @@ describe('stateful stack', () => {
     });
   });
 
+  it('names each user’s account in a custom:account attribute that users can read but not change', () => {
+    template.hasResourceProperties('AWS::Cognito::UserPool', {
+      Schema: Match.arrayWith([
+        Match.objectLike({
+          Name: 'account',
+          AttributeDataType: 'String',
+          Mutable: true,
+          StringAttributeConstraints: { MinLength: '1', MaxLength: '64' },
+        }),
+      ]),
+    });
+    const [client] = Object.values(resourcesOfType(template, 'AWS::Cognito::UserPoolClient'));
+    expect(client?.Properties?.ReadAttributes).toEqual(expect.arrayContaining(['custom:account']));
+    expect(client?.Properties?.WriteAttributes).toEqual(['email']);
+  });
+
+  it('copies the account into every access token with a version 2 pre-token-generation trigger', () => {
+    // Assess: the trigger is the account-claim function, called with the V2 event (access-token claims)
+    const [pool] = Object.values(resourcesOfType(template, 'AWS::Cognito::UserPool'));
+    const trigger = (pool?.Properties?.LambdaConfig as Record<string, unknown> | undefined)
+      ?.PreTokenGenerationConfig;
+    expect(trigger).toEqual({
+      LambdaArn: { 'Fn::GetAtt': [expect.stringMatching(/^AccountClaimFunction/), 'Arn'] },
+      LambdaVersion: 'V2_0',
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('^pre-token-generation'),
+      Runtime: 'nodejs24.x',
+      Timeout: 5,
+    });
+    template.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      Principal: 'cognito-idp.amazonaws.com',
+      FunctionName: { 'Fn::GetAtt': [Match.stringLikeRegexp('^AccountClaimFunction'), 'Arn'] },
+    });
+  });
+
   it('creates the first admin from context, in the admins group', () => {
     template.hasResourceProperties('AWS::Cognito::UserPoolUser', {
       Username: 'first.admin@example.com',

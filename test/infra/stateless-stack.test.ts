@@ -383,9 +383,10 @@ describe('stateless stack: email imports', () => {
         .flatMap(([, actions]) => actions)
         .sort();
 
-    it('lets email ingest read raw mail, write uploads, create tasks and hand them to finalize, nothing more', () => {
+    it('lets email ingest read raw mail and copy it under its accounts, write uploads, create tasks and hand them to finalize, nothing more', () => {
+      // inbound/: read what SES stored, copy it under each recipient account, remove a copy that made nothing
       expect(objectAccessOf('EmailIngest')).toEqual({
-        'inbound/*': ['s3:GetObject'],
+        'inbound/*': ['s3:AbortMultipartUpload', 's3:DeleteObject', 's3:GetObject', 's3:PutObject'],
         'uploads/*': ['s3:AbortMultipartUpload', 's3:PutObject'],
       });
       expect(tableActionsOf('EmailIngest', /StateTable/)).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem']);

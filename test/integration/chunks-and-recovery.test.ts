@@ -1,8 +1,9 @@
 import { CompleteMultipartUploadCommand, S3Client } from '@aws-sdk/client-s3';
 import { parse } from 'csv-parse/sync';
 import { z } from 'zod';
+import { DEFAULT_ACCOUNT } from '../../lambdas/shared/account';
 import { chunkMessageSchema, type Task } from '../../lambdas/shared/model';
-import { uploadKey } from '../../lambdas/shared/object-keys';
+import { accountObjectKey, uploadKey } from '../../lambdas/shared/object-keys';
 import { LOCAL_CREDENTIALS } from '../../local/clients';
 import { NotificationJournal } from '../../local/journals/notification-journal';
 import { LOCAL_BUCKET } from '../../local/resources';
@@ -218,7 +219,7 @@ describe('recovery', () => {
     const [part] = upload.parts;
     if (!part || upload.parts.length !== 1) throw new Error('expected a single-part upload');
     const put = await fetch(part.url, { method: 'PUT', body: file.content });
-    const key = uploadKey(pending.importId, 'crash.csv');
+    const key = accountObjectKey(DEFAULT_ACCOUNT, uploadKey(pending.importId, 'crash.csv'));
     const uploadId = new URL(part.url).searchParams.get('uploadId') ?? '';
     await new NotificationJournal(`${stack.dataDir}/notifications`).record({
       bucket: LOCAL_BUCKET,

@@ -101,13 +101,20 @@ describe('local sign-in', () => {
     expect(viewerClaims.sub).not.toEqual(adminClaims.sub);
   });
 
-  it('refuses an unknown username with 400', async () => {
+  it('refuses a username or an account id that is not safe with 400, naming which', async () => {
     // Act
-    const result = await stack.post('/local/token', { username: 'mallory' });
+    const badUser = await stack.post('/local/token', { username: 'Mallory <m@x>' });
+    const badAccount = await stack.post('/local/token', { username: 'admin', account: '../default' });
 
     // Assess
-    expect(result.status).toBe(400);
-    expect(result.body).toMatchObject({ error: { code: 'BAD_REQUEST' } });
+    expect(badUser.status).toBe(400);
+    expect(badUser.body).toMatchObject({
+      error: { code: 'BAD_REQUEST', message: expect.stringContaining('username') },
+    });
+    expect(badAccount.status).toBe(400);
+    expect(badAccount.body).toMatchObject({
+      error: { code: 'BAD_REQUEST', message: expect.stringContaining('Invalid account') },
+    });
   });
 
   it('publishes the signing key under the issuer', async () => {

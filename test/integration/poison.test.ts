@@ -2,7 +2,8 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { parse } from 'csv-parse/sync';
-import { uploadKey } from '../../lambdas/shared/object-keys';
+import { DEFAULT_ACCOUNT } from '../../lambdas/shared/account';
+import { accountObjectKey, uploadKey } from '../../lambdas/shared/object-keys';
 import { LOCAL_CREDENTIALS } from '../../local/clients';
 import { LOCAL_BUCKET } from '../../local/resources';
 import { LocalStack, uniqueTag } from '../helpers/local-stack';
@@ -77,7 +78,7 @@ describe('a chunk that fails every time', () => {
     await s3.send(
       new PutObjectCommand({
         Bucket: LOCAL_BUCKET,
-        Key: uploadKey(importId, 'poison.csv'),
+        Key: accountObjectKey(DEFAULT_ACCOUNT, uploadKey(importId, 'poison.csv')),
         Body: Buffer.from(content).subarray(0, lastChunkStart),
       }),
     );

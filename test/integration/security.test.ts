@@ -363,7 +363,7 @@ describe('hostile file names', () => {
   ];
 
   it.each(accepted)(
-    'keeps %j under uploads/{importId}/, shows it as typed, and downloads it safely',
+    'keeps %j under uploads/{account}/{importId}/, shows it as typed, and downloads it safely',
     async (fileName) => {
       // Prepare
       const tag = uniqueTag();
@@ -383,7 +383,7 @@ describe('hostile file names', () => {
       expect(taskSchema.parse(shown.body).fileName).toBe(fileName);
       const uploads = keys.filter((key) => key.startsWith('uploads/'));
       expect(uploads).toHaveLength(1);
-      expect(uploads[0]).toMatch(new RegExp(`^uploads/${task.importId}/[A-Za-z0-9._-]+\\.csv$`));
+      expect(uploads[0]).toMatch(new RegExp(`^uploads/default/${task.importId}/[A-Za-z0-9._-]+\\.csv$`));
       expect(keys.every((key) => /^(uploads|work|reports)\//.test(key) && !key.includes('..'))).toBe(true);
       expect(await original.text()).toBe(content);
       for (const download of [original, results]) {
@@ -527,7 +527,7 @@ describe('hostile email subjects and attachment names', () => {
     // Assess: the task keeps the names as plain text, and the file stays under its own prefix
     expect(task?.fileName).toContain('<img src=x onerror=alert(1)>.csv');
     expect(keys.filter((key) => key.startsWith('uploads/'))).toEqual([
-      expect.stringMatching(new RegExp(`^uploads/${task?.importId}/[A-Za-z0-9._-]+$`)),
+      expect.stringMatching(new RegExp(`^uploads/default/${task?.importId}/[A-Za-z0-9._-]+$`)),
     ]);
   });
 });
@@ -604,9 +604,9 @@ describe('presigned links', () => {
   it('signs every download link for its one object, for 15 minutes at most', async () => {
     for (const task of [taskA, taskB]) {
       for (const [kind, key] of [
-        ['original', `uploads/${task.importId}/${task.fileName}`],
-        ['exceptions', `reports/${task.importId}/exceptions.csv`],
-        ['results', `reports/${task.importId}/results.csv`],
+        ['original', `uploads/default/${task.importId}/${task.fileName}`],
+        ['exceptions', `reports/default/${task.importId}/exceptions.csv`],
+        ['results', `reports/default/${task.importId}/results.csv`],
       ] as const) {
         // Act
         const { url, expiresAt } = await link(task.importId, kind);
@@ -666,7 +666,7 @@ describe('presigned links', () => {
       expect(hasValidSignature(url.href, 'PUT', length)).toBe(true);
       expect(hasValidSignature(url.href, 'PUT', { 'content-length': String(8 * MIB + 1) })).toBe(false);
       expect(hasValidSignature(url.href, 'PUT')).toBe(false);
-      expect(url.pathname).toBe(`/${LOCAL_BUCKET}/uploads/${importId}/parts.csv`);
+      expect(url.pathname).toBe(`/${LOCAL_BUCKET}/uploads/default/${importId}/parts.csv`);
       expect(url.searchParams.get('partNumber')).toBe(String(index + 1));
       // README "Limits": part URLs live an hour so a 200 MB upload on a slow line can finish.
       expect(Number(url.searchParams.get('X-Amz-Expires'))).toBeLessThanOrEqual(3600);
@@ -702,7 +702,9 @@ describe('unguessable ids and tamper-proof cursors', () => {
     }
     for (const item of created) {
       const url = new URL(item.upload.parts[0]?.url ?? '');
-      expect(url.pathname).toBe(`/${LOCAL_BUCKET}/uploads/${item.import.importId}/${item.import.fileName}`);
+      expect(url.pathname).toBe(
+        `/${LOCAL_BUCKET}/uploads/default/${item.import.importId}/${item.import.fileName}`,
+      );
     }
   });
 

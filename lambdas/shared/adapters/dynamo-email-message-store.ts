@@ -1,9 +1,9 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { AccountId } from '../account';
 import { type EmailMessage, emailMessageSchema } from '../email-message';
 import type { EmailMessageStore } from '../ports';
-
-const messageKey = (messageId: string) => ({ pk: `EMAIL#${messageId}`, sk: 'MESSAGE' });
+import { accountPartition } from './account-keys';
 
 const isConditionFailure = (error: unknown): boolean =>
   error instanceof ConditionalCheckFailedException ||
@@ -25,14 +25,20 @@ export class DynamoEmailMessageStore implements EmailMessageStore {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly table: string,
+    private readonly account: AccountId,
   ) {}
+
+  /** A message mailed to two accounts' addresses is one item in each. */
+  private messageKey(messageId: string): { pk: string; sk: string } {
+    return { pk: accountPartition(this.account, `EMAIL#${messageId}`), sk: 'MESSAGE' };
+  }
 
   create(message: EmailMessage): Promise<boolean> {
     return conditionally(() =>
       this.db.send(
         new PutCommand({
           TableName: this.table,
-          Item: { ...message, ...messageKey(message.messageId) },
+          Item: { ...message, ...this.messageKey(message.messageId) },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       ),
@@ -41,7 +47,7 @@ export class DynamoEmailMessageStore implements EmailMessageStore {
 
   async get(messageId: string): Promise<EmailMessage | undefined> {
     const out = await this.db.send(
-      new GetCommand({ TableName: this.table, Key: messageKey(messageId), ConsistentRead: true }),
+      new GetCommand({ TableName: this.table, Key: this.messageKey(messageId), ConsistentRead: true }),
     );
     if (!out.Item) return undefined;
     const { pk: _pk, sk: _sk, ...message } = out.Item;
@@ -53,7 +59,7 @@ export class DynamoEmailMessageStore implements EmailMessageStore {
       this.db.send(
         new UpdateCommand({
           TableName: this.table,
-          Key: messageKey(messageId),
+          Key: this.messageKey(messageId),
           UpdateExpression: 'SET replyClaimedAt = :at',
           ConditionExpression:
             'attribute_exists(pk) AND attribute_not_exists(replySentAt) AND (attribute_not_exists(replyClaimedAt) OR replyClaimedAt < :stale)',
@@ -72,7 +78,7 @@ export class DynamoEmailMessageStore implements EmailMessageStore {
     await this.db.send(
       new UpdateCommand({
         TableName: this.table,
-        Key: messageKey(messageId),
+        Key: this.messageKey(messageId),
         UpdateExpression: 'SET replySentAt = :sent, replyMessageId = :id',
         ConditionExpression: 'replyClaimedAt = :claimed',
         ExpressionAttributeValues: { ':sent': sentAt, ':id': replyMessageId, ':claimed': claimedAt },
@@ -86,7 +92,7 @@ export class DynamoEmailMessageStore implements EmailMessageStore {
       this.db.send(
         new UpdateCommand({
           TableName: this.table,
-          Key: messageKey(messageId),
+          Key: this.messageKey(messageId),
           UpdateExpression: 'REMOVE replyClaimedAt',
           ConditionExpression: 'replyClaimedAt = :claimed',
           ExpressionAttributeValues: { ':claimed': claimedAt },

@@ -8,6 +8,7 @@ import {
   PutCommand,
   QueryCommand,
 } from '@aws-sdk/lib-dynamodb';
+import type { AccountId } from '../account';
 import type {
   BatchInsertOutcome,
   InsertOutcome,
@@ -18,6 +19,7 @@ import type {
   StoredRecord,
 } from '../ports';
 import { RECORD_INDEX_SHARDS } from '../resource-definitions';
+import { accountPartition } from './account-keys';
 
 /** DynamoDB's limits per BatchExecuteStatement and per BatchGetItem call. */
 export const MAX_STATEMENTS_PER_BATCH = 25;
@@ -56,12 +58,15 @@ export class RecordWriteRejectedError extends Error {
   }
 }
 
-const recordPk = (templateId: string, key: string) => `${templateId}#${key}`;
+/** A record's item is its account's, under its template: the same key can be a record of two accounts. */
+const recordPk = (account: AccountId, templateId: string, key: string) =>
+  accountPartition(account, `${templateId}#${key}`);
 
 const shardOf = (key: string): number =>
   createHash('md5').update(key).digest().readUInt16BE(0) % RECORD_INDEX_SHARDS;
 
-const indexPk = (templateId: string, shard: number) => `${templateId}#${String(shard).padStart(2, '0')}`;
+const indexPk = (account: AccountId, templateId: string, shard: number) =>
+  accountPartition(account, `${templateId}#${String(shard).padStart(2, '0')}`);
 
 const isConditionFailure = (error: unknown): boolean =>
   error instanceof ConditionalCheckFailedException ||
@@ -78,14 +83,15 @@ const toStored = (item: Record<string, unknown>): StoredRecord => ({
 
 /** The item that stores one record (exported for the bench, which writes the same items other ways). */
 export const recordItem = (
+  account: AccountId,
   templateId: string,
   key: string,
   data: Record<string, unknown>,
   origin: RecordOrigin,
   now: string,
 ): RecordItem => ({
-  pk: recordPk(templateId, key),
-  gsi1pk: indexPk(templateId, shardOf(key)),
+  pk: recordPk(account, templateId, key),
+  gsi1pk: indexPk(account, templateId, shardOf(key)),
   gsi1sk: key,
   templateId,
   key,
@@ -110,6 +116,7 @@ export class DynamoRecordStore implements RecordStore {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly table: string,
+    private readonly account: AccountId,
   ) {
     const fields = RECORD_ATTRIBUTES.map((name) => `'${name}': ?`).join(', ');
     this.insertStatement = `INSERT INTO "${table}" VALUE {${fields}}`;
@@ -125,7 +132,7 @@ export class DynamoRecordStore implements RecordStore {
       await this.db.send(
         new PutCommand({
           TableName: this.table,
-          Item: recordItem(templateId, key, data, origin, new Date().toISOString()),
+          Item: recordItem(this.account, templateId, key, data, origin, new Date().toISOString()),
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );
@@ -137,7 +144,7 @@ export class DynamoRecordStore implements RecordStore {
     const existing = await this.db.send(
       new GetCommand({
         TableName: this.table,
-        Key: { pk: recordPk(templateId, key) },
+        Key: { pk: recordPk(this.account, templateId, key) },
         ProjectionExpression: 'importId, rowNumber',
         ConsistentRead: true,
       }),
@@ -170,7 +177,7 @@ export class DynamoRecordStore implements RecordStore {
     const out = await this.db.send(
       new BatchExecuteStatementCommand({
         Statements: records.map((record) => {
-          const item = recordItem(templateId, record.key, record.data, record.origin, now);
+          const item = recordItem(this.account, templateId, record.key, record.data, record.origin, now);
           return {
             Statement: this.insertStatement,
             Parameters: RECORD_ATTRIBUTES.map((name) => item[name]),
@@ -223,7 +230,7 @@ export class DynamoRecordStore implements RecordStore {
         new BatchGetCommand({
           RequestItems: {
             [this.table]: {
-              Keys: group.map((key) => ({ pk: recordPk(templateId, key) })),
+              Keys: group.map((key) => ({ pk: recordPk(this.account, templateId, key) })),
               ConsistentRead: true,
               ProjectionExpression: '#key, importId, rowNumber',
               ExpressionAttributeNames: { '#key': 'key' },
@@ -235,7 +242,7 @@ export class DynamoRecordStore implements RecordStore {
         (out.UnprocessedKeys?.[this.table]?.Keys ?? []).map((key) => String(key.pk)),
       );
       for (const key of group) {
-        if (!unprocessed.has(recordPk(templateId, key))) owners.set(key, null);
+        if (!unprocessed.has(recordPk(this.account, templateId, key))) owners.set(key, null);
       }
       for (const item of out.Responses?.[this.table] ?? []) {
         owners.set(String(item.key), { importId: String(item.importId), rowNumber: Number(item.rowNumber) });
@@ -251,7 +258,7 @@ export class DynamoRecordStore implements RecordStore {
     origin: RecordOrigin,
   ): Promise<void> {
     const now = new Date().toISOString();
-    const item = recordItem(templateId, key, data, origin, now);
+    const item = recordItem(this.account, templateId, key, data, origin, now);
     try {
       // Keep the original createdAt when updating.
       await this.db.send(
@@ -289,7 +296,7 @@ export class DynamoRecordStore implements RecordStore {
           TableName: this.table,
           IndexName: 'byTemplate',
           KeyConditionExpression: 'gsi1pk = :p',
-          ExpressionAttributeValues: { ':p': indexPk(templateId, shard) },
+          ExpressionAttributeValues: { ':p': indexPk(this.account, templateId, shard) },
           Limit: limit - items.length,
           ...(startKey ? { ExclusiveStartKey: startKey } : {}),
         }),

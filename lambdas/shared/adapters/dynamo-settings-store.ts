@@ -1,19 +1,24 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import type { AccountId } from '../account';
 import { type EmailSettings, emailSettingsSchema } from '../email-settings';
 import type { SettingsStore } from '../ports';
+import { accountPartition } from './account-keys';
 
-const SETTINGS_KEY = { pk: 'SETTINGS', sk: 'EMAIL' } as const;
-
-/** SettingsStore on the state table: one item per kind of setting. */
+/** SettingsStore on the state table: one item per account and kind of setting. */
 export class DynamoSettingsStore implements SettingsStore {
+  private readonly key: { pk: string; sk: string };
+
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly table: string,
-  ) {}
+    account: AccountId,
+  ) {
+    this.key = { pk: accountPartition(account, 'SETTINGS'), sk: 'EMAIL' };
+  }
 
   async getEmailSettings(): Promise<EmailSettings | undefined> {
     const out = await this.db.send(
-      new GetCommand({ TableName: this.table, Key: SETTINGS_KEY, ConsistentRead: true }),
+      new GetCommand({ TableName: this.table, Key: this.key, ConsistentRead: true }),
     );
     return out.Item ? emailSettingsSchema.parse(out.Item.settings) : undefined;
   }
@@ -22,7 +27,7 @@ export class DynamoSettingsStore implements SettingsStore {
     await this.db.send(
       new PutCommand({
         TableName: this.table,
-        Item: { ...SETTINGS_KEY, settings, updatedAt: new Date().toISOString() },
+        Item: { ...this.key, settings, updatedAt: new Date().toISOString() },
       }),
     );
   }

@@ -9,6 +9,7 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { type AccountId, parseAccountId } from '../account';
 import {
   type ChunkResult,
   ErrorType,
@@ -20,16 +21,23 @@ import {
   taskRecordSchema,
   taskSchema,
 } from '../model';
-import type { ChunkCounts, Page, TaskStore } from '../ports';
+import type { ChunkCounts, OpenTask, OpenTaskIndex, Page, TaskStore } from '../ports';
 import { OPEN_TASKS_INDEX } from '../resource-definitions';
+import { accountPartition } from './account-keys';
 
 /** Failed rows are stored in pages of this many errors, gzipped: one item per page, never one per row. */
 export const ERRORS_PER_PAGE = 1000;
 
-const LIST_PARTITION = 'IMPORTS';
-/** Partition of the sparse open-tasks index; removed from a task when it becomes final. */
+/** An account's imports, most recent first: its own partition of the `byCreatedAt` index. */
+const listPartition = (account: AccountId) => accountPartition(account, 'IMPORTS');
+/**
+ * Partition of the sparse open-tasks index; removed from a task when it becomes final. It spans every
+ * account: only the watchdog reads it, and it reads each task it finds through that task's own account.
+ */
 const OPEN_PARTITION = 'OPEN';
-const taskPk = (importId: string) => `IMPORT#${importId}`;
+/** Every item of an import (the task, its chunk outcomes, its error pages) is in this partition. */
+const taskPk = (account: AccountId, importId: string) => accountPartition(account, `IMPORT#${importId}`);
+const TASK_PK = /^ACCOUNT#([^#]+)#IMPORT#(.+)$/;
 const TASK_SK = 'TASK';
 const chunkSk = (chunkIndex: number) => `CHUNK#${String(chunkIndex).padStart(6, '0')}`;
 /**
@@ -111,7 +119,12 @@ export class DynamoTaskStore implements TaskStore {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly table: string,
+    private readonly account: AccountId,
   ) {}
+
+  private pk(importId: string): string {
+    return taskPk(this.account, importId);
+  }
 
   async create(task: TaskRecord): Promise<boolean> {
     try {
@@ -120,9 +133,9 @@ export class DynamoTaskStore implements TaskStore {
           TableName: this.table,
           Item: {
             ...task,
-            pk: taskPk(task.importId),
+            pk: this.pk(task.importId),
             sk: TASK_SK,
-            gsi1pk: LIST_PARTITION,
+            gsi1pk: listPartition(this.account),
             gsi1sk: `${task.createdAt}#${task.importId}`,
             ...openIndexKeys(task),
           },
@@ -140,7 +153,7 @@ export class DynamoTaskStore implements TaskStore {
     const out = await this.db.send(
       new GetCommand({
         TableName: this.table,
-        Key: { pk: taskPk(importId), sk: TASK_SK },
+        Key: { pk: this.pk(importId), sk: TASK_SK },
         ConsistentRead: true,
       }),
     );
@@ -153,7 +166,7 @@ export class DynamoTaskStore implements TaskStore {
         TableName: this.table,
         IndexName: 'byCreatedAt',
         KeyConditionExpression: 'gsi1pk = :p',
-        ExpressionAttributeValues: { ':p': LIST_PARTITION },
+        ExpressionAttributeValues: { ':p': listPartition(this.account) },
         ScanIndexForward: false,
         Limit: limit,
         ...(after ? { ExclusiveStartKey: after } : {}),
@@ -161,27 +174,6 @@ export class DynamoTaskStore implements TaskStore {
     );
     return {
       items: (out.Items ?? []).map((item) => taskSchema.parse(item)),
-      ...(out.LastEvaluatedKey ? { next: out.LastEvaluatedKey } : {}),
-    };
-  }
-
-  async listOpen(limit: number, after?: Record<string, unknown>): Promise<Page<TaskRecord>> {
-    const out = await this.db.send(
-      new QueryCommand({
-        TableName: this.table,
-        IndexName: OPEN_TASKS_INDEX,
-        KeyConditionExpression: 'openpk = :p',
-        ExpressionAttributeValues: { ':p': OPEN_PARTITION },
-        Limit: limit,
-        ...(after ? { ExclusiveStartKey: after } : {}),
-      }),
-    );
-    // The index holds keys only: each task is read whole, and consistently (the watchdog acts on it).
-    const tasks = await Promise.all(
-      (out.Items ?? []).map((item) => this.get(String(item.pk).slice(taskPk('').length))),
-    );
-    return {
-      items: tasks.filter((task): task is TaskRecord => task !== undefined),
       ...(out.LastEvaluatedKey ? { next: out.LastEvaluatedKey } : {}),
     };
   }
@@ -201,7 +193,7 @@ export class DynamoTaskStore implements TaskStore {
       const out = await this.db.send(
         new UpdateCommand({
           TableName: this.table,
-          Key: { pk: taskPk(importId), sk: TASK_SK },
+          Key: { pk: this.pk(importId), sk: TASK_SK },
           UpdateExpression: `SET ${set.expression}${leaveOpenIndex}`,
           ConditionExpression: `#status IN (${Object.keys(fromValues).join(', ')})`,
           ExpressionAttributeNames: { ...set.names, '#status': 'status' },
@@ -221,7 +213,7 @@ export class DynamoTaskStore implements TaskStore {
     await this.db.send(
       new UpdateCommand({
         TableName: this.table,
-        Key: { pk: taskPk(importId), sk: TASK_SK },
+        Key: { pk: this.pk(importId), sk: TASK_SK },
         UpdateExpression: `SET ${set.expression}`,
         ConditionExpression: 'attribute_exists(pk)',
         ExpressionAttributeNames: set.names,
@@ -239,7 +231,7 @@ export class DynamoTaskStore implements TaskStore {
       const out = await this.db.send(
         new UpdateCommand({
           TableName: this.table,
-          Key: { pk: taskPk(importId), sk: TASK_SK },
+          Key: { pk: this.pk(importId), sk: TASK_SK },
           // The set of counted chunk indexes makes the counter update happen once per chunk, whatever
           // the redeliveries: the local emulator has no transactions, so this one conditional write is it.
           UpdateExpression:
@@ -284,7 +276,7 @@ export class DynamoTaskStore implements TaskStore {
   /** Writes an attempt's error pages (keys of its own); returns the page count. */
   private async putErrorPages(result: ChunkResult & { attempt: string }): Promise<Record<string, unknown>[]> {
     const { importId, chunkIndex, attempt } = result;
-    const pk = taskPk(importId);
+    const pk = this.pk(importId);
     const pages: Record<string, unknown>[] = [];
     for (let start = 0, page = 0; start < result.errors.length; start += ERRORS_PER_PAGE, page += 1) {
       pages.push({
@@ -303,7 +295,7 @@ export class DynamoTaskStore implements TaskStore {
   async putChunkResultIfAbsent(result: ChunkResult): Promise<boolean> {
     const { attempt } = result;
     if (attempt === undefined) throw new Error('A chunk result is stored with the attempt that made it');
-    const key = { pk: taskPk(result.importId), sk: chunkSk(result.chunkIndex) };
+    const key = { pk: this.pk(result.importId), sk: chunkSk(result.chunkIndex) };
     const existing = await this.db.send(
       new GetCommand({ TableName: this.table, Key: key, ConsistentRead: true }),
     );
@@ -355,14 +347,14 @@ export class DynamoTaskStore implements TaskStore {
 
   async listChunkAttempts(importId: string): Promise<Map<number, string | undefined>> {
     const attempts = new Map<number, string | undefined>();
-    for await (const item of this.itemsWithPrefix(taskPk(importId), 'CHUNK#', 'sk, attempt')) {
+    for await (const item of this.itemsWithPrefix(this.pk(importId), 'CHUNK#', 'sk, attempt')) {
       attempts.set(Number(String(item.sk).slice('CHUNK#'.length)), item.attempt as string | undefined);
     }
     return attempts;
   }
 
   async getChunkResult(importId: string, chunkIndex: number): Promise<ChunkResult | undefined> {
-    const pk = taskPk(importId);
+    const pk = this.pk(importId);
     const out = await this.db.send(
       new GetCommand({ TableName: this.table, Key: { pk, sk: chunkSk(chunkIndex) }, ConsistentRead: true }),
     );
@@ -406,7 +398,7 @@ export class DynamoTaskStore implements TaskStore {
         new QueryCommand({
           TableName: this.table,
           KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-          ExpressionAttributeValues: { ':pk': taskPk(importId), ':from': fromSk, ':to': 'ERRS#~' },
+          ExpressionAttributeValues: { ':pk': this.pk(importId), ':from': fromSk, ':to': 'ERRS#~' },
           Limit: 10,
           ...(startKey ? { ExclusiveStartKey: startKey } : {}),
         }),
@@ -429,5 +421,42 @@ export class DynamoTaskStore implements TaskStore {
       startKey = out.LastEvaluatedKey;
     } while (startKey);
     return { items };
+  }
+}
+
+/**
+ * The open tasks of every account (the sparse `byOpenStatus` index), for the watchdog: each is read whole
+ * and consistently through its own account's store, since the index holds keys only.
+ */
+export class DynamoOpenTaskIndex implements OpenTaskIndex {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  async listOpen(limit: number, after?: Record<string, unknown>): Promise<Page<OpenTask>> {
+    const out = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        IndexName: OPEN_TASKS_INDEX,
+        KeyConditionExpression: 'openpk = :p',
+        ExpressionAttributeValues: { ':p': OPEN_PARTITION },
+        Limit: limit,
+        ...(after ? { ExclusiveStartKey: after } : {}),
+      }),
+    );
+    const found = await Promise.all(
+      (out.Items ?? []).map(async (item): Promise<OpenTask | undefined> => {
+        const [, segment, importId] = TASK_PK.exec(String(item.pk)) ?? [];
+        const account = parseAccountId(segment);
+        if (!account || importId === undefined) return undefined;
+        const task = await new DynamoTaskStore(this.db, this.table, account).get(importId);
+        return task ? { account, task } : undefined;
+      }),
+    );
+    return {
+      items: found.filter((open): open is OpenTask => open !== undefined),
+      ...(out.LastEvaluatedKey ? { next: out.LastEvaluatedKey } : {}),
+    };
   }
 }

@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
+  CopyObjectCommand,
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
   GetObjectCommand,
@@ -14,7 +15,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import type { CompletedPart, ObjectHead, ObjectStore } from '../ports';
+import type { Bucket, CompletedPart, ObjectHead } from '../ports';
 
 /** Streamed uploads use parts of this size: S3 needs ≥ 5 MiB, the local emulator takes ≤ 11 MiB. */
 const UPLOAD_PART_BYTES = 8 * 1024 * 1024;
@@ -35,7 +36,7 @@ const isForbidden = (error: unknown): boolean =>
   (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 403;
 
 /** ObjectStore on one S3 bucket. */
-export class S3ObjectStore implements ObjectStore {
+export class S3ObjectStore implements Bucket {
   constructor(
     private readonly s3: S3Client,
     private readonly bucket: string,
@@ -108,6 +109,17 @@ export class S3ObjectStore implements ObjectStore {
 
   async delete(key: string): Promise<void> {
     await this.s3.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
+  }
+
+  async copy(sourceKey: string, key: string): Promise<void> {
+    await this.s3.send(
+      new CopyObjectCommand({
+        Bucket: this.bucket,
+        Key: key,
+        // The copy source is `bucket/key`, URL-encoded (our keys are safe, but a key with a space is not).
+        CopySource: `${this.bucket}/${sourceKey.split('/').map(encodeURIComponent).join('/')}`,
+      }),
+    );
   }
 
   async createMultipartUpload(key: string, contentType: string): Promise<string> {

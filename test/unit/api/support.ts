@@ -9,11 +9,17 @@ import {
   SignJWT,
 } from 'jose';
 import { z } from 'zod';
-import type { ApiLogger, ApiResponse } from '../../../lambdas/api/api-types';
+import type { AccountStores, ApiLogger, ApiResponse } from '../../../lambdas/api/api-types';
 import { createCursorCodec } from '../../../lambdas/api/cursor-codec';
 import { createApi } from '../../../lambdas/api/router';
 import { createTokenVerifier } from '../../../lambdas/api/token-verifier';
-import { FakeObjectStore, FakeRecordStore, FakeSettingsStore, FakeTaskStore } from '../../helpers/fakes';
+import {
+  FakeAddressRegistry,
+  FakeObjectStore,
+  FakeRecordStore,
+  FakeSettingsStore,
+  FakeTaskStore,
+} from '../../helpers/fakes';
 
 /** Shaped like a Cognito user pool: tokens are checked against this issuer and app client. */
 export const ISSUER = 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_TestPool';
@@ -59,6 +65,7 @@ export const accessToken = async (signer: TestSigner, options: TokenOptions = {}
     exp: now + (options.expiresIn ?? 3600),
     jti: `jti-${now}`,
     username: options.username ?? 'admin',
+    account: 'default',
     ...options.claims,
   };
   const payload: JWTPayload = Object.fromEntries(
@@ -96,13 +103,27 @@ export const createHarness = async () => {
   const tasks = new FakeTaskStore();
   const records = new FakeRecordStore();
   const settings = new FakeSettingsStore();
+  const addresses = new FakeAddressRegistry();
+  // The default account's stores are the ones above; any other account gets stores of its own.
+  const accounts = new Map<string, AccountStores>([['default', { objects, tasks, records, settings }]]);
+  const storesOf = (account: string): AccountStores => {
+    let stores = accounts.get(account);
+    if (!stores) {
+      stores = {
+        objects: new FakeObjectStore(),
+        tasks: new FakeTaskStore(),
+        records: new FakeRecordStore(),
+        settings: new FakeSettingsStore(),
+      };
+      accounts.set(account, stores);
+    }
+    return stores;
+  };
   const logger: jest.Mocked<ApiLogger> = { info: jest.fn(), warn: jest.fn(), error: jest.fn() };
   let nextId = 0;
   const api = createApi({
-    objects,
-    tasks,
-    records,
-    settings,
+    forAccount: storesOf,
+    addresses,
     verifyToken: createTokenVerifier({
       issuer: ISSUER,
       clientIds: [CLIENT_ID],
@@ -137,7 +158,20 @@ export const createHarness = async () => {
     return { status: raw.statusCode, headers: raw.headers, body, raw };
   };
 
-  return { api, call, objects, tasks, records, settings, logger, signer, adminToken, viewerToken };
+  return {
+    api,
+    call,
+    objects,
+    tasks,
+    records,
+    settings,
+    addresses,
+    storesOf,
+    logger,
+    signer,
+    adminToken,
+    viewerToken,
+  };
 };
 
 export type Harness = Awaited<ReturnType<typeof createHarness>>;

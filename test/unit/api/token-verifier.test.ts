@@ -31,7 +31,7 @@ describe('createTokenVerifier', () => {
   it('accepts an admin access token and names the caller by its username', async () => {
     const principal = await verify(await bearer({ username: 'ada', groups: ['staff', ADMIN_GROUP] }));
 
-    expect(principal).toEqual({ username: 'ada', groups: ['staff', ADMIN_GROUP] });
+    expect(principal).toEqual({ username: 'ada', groups: ['staff', ADMIN_GROUP], account: 'default' });
   });
 
   it('falls back to cognito:username, then sub, for the caller name', async () => {

@@ -5,6 +5,7 @@ import type { TaskRecord } from '../../../lambdas/shared/model';
 import { validateFile } from '../../../lambdas/validate-file/validate-file';
 import { formatDuration, runWatchdog, type WatchdogDeps } from '../../../lambdas/watchdog/watchdog';
 import { userRow, usersCsv } from '../../helpers/factories';
+import { FakeOpenTaskIndex } from '../../helpers/fakes';
 import { createHarness, givenUpload, type Harness, storedTask } from '../validate-file/harness';
 
 const NOW = new Date('2026-11-22T12:00:00.000Z');
@@ -17,10 +18,9 @@ const TIMEOUTS = {
 const secondsAgo = (seconds: number, from = NOW) => new Date(from.getTime() - seconds * 1000).toISOString();
 
 const watchdog = (harness: Harness, now = NOW, timeouts = TIMEOUTS): WatchdogDeps => ({
-  ...harness.processDeps,
-  chunks: harness.chunks,
-  timeouts,
-  now: () => now,
+  openTasks: FakeOpenTaskIndex.of(harness.tasks),
+  forAccount: () => ({ ...harness.processDeps, chunks: harness.chunks, timeouts, now: () => now }),
+  logger: harness.processDeps.logger,
 });
 
 /** A validated import of `rows` users, one chunk per row, every chunk not yet processed. */
@@ -47,7 +47,9 @@ describe('runWatchdog', () => {
     const summary = await runWatchdog(watchdog(harness));
 
     // Assess
-    expect(summary.actions).toEqual([{ importId: idle.importId, status: 'PENDING', action: 'upload-ended' }]);
+    expect(summary.actions).toEqual([
+      { account: 'default', importId: idle.importId, status: 'PENDING', action: 'upload-ended' },
+    ]);
     expect(await storedTask(harness, idle.importId)).toMatchObject({
       status: 'FAILED',
       statusReason: 'The upload was not completed within 10 minutes: upload the file again',
@@ -105,7 +107,7 @@ describe('runWatchdog', () => {
 
     // Assess
     expect(summary.actions).toEqual([
-      { importId: task.importId, status: 'PROCESSING', action: 'chunks-given-up' },
+      { account: 'default', importId: task.importId, status: 'PROCESSING', action: 'chunks-given-up' },
     ]);
     expect(await storedTask(harness, task.importId)).toMatchObject({
       totalRows: 3,
@@ -150,12 +152,12 @@ describe('runWatchdog', () => {
 
       // Assess: the two never sent go out once; nothing is given up until they too sat out a whole timeout.
       expect(resent.actions).toEqual([
-        { importId: task.importId, status: 'PROCESSING', action: 'chunks-resent' },
+        { account: 'default', importId: task.importId, status: 'PROCESSING', action: 'chunks-resent' },
       ]);
       expect(harness.chunks.sent.map((message) => message.chunkIndex)).toEqual([1, 2]);
       expect(soon.actions).toEqual([]);
       expect(later.actions).toEqual([
-        { importId: task.importId, status: 'PROCESSING', action: 'chunks-given-up' },
+        { account: 'default', importId: task.importId, status: 'PROCESSING', action: 'chunks-given-up' },
       ]);
       expect(await storedTask(harness, task.importId)).toMatchObject({
         chunksEnqueued: true,
@@ -223,6 +225,7 @@ describe('runWatchdog', () => {
     // Assess
     expect(summary.failures).toEqual([
       {
+        account: 'default',
         importId: broken.importId,
         error: `Import ${broken.importId} is PROCESSING but has no chunk manifest`,
       },

@@ -2,6 +2,7 @@ import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLocalJWKSet, jwtVerify } from 'jose';
+import type { AccountId } from '../../../../lambdas/shared/account';
 import {
   accessTokenClaims,
   LOCAL_CLIENT_ID,
@@ -38,7 +39,24 @@ describe('local access token claims', () => {
       iat,
       jti: expect.any(String),
       username: 'admin',
+      account: 'default',
     });
+  });
+
+  it('names the account signed in to, and gives a user of another account a subject of its own', () => {
+    // Act
+    const acme = accessTokenClaims('admin', {
+      issuer: ISSUER,
+      clientId: LOCAL_CLIENT_ID,
+      now: NOW,
+      account: 'acme' as AccountId,
+    });
+
+    // Assess
+    expect(acme.account).toBe('acme');
+    expect(acme['cognito:groups']).toEqual(['admins']);
+    expect(acme.sub).not.toBe(localSubject('admin'));
+    expect(acme.sub).toBe(localSubject('admin', 'acme' as AccountId));
   });
 
   it('leaves the groups claim out for a user in no group, as Cognito does', () => {

@@ -105,22 +105,64 @@ describe('HTTP server of the local stack', () => {
     expect(tooBig.status).toBe(413);
   });
 
-  it('issues tokens for local users and refuses others', async () => {
+  it('issues tokens for any safe username in the account asked for (default: default), admins by name', async () => {
     // Prepare
     const url = await start(echoApi, false);
-    const token = (username: unknown) =>
-      fetch(`${url}/local/token`, { method: 'POST', body: JSON.stringify({ username }) });
+    const token = (body: Record<string, unknown>) =>
+      fetch(`${url}/local/token`, { method: 'POST', body: JSON.stringify(body) });
+    const claimsOf = async (response: Response) =>
+      decodeJwt(((await response.json()) as { token: string }).token);
 
     // Act
-    const admin = await token('admin');
-    const unknown = await token('root');
-    const malformed = await fetch(`${url}/local/token`, { method: 'POST', body: 'username=admin' });
+    const admin = await token({ username: 'admin' });
+    const acmeAdmin = await token({ username: 'admin-eu', account: 'acme' });
+    const viewer = await token({ username: 'root', account: 'acme' });
 
     // Assess
     expect(admin.status).toBe(200);
-    const claims = decodeJwt(((await admin.json()) as { token: string }).token);
-    expect(claims).toMatchObject({ iss: ISSUER, username: 'admin', token_use: 'access' });
-    expect(unknown.status).toBe(400);
+    expect(await claimsOf(admin)).toMatchObject({
+      iss: ISSUER,
+      username: 'admin',
+      token_use: 'access',
+      account: 'default',
+      'cognito:groups': ['admins'],
+    });
+    expect(await claimsOf(acmeAdmin)).toMatchObject({
+      username: 'admin-eu',
+      account: 'acme',
+      'cognito:groups': ['admins'],
+    });
+    const viewerClaims = await claimsOf(viewer);
+    expect(viewerClaims).toMatchObject({ username: 'root', account: 'acme' });
+    expect(viewerClaims).not.toHaveProperty('cognito:groups');
+  });
+
+  it('refuses an unsafe username or account id with a 400 that names which, and a body that is not JSON', async () => {
+    // Prepare
+    const url = await start(echoApi, false);
+    const token = (body: Record<string, unknown>) =>
+      fetch(`${url}/local/token`, { method: 'POST', body: JSON.stringify(body) });
+    const messageOf = async (response: Response) =>
+      ((await response.json()) as { error: { message: string } }).error.message;
+
+    // Act
+    const badUser = await token({ username: 'Root!' });
+    const badAccounts = await Promise.all(
+      ['', 'Acme', '../other', 'a#b', 'x'.repeat(65), 42].map((account) =>
+        token({ username: 'admin', account }),
+      ),
+    );
+    const malformed = await fetch(`${url}/local/token`, { method: 'POST', body: 'username=admin' });
+
+    // Assess
+    expect(badUser.status).toBe(400);
+    expect(await messageOf(badUser)).toContain('Invalid username');
+    for (const response of badAccounts) {
+      expect(response.status).toBe(400);
+      expect(await messageOf(response)).toContain(
+        'Invalid account: an account id is 1 to 64 lower-case letters',
+      );
+    }
     expect(malformed.status).toBe(400);
   });
 

@@ -10,6 +10,7 @@ import {
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
+import type { AccountId } from '../../../../lambdas/shared/account';
 import 'aws-sdk-client-mock-jest';
 import {
   DynamoRecordStore,
@@ -18,11 +19,16 @@ import {
 import { RECORD_INDEX_SHARDS } from '../../../../lambdas/shared/resource-definitions';
 
 const TABLE = 'imports-records';
+const ACCOUNT = 'acme' as AccountId;
 const ORIGIN = { importId: 'import-1234', rowNumber: 17 };
 
 const db = mockClient(DynamoDBDocumentClient);
 const store = () =>
-  new DynamoRecordStore(DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' })), TABLE);
+  new DynamoRecordStore(
+    DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' })),
+    TABLE,
+    ACCOUNT,
+  );
 
 const conditionFailed = () =>
   new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });
@@ -45,8 +51,8 @@ describe('DynamoRecordStore.insert', () => {
       TableName: TABLE,
       ConditionExpression: 'attribute_not_exists(pk)',
       Item: expect.objectContaining({
-        pk: 'users#ada@example.com',
-        gsi1pk: expect.stringMatching(/^users#\d{2}$/),
+        pk: 'ACCOUNT#acme#users#ada@example.com',
+        gsi1pk: expect.stringMatching(/^ACCOUNT#acme#users#\d{2}$/),
         gsi1sk: 'ada@example.com',
         data: { first_name: 'Ada' },
         importId: 'import-1234',
@@ -66,7 +72,7 @@ describe('DynamoRecordStore.insert', () => {
     // Assess
     expect(outcome).toBe('already-ours');
     expect(db).toHaveReceivedCommandWith(GetCommand, {
-      Key: { pk: 'users#ada@example.com' },
+      Key: { pk: 'ACCOUNT#acme#users#ada@example.com' },
       ConsistentRead: true,
     });
   });
@@ -131,8 +137,8 @@ describe('DynamoRecordStore.insertBatch', () => {
         `'importId': ?, 'rowNumber': ?, 'createdAt': ?, 'updatedAt': ?}`,
     );
     expect(first?.Parameters).toEqual([
-      'users#u0@example.com',
-      expect.stringMatching(/^users#\d{2}$/),
+      'ACCOUNT#acme#users#u0@example.com',
+      expect.stringMatching(/^ACCOUNT#acme#users#\d{2}$/),
       'u0@example.com',
       'users',
       'u0@example.com',
@@ -168,7 +174,7 @@ describe('DynamoRecordStore.insertBatch', () => {
     expect(db).toHaveReceivedCommandWith(BatchGetCommand, {
       RequestItems: {
         [TABLE]: expect.objectContaining({
-          Keys: [{ pk: 'users#u1@example.com' }, { pk: 'users#u2@example.com' }],
+          Keys: [{ pk: 'ACCOUNT#acme#users#u1@example.com' }, { pk: 'ACCOUNT#acme#users#u2@example.com' }],
           ConsistentRead: true,
         }),
       },
@@ -183,7 +189,7 @@ describe('DynamoRecordStore.insertBatch', () => {
     });
     db.on(BatchGetCommand).resolves({
       Responses: { [TABLE]: [] },
-      UnprocessedKeys: { [TABLE]: { Keys: [{ pk: 'users#u1@example.com' }] } },
+      UnprocessedKeys: { [TABLE]: { Keys: [{ pk: 'ACCOUNT#acme#users#u1@example.com' }] } },
     });
 
     // Act
@@ -239,7 +245,7 @@ describe('DynamoRecordStore.upsert', () => {
     const replacement = db.commandCalls(PutCommand)[1]?.args[0].input;
     expect(replacement?.ConditionExpression).toBeUndefined();
     expect(replacement?.Item).toMatchObject({
-      pk: 'departments#ENG',
+      pk: 'ACCOUNT#acme#departments#ENG',
       createdAt: '2025-01-01T00:00:00.000Z',
       data: { name: 'Engineering' },
     });
@@ -251,7 +257,7 @@ describe('DynamoRecordStore.list', () => {
   const seedShards = (countsPerShard: readonly number[]) => {
     const shards = new Map<string, string[]>();
     countsPerShard.forEach((count, shard) => {
-      const name = `users#${String(shard).padStart(2, '0')}`;
+      const name = `ACCOUNT#acme#users#${String(shard).padStart(2, '0')}`;
       shards.set(
         name,
         Array.from(
@@ -316,10 +322,12 @@ describe('DynamoRecordStore.list', () => {
     expect(db).toHaveReceivedCommandTimes(QueryCommand, RECORD_INDEX_SHARDS);
     expect(db).toHaveReceivedNthSpecificCommandWith(1, QueryCommand, {
       IndexName: 'byTemplate',
-      ExpressionAttributeValues: { ':p': 'users#00' },
+      ExpressionAttributeValues: { ':p': 'ACCOUNT#acme#users#00' },
     });
     expect(db).toHaveReceivedNthSpecificCommandWith(RECORD_INDEX_SHARDS, QueryCommand, {
-      ExpressionAttributeValues: { ':p': `users#${String(RECORD_INDEX_SHARDS - 1).padStart(2, '0')}` },
+      ExpressionAttributeValues: {
+        ':p': `ACCOUNT#acme#users#${String(RECORD_INDEX_SHARDS - 1).padStart(2, '0')}`,
+      },
     });
   });
 });

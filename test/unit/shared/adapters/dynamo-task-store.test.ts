@@ -11,18 +11,24 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
+import type { AccountId } from '../../../../lambdas/shared/account';
 import 'aws-sdk-client-mock-jest';
-import { DynamoTaskStore, ERRORS_PER_PAGE } from '../../../../lambdas/shared/adapters/dynamo-task-store';
+import {
+  DynamoOpenTaskIndex,
+  DynamoTaskStore,
+  ERRORS_PER_PAGE,
+} from '../../../../lambdas/shared/adapters/dynamo-task-store';
 import type { ChunkResult, RowError } from '../../../../lambdas/shared/model';
 import { aTask } from '../../../helpers/factories';
 
 const TABLE = 'imports-state';
 const IMPORT_ID = '3f2a9c1e-5b7d-4e8f-9a0b-1c2d3e4f5a6b';
-const PK = `IMPORT#${IMPORT_ID}`;
+const ACCOUNT = 'acme' as AccountId;
+const PK = `ACCOUNT#acme#IMPORT#${IMPORT_ID}`;
 
 const db = mockClient(DynamoDBDocumentClient);
-const store = () =>
-  new DynamoTaskStore(DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' })), TABLE);
+const client = () => DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' }));
+const store = () => new DynamoTaskStore(client(), TABLE, ACCOUNT);
 
 const conditionFailed = () =>
   new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });
@@ -31,7 +37,7 @@ const taskItem = (overrides: Record<string, unknown> = {}) => ({
   ...aTask({ importId: IMPORT_ID }),
   pk: PK,
   sk: 'TASK',
-  gsi1pk: 'IMPORTS',
+  gsi1pk: 'ACCOUNT#acme#IMPORTS',
   ...overrides,
 });
 
@@ -223,7 +229,7 @@ describe('DynamoTaskStore open-tasks index', () => {
     });
 
     // Act
-    const page = await store().listOpen(10);
+    const page = await new DynamoOpenTaskIndex(client(), TABLE).listOpen(10);
 
     // Assess
     expect(db).toHaveReceivedCommandWith(QueryCommand, {
@@ -232,7 +238,8 @@ describe('DynamoTaskStore open-tasks index', () => {
       ExpressionAttributeValues: { ':p': 'OPEN' },
       Limit: 10,
     });
-    expect(page.items[0]?.countedChunks).toEqual([0, 2]);
+    expect(page.items[0]?.account).toBe('acme');
+    expect(page.items[0]?.task.countedChunks).toEqual([0, 2]);
     expect(page.next).toEqual({ pk: PK, sk: 'TASK', openpk: 'OPEN', opensk: 'x' });
     expect(db).toHaveReceivedCommandWith(GetCommand, { Key: { pk: PK, sk: 'TASK' }, ConsistentRead: true });
   });
