@@ -78,6 +78,8 @@ export const deploySettingsSchema = z
       .transform((days) => days as RetentionDays),
     /** Most chunk workers running at once: bounds the write rate one import puts on DynamoDB. */
     chunkMaxConcurrency: wholeNumber(2, 1000, 20),
+    /** Imports of one account validating or processing at once; an operator can set one account's own. */
+    importsInFlight: wholeNumber(1, 100, 3),
     /** Prefix of the Cognito hosted sign-in domain (`{prefix}.auth.{region}.amazoncognito.com`). */
     authDomainPrefix: z
       .string()

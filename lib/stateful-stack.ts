@@ -178,6 +178,9 @@ export class StatefulStack extends Stack {
 
     new CfnOutput(this, 'ConsoleUrl', { value: this.console.origins.at(-1) ?? '' });
     new CfnOutput(this, 'DataBucketName', { value: this.dataBucket.bucketName });
+    // For operator steps that work on the tables directly (npm run upgrade-accounts, account-limits).
+    new CfnOutput(this, 'StateTableName', { value: this.stateTable.tableName });
+    new CfnOutput(this, 'RecordsTableName', { value: this.recordsTable.tableName });
     new CfnOutput(this, 'UserPoolId', { value: this.signIn.userPool.userPoolId });
     new CfnOutput(this, 'UserPoolClientId', { value: this.signIn.client.userPoolClientId });
     new CfnOutput(this, 'SignInUrl', { value: this.signIn.signInBaseUrl });

@@ -119,6 +119,9 @@ export class StatelessStack extends Stack {
       })
       .useTable('STATE_TABLE', stateTable, { actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'] })
       .sendsTo('CHUNKS_QUEUE_URL', queues.chunks.queue)
+      // A file rejected or found empty frees its account's slot and starts the next import waiting for one.
+      .sendsTo('INTAKE_QUEUE_URL', queues.intake.queue)
+      .setting('IMPORTS_IN_FLIGHT', String(settings.importsInFlight))
       .setting('INTAKE_MAX_RECEIVE_COUNT', String(queues.intake.definition.maxReceiveCount));
     // With email imports, a file it rejects may be an emailed one: that task goes on to the reply step.
     if (mail) this.validateFile.sendsTo('FINALIZE_QUEUE_URL', queues.finalize.queue);
@@ -161,6 +164,8 @@ export class StatelessStack extends Stack {
         // The reply reads the first row errors of each file (a query on the task's items).
         actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem', ...(mail ? (['dynamodb:Query'] as const) : [])],
       })
+      // An ended import frees its account's slot and starts the next import waiting for one.
+      .sendsTo('INTAKE_QUEUE_URL', queues.intake.queue)
       .setting('FINALIZE_MAX_RECEIVE_COUNT', String(queues.finalize.definition.maxReceiveCount));
     if (mail) {
       // The reply step: reached by its own message on this queue (sent here after finalizing an emailed
@@ -286,6 +291,8 @@ export class StatelessStack extends Stack {
       // Chunk messages validate-file planned but never sent go out before anything is given up.
       .sendsTo('CHUNKS_QUEUE_URL', queues.chunks.queue)
       .sendsTo('FINALIZE_QUEUE_URL', queues.finalize.queue)
+      // Imports waiting for a slot of their account are sent on to start.
+      .sendsTo('INTAKE_QUEUE_URL', queues.intake.queue)
       .setting('WATCHDOG_PENDING_TIMEOUT_SECONDS', String(timeouts.pending))
       .setting('WATCHDOG_VALIDATING_TIMEOUT_SECONDS', String(timeouts.validating))
       .setting('WATCHDOG_PROCESSING_TIMEOUT_SECONDS', String(timeouts.processing))

@@ -3,12 +3,12 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { parse } from 'csv-parse';
 import { z } from 'zod';
-import { chunkingSettings, loadConfig } from '../lambdas/shared/config';
+import { chunkingSettings, importLimitSettings, loadConfig } from '../lambdas/shared/config';
 import { cellValue } from '../lambdas/shared/csv-cells';
-import type { ChunkMessage } from '../lambdas/shared/model';
+import type { ChunkMessage, StartMessage } from '../lambdas/shared/model';
 import { findTemplate, type TemplateDefinition, validateRow } from '../lambdas/shared/templates';
 import { ValidateOutcome, validateFile } from '../lambdas/validate-file/validate-file';
-import { FakeQueue } from '../test/helpers/fakes';
+import { FakeImportSlots, FakeQueue } from '../test/helpers/fakes';
 import type { BenchFile } from './bench-data';
 import { benchObjectKey, fileObjectStore, MemoryTaskStore, silentLogger } from './bench-stubs';
 
@@ -126,11 +126,19 @@ export const measurePipelineCpu = async (file: BenchFile, workerCount: number): 
   const { objects, manifests, close } = await fileObjectStore(file.path, file.bytes);
   const tasks = MemoryTaskStore.forFile(file.bytes);
   const chunks = new FakeQueue<ChunkMessage>();
-  const settings = loadConfig(chunkingSettings);
+  const settings = loadConfig(chunkingSettings.extend(importLimitSettings.shape));
 
   const validateStarted = performance.now();
   const outcome = await validateFile(
-    { objects, tasks, chunks, settings, logger: silentLogger },
+    {
+      objects,
+      tasks,
+      chunks,
+      slots: new FakeImportSlots(),
+      starts: new FakeQueue<StartMessage>(),
+      settings,
+      logger: silentLogger,
+    },
     benchObjectKey,
   ).finally(close);
   const validateSeconds = (performance.now() - validateStarted) / 1000;

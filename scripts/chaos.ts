@@ -10,6 +10,8 @@
  *    in the store that name this import (read from the DynamoDB endpoint) row for row.
  * 3. The same file imported again: every valid row ALREADY_EXISTS, nothing new committed.
  * 4. Several imports started at once, whose files share keys: exactly one import wins each shared key.
+ * Two accounts do all of it at once (DESIGN §11): the main file is imported in both through the same kills,
+ * and the concurrent files alternate between them, so every key is committed exactly once in each account.
  * Prints a summary line and exits non-zero on any mismatch. The seed is printed so a run can be repeated.
  * `survived` counts the kills after which the restarted stack still brought the import to its final status;
  * `exact` says whether it (and the re-import) came out exact row for row.
@@ -98,15 +100,32 @@ const persistently = async <T>(what: string, call: () => Promise<T>): Promise<T>
   }
 };
 
+/** What the runs of both accounts share: the restart in progress and the kills so far. */
+interface Restarts {
+  restarting: Promise<void> | undefined;
+  kills: { phase: KillPhase; seen: string; restartMs: number }[];
+}
+
 class ChaosRun {
   private token = '';
-  private restarting: Promise<void> | undefined;
-  readonly kills: { phase: KillPhase; seen: string; restartMs: number }[] = [];
 
-  constructor(readonly stack: LocalStack) {}
+  constructor(
+    readonly stack: LocalStack,
+    readonly account: string,
+    private readonly restarts: Restarts = { restarting: undefined, kills: [] },
+  ) {}
+
+  /** Another account's run on the same stack, waiting out the same restarts. */
+  inAccount(account: string): ChaosRun {
+    return new ChaosRun(this.stack, account, this.restarts);
+  }
+
+  get kills(): Restarts['kills'] {
+    return this.restarts.kills;
+  }
 
   async signIn(): Promise<void> {
-    this.token = await persistently('sign-in', () => this.stack.token('admin'));
+    this.token = await persistently('sign-in', () => this.stack.token('admin', this.account));
   }
 
   /** SIGKILL on the stack's process group, then a start on the same data dir and ports. */
@@ -116,9 +135,9 @@ class ChaosRun {
       await this.stack.kill();
       await this.stack.restart();
     })();
-    this.restarting = restart;
+    this.restarts.restarting = restart;
     await restart;
-    this.restarting = undefined;
+    this.restarts.restarting = undefined;
     const restartMs = performance.now() - began;
     this.kills.push({ phase, seen, restartMs });
     log(`kill ${this.kills.length}: ${phase} (${seen}); restarted in ${seconds(restartMs)}`);
@@ -180,7 +199,7 @@ class ChaosRun {
   ): Promise<Task> {
     const deadline = Date.now() + IMPORT_TIMEOUT_MS;
     for (;;) {
-      await this.restarting;
+      await this.restarts.restarting;
       const task = await this.task(importId);
       await onTask(task);
       if (isFinalStatus(task.status)) return task;
@@ -289,6 +308,7 @@ const describe = (task: Task): string =>
 /** Who committed each key, from the records table itself. */
 const scanOwners = async (
   stack: LocalStack,
+  account: string,
 ): Promise<{ owners: Map<string, RecordOwner>; byImport: Map<string, number> }> => {
   const client = DynamoDBDocumentClient.from(
     new DynamoDBClient({
@@ -305,12 +325,14 @@ const scanOwners = async (
       const page = await client.send(
         new ScanCommand({
           TableName: LOCAL_TABLES.records,
-          ProjectionExpression: '#key, importId, rowNumber',
+          ProjectionExpression: 'pk, #key, importId, rowNumber',
           ExpressionAttributeNames: { '#key': 'key' },
           ...(after ? { ExclusiveStartKey: after } : {}),
         }),
       );
       for (const item of page.Items ?? []) {
+        // Each account's records only: its items are under its own partitions.
+        if (!String(item.pk).startsWith(`ACCOUNT#${account}#`)) continue;
         const importId = String(item.importId);
         owners.set(String(item.key), { importId, rowNumber: Number(item.rowNumber) });
         byImport.set(importId, (byImport.get(importId) ?? 0) + 1);
@@ -351,20 +373,32 @@ const main = async (): Promise<number> => {
   log(`file: ${file.rows} rows, ${file.bytes} bytes, ${file.validRows} valid, ${file.invalidRows} invalid`);
 
   const stack = await LocalStack.start({ env: STACK_ENV });
-  const run = new ChaosRun(stack);
+  const acme = new ChaosRun(stack, 'acme');
+  const runs = [acme, acme.inAccount('globex')] as const;
   let failed = false;
   try {
-    await run.signIn();
-    const mainTask = await importThroughKills(run, file, plan);
-    const survived = run.kills.length;
+    for (const run of runs) await run.signIn();
+    // The same file in both accounts at once, through the same kills.
+    const [mainTask, otherMain] = await Promise.all([
+      importThroughKills(acme, file, plan),
+      (async () => {
+        const importId = await runs[1].importWithoutKills(file, 'chaos-users.csv');
+        return runs[1].waitForFinal(importId);
+      })(),
+    ]);
+    const survived = acme.kills.length;
     log(
-      `import ${mainTask.importId} ${describe(mainTask)} after ${run.kills.length} kills (${seconds(performance.now() - began)})`,
+      `import ${mainTask.importId} (acme) ${describe(mainTask)} and ${otherMain.importId} (globex) ${describe(otherMain)} after ${acme.kills.length} kills (${seconds(performance.now() - began)})`,
     );
-    const mainObserved = await run.observe(mainTask);
+    const mains = [mainTask, otherMain] as const;
+    const mainObserved = await Promise.all(runs.map((run, index) => run.observe(mains[index] as Task)));
 
-    const again = await run.waitForFinal(await run.importWithoutKills(file, 'chaos-users-again.csv'));
-    log(`re-import ${again.importId} ${describe(again)}`);
-    const againObserved = await run.observe(again);
+    const again = await Promise.all(
+      runs.map(async (run) => run.waitForFinal(await run.importWithoutKills(file, 'chaos-users-again.csv'))),
+    );
+    for (const [index, task] of again.entries())
+      log(`re-import ${task.importId} (${runs[index]?.account}) ${describe(task)}`);
+    const againObserved = await Promise.all(runs.map((run, index) => run.observe(again[index] as Task)));
 
     const windows = sharedWindows(options.concurrent, Math.floor(options.concurrentRows / 6));
     const racing = await Promise.all(
@@ -379,32 +413,66 @@ const main = async (): Promise<number> => {
         }),
       ),
     );
+    // The concurrent files alternate between the accounts: both race for the same keys, each in its own.
+    const racer = (index: number): ChaosRun => runs[index % runs.length] as ChaosRun;
     const startedAt = performance.now();
     const racingIds = await Promise.all(
-      racing.map((raceFile, index) => run.importWithoutKills(raceFile, `chaos-race-${index}.csv`)),
+      racing.map((raceFile, index) => racer(index).importWithoutKills(raceFile, `chaos-race-${index}.csv`)),
     );
-    const racingTasks = await Promise.all(racingIds.map((importId) => run.waitForFinal(importId)));
-    log(`${racingTasks.length} concurrent imports final in ${seconds(performance.now() - startedAt)}`);
+    const racingTasks = await Promise.all(
+      racingIds.map((importId, index) => racer(index).waitForFinal(importId)),
+    );
+    log(
+      `${racingTasks.length} concurrent imports in two accounts final in ${seconds(performance.now() - startedAt)}`,
+    );
     const racingObserved: ObservedImport[] = [];
-    for (const task of racingTasks) racingObserved.push(await run.observe(task));
+    for (const [index, task] of racingTasks.entries()) racingObserved.push(await racer(index).observe(task));
 
-    const { owners, byImport } = await scanOwners(stack);
-    const owned = (importId: string) => byImport.get(importId) ?? 0;
+    const stores = new Map(
+      await Promise.all(
+        runs.map(async (run) => [run.account, await scanOwners(stack, run.account)] as const),
+      ),
+    );
+    const storeOf = (run: ChaosRun) => stores.get(run.account) ?? { owners: new Map(), byImport: new Map() };
+    const owned = (run: ChaosRun, importId: string) => storeOf(run).byImport.get(importId) ?? 0;
     const verdicts: { name: string; mismatches: string[] }[] = [
-      {
-        name: `import ${mainTask.importId}`,
-        ...checkImport(file, mainObserved, owners, owned(mainTask.importId), () => 'success'),
-      },
-      {
-        name: `re-import ${again.importId}`,
-        ...checkImport(file, againObserved, owners, owned(again.importId), () => 'already-exists'),
-      },
+      ...runs.map((run, index) => {
+        const task = mains[index] as Task;
+        return {
+          name: `import ${task.importId} (${run.account})`,
+          ...checkImport(
+            file,
+            mainObserved[index] as ObservedImport,
+            storeOf(run).owners,
+            owned(run, task.importId),
+            () => 'success',
+          ),
+        };
+      }),
+      ...runs.map((run, index) => {
+        const task = again[index] as Task;
+        return {
+          name: `re-import ${task.importId} (${run.account})`,
+          ...checkImport(
+            file,
+            againObserved[index] as ObservedImport,
+            storeOf(run).owners,
+            owned(run, task.importId),
+            () => 'already-exists',
+          ),
+        };
+      }),
       ...racing.map((raceFile, index) => {
         const observed = racingObserved[index] as ObservedImport;
+        const run = racer(index);
         return {
-          name: `concurrent import ${observed.task.importId}`,
-          ...checkImport(raceFile, observed, owners, owned(observed.task.importId), (_key, shared) =>
-            shared ? 'race' : 'success',
+          name: `concurrent import ${observed.task.importId} (${run.account})`,
+          ...checkImport(
+            raceFile,
+            observed,
+            storeOf(run).owners,
+            owned(run, observed.task.importId),
+            (_key, shared) => (shared ? 'race' : 'success'),
           ),
         };
       }),
@@ -414,22 +482,30 @@ const main = async (): Promise<number> => {
       log(`${verdict.name} is not exact:`);
       for (const mismatch of verdict.mismatches) console.log(`  ${mismatch}`);
     }
-    const raced = new Set(windows.flat());
-    const won = new Map<string, number>();
-    for (const [index, observed] of racingObserved.entries()) {
-      for (const [rowIndex, expectation] of (racing[index] as ChaosFile).expected.entries()) {
-        if (expectation.kind !== 'valid' || !expectation.shared) continue;
-        const owner = owners.get(expectation.key);
-        if (owner?.importId === observed.task.importId && owner.rowNumber === rowIndex + 2) {
-          won.set(expectation.key, (won.get(expectation.key) ?? 0) + 1);
+    for (const run of runs) {
+      const raced = new Set(windows.filter((_, index) => racer(index) === run).flat());
+      const won = new Map<string, number>();
+      for (const [index, observed] of racingObserved.entries()) {
+        if (racer(index) !== run) continue;
+        for (const [rowIndex, expectation] of (racing[index] as ChaosFile).expected.entries()) {
+          if (expectation.kind !== 'valid' || !expectation.shared) continue;
+          const owner = storeOf(run).owners.get(expectation.key);
+          if (owner?.importId === observed.task.importId && owner.rowNumber === rowIndex + 2) {
+            won.set(expectation.key, (won.get(expectation.key) ?? 0) + 1);
+          }
         }
       }
+      const winners = new Set(
+        racingTasks
+          .filter((_, index) => racer(index) === run)
+          .map((task) => task.importId)
+          .filter((id) => owned(run, id) > 0),
+      );
+      log(
+        `${run.account}: raced keys: ${raced.size}, won once: ${[...won.values()].filter((count) => count === 1).length}, ` +
+          `imports that won at least one: ${winners.size}`,
+      );
     }
-    const winners = new Set(racingTasks.map((task) => task.importId).filter((id) => owned(id) > 0));
-    log(
-      `raced keys: ${raced.size}, won once: ${[...won.values()].filter((count) => count === 1).length}, ` +
-        `imports that won at least one: ${winners.size}`,
-    );
     const deadLetters = await Promise.all(
       (['intake', 'chunks', 'finalize'] as const).map(
         async (queue) => `${queue}=${await stack.messageCount(queue, true)}`,
@@ -437,12 +513,11 @@ const main = async (): Promise<number> => {
     );
     log(`dead-letter queues: ${deadLetters.join(' ')}`);
 
-    const mainExact =
-      (verdicts[0]?.mismatches.length ?? 1) === 0 && (verdicts[1]?.mismatches.length ?? 1) === 0;
-    const concurrentExact = verdicts.slice(2).filter((verdict) => verdict.mismatches.length === 0).length;
+    const mainExact = verdicts.slice(0, 4).every((verdict) => verdict.mismatches.length === 0);
+    const concurrentExact = verdicts.slice(4).filter((verdict) => verdict.mismatches.length === 0).length;
     failed = !mainExact || concurrentExact !== racing.length || survived !== options.kills;
     console.log(
-      `chaos: kills=${run.kills.length} survived=${survived} rows=${file.rows} exact=${mainExact ? 'yes' : 'no'} ` +
+      `chaos: kills=${acme.kills.length} survived=${survived} rows=${file.rows} accounts=${runs.length} exact=${mainExact ? 'yes' : 'no'} ` +
         `concurrent=${racing.length} exact=${concurrentExact}/${racing.length} seed=${options.seed} ` +
         `time=${seconds(performance.now() - began)}`,
     );

@@ -3,7 +3,7 @@ import { createLogger, createPorts } from '../shared/composition-root';
 import { loadConfig } from '../shared/config';
 import { type FinalizeMessage, finalizeMessageSchema } from '../shared/model';
 import { causeOf, createSqsHandler } from '../shared/sqs-handler';
-import { endFromCounters, handToReply } from '../shared/task-endings';
+import { afterEnding, endFromCounters } from '../shared/task-endings';
 import { type EmailReplyDeps, replyWhenEmailDone } from './email-reply';
 import { type FinalizeDeps, finalizeImport } from './finalize-import';
 import { finalizeImportSettings } from './settings';
@@ -14,7 +14,7 @@ const logger = createLogger(config, 'finalize-import');
 const ports = createPorts(config);
 /** Each step works in the stores of the account its message names, and no other. */
 const depsOf = (message: FinalizeMessage) => {
-  const { objects, tasks, replies, messages } = ports.forAccount(accountOf(message));
+  const { objects, tasks, replies, messages, slots, starts } = ports.forAccount(accountOf(message));
   const finalize: FinalizeDeps = { objects, tasks, logger };
   const reply: EmailReplyDeps = {
     objects,
@@ -25,7 +25,7 @@ const depsOf = (message: FinalizeMessage) => {
     logger,
     now: () => new Date(),
   };
-  return { tasks, replies, finalize, reply };
+  return { tasks, replies, finalize, reply, endings: { tasks, replies, slots, starts } };
 };
 
 /**
@@ -38,7 +38,7 @@ export const handler = createSqsHandler(
   finalizeMessageSchema,
   logger,
   async (message) => {
-    const { tasks, replies, finalize, reply: replyDeps } = depsOf(message);
+    const { tasks, finalize, reply: replyDeps, endings } = depsOf(message);
     if (message.kind === 'reply') {
       const task = await tasks.get(message.importId);
       const reply = task ? await replyWhenEmailDone(replyDeps, task) : 'no-task';
@@ -46,7 +46,8 @@ export const handler = createSqsHandler(
       return;
     }
     const task = await finalizeImport(finalize, message);
-    await handToReply({ replies }, [task]);
+    // The emailed task goes on to the reply step, and the import's slot is given back.
+    await afterEnding(endings, [task]);
   },
   config.FINALIZE_MAX_RECEIVE_COUNT,
   // The last receive of `finalize`: the task still ends, from its counters, saying its reports are missing
@@ -57,9 +58,9 @@ export const handler = createSqsHandler(
       logger.error('The reply failed on its last receive', { importId: message.importId });
       return;
     }
-    const { finalize, replies } = depsOf(message);
+    const { finalize, endings } = depsOf(message);
     const { outcome } = await endFromCounters(
-      { ...finalize, replies },
+      { ...finalize, ...endings },
       message.importId,
       `the exceptions and Result Data reports could not be written (${causeOf(error)})`,
     );

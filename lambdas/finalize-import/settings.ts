@@ -2,6 +2,7 @@ import { z } from 'zod';
 import {
   awsSettings,
   bucketSettings,
+  intakeQueueSettings,
   receiveSettings,
   replyQueueSettings,
   replySettings,
@@ -13,6 +14,7 @@ export const finalizeImportSettings = z.object({
   ...awsSettings.shape,
   ...bucketSettings.shape,
   ...stateTableSettings.shape,
+  ...intakeQueueSettings.shape,
   ...replySettings.shape,
   ...replyQueueSettings.shape,
   ...receiveSettings.pick({ FINALIZE_MAX_RECEIVE_COUNT: true }).shape,

@@ -10,6 +10,7 @@ import type { AccountId } from './account';
 import { AccountObjectStore, AccountQueue } from './account-scope';
 import { DynamoAddressRegistry } from './adapters/dynamo-address-registry';
 import { DynamoEmailMessageStore } from './adapters/dynamo-email-message-store';
+import { DynamoImportSlots } from './adapters/dynamo-import-slots';
 import { DynamoRecordStore } from './adapters/dynamo-record-store';
 import { DynamoSettingsStore } from './adapters/dynamo-settings-store';
 import { DynamoOpenTaskIndex, DynamoTaskStore } from './adapters/dynamo-task-store';
@@ -22,16 +23,18 @@ import type {
   BucketSettings,
   ChunksQueueSettings,
   FinalizeQueueSettings,
+  IntakeQueueSettings,
   RecordsTableSettings,
   StateTableSettings,
 } from './config';
 import { sameAddress } from './email-settings';
 import { ConfigError } from './errors';
-import type { ChunkMessage, FinalizeMessage } from './model';
+import type { ChunkMessage, FinalizeMessage, StartMessage } from './model';
 import type {
   AddressRegistry,
   Bucket,
   EmailMessageStore,
+  ImportSlots,
   MailSender,
   MessageQueue,
   ObjectStore,
@@ -97,6 +100,10 @@ export interface AccountPorts {
    * `FINALIZE_QUEUE_URL` set on functions that end tasks without finalizing them.
    */
   replies: MessageQueue<FinalizeMessage> | undefined;
+  /** The account's import slots (imports in flight). */
+  slots: ImportSlots;
+  /** The intake queue, for starting an import that waited for a slot. */
+  starts: MessageQueue<StartMessage>;
 }
 
 /** The ports that are no one account's. */
@@ -120,6 +127,8 @@ interface PortSettings {
   chunks: ChunksQueueSettings;
   finalize: FinalizeQueueSettings;
   replies: Partial<FinalizeQueueSettings>;
+  slots: StateTableSettings;
+  starts: IntakeQueueSettings;
   bucket: BucketSettings;
   openTasks: StateTableSettings;
   addresses: StateTableSettings;
@@ -158,6 +167,7 @@ export const createPorts = <S extends AwsSettings>(settings: S): PortsOf<S> => {
   const bucket = once(() => new S3ObjectStore(s3(), setting('BUCKET_NAME')));
   const chunks = once(() => new SqsQueue<ChunkMessage>(sqs(), setting('CHUNKS_QUEUE_URL')));
   const finalize = once(() => new SqsQueue<FinalizeMessage>(sqs(), setting('FINALIZE_QUEUE_URL')));
+  const intake = once(() => new SqsQueue<StartMessage>(sqs(), setting('INTAKE_QUEUE_URL')));
   const shared = lazyPorts<SharedPorts>({
     bucket,
     openTasks: () => new DynamoOpenTaskIndex(db(), setting('STATE_TABLE')),
@@ -182,6 +192,8 @@ export const createPorts = <S extends AwsSettings>(settings: S): PortsOf<S> => {
         finalize: () => new AccountQueue(finalize(), account),
         // The same queue object as `finalize` where the setting is there, not a second client for one URL.
         replies: () => (named.FINALIZE_QUEUE_URL === undefined ? undefined : scoped.finalize),
+        slots: () => new DynamoImportSlots(db(), setting('STATE_TABLE'), account),
+        starts: () => new AccountQueue(intake(), account),
       });
       ports = scoped;
       accounts.set(account, ports);

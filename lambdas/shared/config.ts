@@ -32,6 +32,13 @@ export const finalizeQueueSettings = z.object({ FINALIZE_QUEUE_URL: url });
  * deployment with email imports has emailed tasks to hand over, so only there is it set.
  */
 export const replyQueueSettings = z.object({ FINALIZE_QUEUE_URL: url.optional() });
+/** The intake queue, where an import that waited for a free slot of its account is sent to start. */
+export const intakeQueueSettings = z.object({ INTAKE_QUEUE_URL: url });
+/**
+ * Imports of one account validating or processing at once (DESIGN §11); more wait PENDING and start as
+ * others end. An operator can set another limit for one account (`npm run account-limits`).
+ */
+export const importLimitSettings = z.object({ IMPORTS_IN_FLIGHT: positiveInt(3) });
 
 export const chunkingSettings = z.object({
   /** Upper bounds of one chunk; whichever is reached first closes it (docs/capacity.md: why 5,000). */
@@ -144,6 +151,8 @@ export type BucketSettings = z.infer<typeof bucketSettings>;
 export type StateTableSettings = z.infer<typeof stateTableSettings>;
 export type RecordsTableSettings = z.infer<typeof recordsTableSettings>;
 export type ChunksQueueSettings = z.infer<typeof chunksQueueSettings>;
+export type IntakeQueueSettings = z.infer<typeof intakeQueueSettings>;
+export type ImportLimitSettings = z.infer<typeof importLimitSettings>;
 export type FinalizeQueueSettings = z.infer<typeof finalizeQueueSettings>;
 export type ChunkingSettings = z.infer<typeof chunkingSettings>;
 export type AuthSettings = z.infer<typeof authSettings>;

@@ -100,6 +100,8 @@ export const taskRecordSchema = taskSchema.extend({
   systemErrorCount: z.number().int().nonnegative().optional(),
   /** When the watchdog last re-sent the finalize message of a task whose chunks were all counted. */
   finalizeResentAt: z.string().optional(),
+  /** When the import began waiting for a free slot of its account (it stays PENDING until it gets one). */
+  waitingSince: z.string().optional(),
   /** Set once every chunk message has been sent, so a redelivered validation does not resend them. */
   chunksEnqueued: z.boolean().optional(),
   /** Raw email object key (`inbound/{messageId}`) for email imports. */
@@ -121,6 +123,7 @@ export const toPublicTask = (record: TaskRecord): Task => {
     systemErrorCount: _systemErrorCount,
     finalizeResentAt: _finalizeResentAt,
     chunksEnqueued: _chunksEnqueued,
+    waitingSince: _waitingSince,
     emailKey: _emailKey,
     header: _header,
     updatedAt: _updatedAt,
@@ -206,6 +209,17 @@ export const finalizeMessageSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('reply'), account: z.string().optional(), importId: z.string() }),
 ]);
 export type FinalizeMessage = z.infer<typeof finalizeMessageSchema>;
+
+/**
+ * Sent to the intake queue beside S3's notifications: the import whose file is `objectKey` (as its account
+ * sees it) may start now, after waiting for a free slot of its account.
+ */
+export const startMessageSchema = z.object({
+  kind: z.literal('start'),
+  account: z.string().optional(),
+  objectKey: z.string(),
+});
+export type StartMessage = z.infer<typeof startMessageSchema>;
 
 /** What one chunk produced, stored compactly in one item per chunk (not one per row). */
 export const chunkResultSchema = z.object({

@@ -173,6 +173,22 @@ export interface MessageQueue<Message> {
 }
 
 /**
+ * The imports of one account holding a slot (validating or processing), and those waiting for one: one
+ * item per account, changed by conditional writes only, so no more than the limit ever hold a slot.
+ */
+export interface ImportSlots {
+  read(): Promise<{ running: string[]; waiting: string[]; limit?: number }>;
+  /** True when `importId` holds a slot now: it did already, or fewer than `limit` were held. */
+  take(importId: string, limit: number): Promise<boolean>;
+  /** Records `importId` as waiting for a slot. */
+  wait(importId: string): Promise<void>;
+  /** Gives back the slots of these imports (ended ones); returns the imports still waiting. */
+  release(importIds: readonly string[]): Promise<string[]>;
+  /** The operator's limit for this account (undefined: the deployment's default). */
+  setLimit(limit: number | undefined): Promise<void>;
+}
+
+/**
  * Which account holds each import address (DESIGN §11): one item per address, written conditionally, so
  * two accounts can never both hold one. Mail is routed by it.
  */

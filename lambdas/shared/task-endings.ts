@@ -1,7 +1,15 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { finalOutcome } from './final-outcome';
-import { type FinalizeMessage, isFinalStatus, type TaskRecord, TaskSource, TaskStatus } from './model';
-import type { MessageQueue, TaskStore } from './ports';
+import { releaseSlots } from './import-slots';
+import {
+  type FinalizeMessage,
+  isFinalStatus,
+  type StartMessage,
+  type TaskRecord,
+  TaskSource,
+  TaskStatus,
+} from './model';
+import type { ImportSlots, MessageQueue, TaskStore } from './ports';
 
 /**
  * How a task ends, for every stage that ends one (validate-file, finalize-import, the watchdog, email
@@ -16,7 +24,26 @@ export interface EndingDeps {
    * imports has emailed tasks; ending one without it is a wiring error and throws.
    */
   replies?: MessageQueue<FinalizeMessage>;
+  /**
+   * The account's import slots and the way to start a waiting import: an ended task gives its slot back.
+   * (Where a function lacks them, the next import to start frees the slots of ended ones itself.)
+   */
+  slots?: ImportSlots;
+  starts?: MessageQueue<StartMessage>;
 }
+
+/**
+ * What follows every ending: the emailed tasks go on to the reply step, and the slots of the ended ones
+ * are given back (the oldest import waiting for one is sent on to start). Both are idempotent.
+ */
+export const afterEnding = async (
+  deps: Omit<EndingDeps, 'tasks'> & Partial<Pick<EndingDeps, 'tasks'>>,
+  tasks: readonly TaskRecord[],
+): Promise<void> => {
+  await handToReply(deps, tasks);
+  const { slots, starts } = deps;
+  if (slots && starts && deps.tasks) await releaseSlots({ tasks: deps.tasks, slots, starts }, tasks);
+};
 
 /**
  * Sends a `reply` message for each emailed task among `tasks` (all final). The reply step is idempotent,
@@ -48,7 +75,7 @@ export const endTask = async (
   fields: Partial<TaskRecord>,
 ): Promise<TaskRecord | undefined> => {
   const ended = await deps.tasks.transition(importId, from, to, fields);
-  if (ended) await handToReply(deps, [ended]);
+  if (ended) await afterEnding(deps, [ended]);
   return ended;
 };
 

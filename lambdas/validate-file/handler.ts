@@ -1,35 +1,53 @@
+import { z } from 'zod';
+import { type AccountId, accountOf } from '../shared/account';
 import { createLogger, createPorts } from '../shared/composition-root';
 import { loadConfig } from '../shared/config';
+import { startMessageSchema } from '../shared/model';
 import { accountOfUploadKey } from '../shared/object-keys';
 import { causeOf, createSqsHandler } from '../shared/sqs-handler';
 import { createdObjectKeys, s3NotificationSchema } from './s3-event';
 import { validateFileSettings } from './settings';
 import { giveUpValidation, type ValidateFileDeps, validateFile } from './validate-file';
 
-/** Intake queue → validate-file: each message is an S3 event notification for an uploaded file. */
+/**
+ * Intake queue → validate-file: each message is an S3 event notification for an uploaded file, or the
+ * start of an import that waited for a free slot of its account.
+ */
 
 const config = loadConfig(validateFileSettings);
 const logger = createLogger(config, 'validate-file');
 const ports = createPorts(config);
 
+const depsFor = (account: AccountId): ValidateFileDeps => {
+  const { objects, tasks, chunks, replies, slots, starts } = ports.forAccount(account);
+  return { objects, tasks, chunks, replies, slots, starts, settings: config, logger };
+};
+
+/** What the intake queue carries: S3's notifications of uploads, and starts of imports that waited. */
+const intakeMessageSchema = z.union([startMessageSchema, s3NotificationSchema]);
+type IntakeMessage = z.infer<typeof intakeMessageSchema>;
+
 /**
  * Each uploaded object as its account sees it, with that account's stores: the account is the key's
- * segment after `uploads/`. Keys of no account's upload are skipped (S3 notifies only `uploads/`).
+ * segment after `uploads/` (a start names it). Keys of no account's upload are skipped.
  */
-const uploadsOf = (notification: Parameters<typeof createdObjectKeys>[0]) =>
-  createdObjectKeys(notification).flatMap((storedKey) => {
+const uploadsOf = (message: IntakeMessage) => {
+  if ('kind' in message) {
+    const account = accountOf(message);
+    return [{ account, objectKey: message.objectKey, deps: depsFor(account) }];
+  }
+  return createdObjectKeys(message).flatMap((storedKey) => {
     const upload = accountOfUploadKey(storedKey);
     if (!upload) {
       logger.info('Object is not an import upload; ignored', { objectKey: storedKey });
       return [];
     }
-    const { objects, tasks, chunks, replies } = ports.forAccount(upload.account);
-    const deps: ValidateFileDeps = { objects, tasks, chunks, replies, settings: config, logger };
-    return [{ account: upload.account, objectKey: upload.key, deps }];
+    return [{ account: upload.account, objectKey: upload.key, deps: depsFor(upload.account) }];
   });
+};
 
 export const handler = createSqsHandler(
-  s3NotificationSchema,
+  intakeMessageSchema,
   logger,
   async (notification) => {
     for (const { account, objectKey, deps } of uploadsOf(notification)) {

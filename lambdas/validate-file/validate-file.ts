@@ -1,15 +1,22 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import type { ChunkingSettings } from '../shared/config';
+import type { ChunkingSettings, ImportLimitSettings } from '../shared/config';
 import { FileRejectedError } from '../shared/errors';
 import { storedSizeProblem } from '../shared/file-limits';
+import { takeSlot } from '../shared/import-slots';
 import { type ManifestChunk, messageOf, readManifest, sendInGroups, writeManifest } from '../shared/manifest';
-import { type ChunkMessage, isFinalStatus, type TaskRecord, TaskStatus } from '../shared/model';
+import {
+  type ChunkMessage,
+  isFinalStatus,
+  type StartMessage,
+  type TaskRecord,
+  TaskStatus,
+} from '../shared/model';
 import { importIdFromUploadKey, utf8DataKey } from '../shared/object-keys';
 import { PipelineError, PipelineErrorCode } from '../shared/pipeline-error';
-import type { MessageQueue, ObjectStore, TaskStore } from '../shared/ports';
+import type { ImportSlots, MessageQueue, ObjectStore, TaskStore } from '../shared/ports';
 import { sqsBodyProblem } from '../shared/queue-limits';
 import { reportColumnCount } from '../shared/reports';
-import { type EndingDeps, endTask, handToReply } from '../shared/task-endings';
+import { afterEnding, type EndingDeps, endTask } from '../shared/task-endings';
 import { findTemplate } from '../shared/templates';
 import { type FileScan, scanFile } from './scan-file';
 
@@ -17,7 +24,10 @@ export interface ValidateFileDeps extends EndingDeps {
   objects: ObjectStore;
   tasks: TaskStore;
   chunks: MessageQueue<ChunkMessage>;
-  settings: ChunkingSettings;
+  /** The account's imports in flight: an import starts only with a slot of its own. */
+  slots: ImportSlots;
+  starts: MessageQueue<StartMessage>;
+  settings: ChunkingSettings & ImportLimitSettings;
   logger: Pick<Logger, 'info' | 'warn'>;
 }
 
@@ -34,6 +44,8 @@ export const ValidateOutcome = {
   VALIDATION_FAILED: 'validation-failed',
   NOTHING_TO_IMPORT: 'nothing-to-import',
   ENQUEUED: 'enqueued',
+  /** Its account has as many imports in flight as it may: it stays PENDING and starts when one ends. */
+  WAITING: 'waiting',
 } as const;
 export type ValidateOutcome = (typeof ValidateOutcome)[keyof typeof ValidateOutcome];
 
@@ -63,13 +75,21 @@ export const validateFile = async (deps: ValidateFileDeps, objectKey: string): P
   if (isFinalStatus(task.status)) {
     logger.info('Task already final; upload event dropped', { importId, status: task.status });
     // A retried event whose first delivery ended the task but failed to hand it to the reply step.
-    await handToReply(deps, [task]);
+    await afterEnding(deps, [task]);
     return ValidateOutcome.ALREADY_FINAL;
   }
   if (task.status === TaskStatus.PROCESSING) {
     return task.chunksEnqueued ? ValidateOutcome.ALREADY_ENQUEUED : resendChunks(deps, task);
   }
 
+  if (
+    task.status === TaskStatus.PENDING &&
+    !(await takeSlot(deps, importId, deps.settings.IMPORTS_IN_FLIGHT))
+  ) {
+    if (!task.waitingSince) await tasks.update(importId, { waitingSince: new Date().toISOString() });
+    logger.info('Import waits for a free slot of its account', { importId });
+    return ValidateOutcome.WAITING;
+  }
   const started = await tasks.transition(
     importId,
     [TaskStatus.PENDING, TaskStatus.VALIDATING],

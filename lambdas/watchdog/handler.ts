@@ -14,8 +14,19 @@ const ports = createPorts(config);
 const deps: WatchdogDeps = {
   openTasks: ports.openTasks,
   forAccount: (account) => {
-    const { objects, tasks, records, chunks, finalize } = ports.forAccount(account);
-    return { objects, tasks, records, chunks, finalize, settings: config, timeouts: config, logger };
+    const { objects, tasks, records, chunks, finalize, slots, starts } = ports.forAccount(account);
+    return {
+      objects,
+      tasks,
+      records,
+      chunks,
+      finalize,
+      slots,
+      starts,
+      settings: config,
+      timeouts: config,
+      logger,
+    };
   },
   logger,
 };

@@ -7,10 +7,11 @@ import {
   type ChunkMessage,
   type FinalizeMessage,
   type PlannedChunk,
+  type StartMessage,
   type TaskRecord,
   TaskStatus,
 } from '../shared/model';
-import type { MessageQueue, ObjectStore, OpenTaskIndex, TaskStore } from '../shared/ports';
+import type { ImportSlots, MessageQueue, ObjectStore, OpenTaskIndex, TaskStore } from '../shared/ports';
 import { EndOutcome, endFromCounters, endTask } from '../shared/task-endings';
 
 /**
@@ -28,6 +29,9 @@ export interface TaskWatchDeps extends GiveUpDeps {
   /** Chunk messages validate-file planned but may not have sent are sent from the manifest first. */
   chunks: MessageQueue<ChunkMessage>;
   finalize: MessageQueue<FinalizeMessage>;
+  /** The account's import slots and the intake queue: a waiting import is sent on to start. */
+  slots?: ImportSlots;
+  starts?: MessageQueue<StartMessage>;
   timeouts: WatchdogTimeoutSettings;
   logger: Pick<Logger, 'info' | 'warn'>;
   now?: () => Date;
@@ -118,6 +122,12 @@ const watchTask = async (deps: TaskWatchDeps, task: TaskRecord): Promise<Watchdo
   const { timeouts } = deps;
   switch (task.status) {
     case TaskStatus.PENDING:
+      // Waiting for a slot of its account is not idling: the file is there, and it starts when a slot
+      // frees. A start is sent on every pass too, in case the one its slot's release sent was lost.
+      if (task.waitingSince && deps.starts) {
+        await deps.starts.send([{ kind: 'start', objectKey: task.objectKey }]);
+        return WatchdogAction.WAITING;
+      }
       return idle < timeouts.WATCHDOG_PENDING_TIMEOUT_SECONDS
         ? WatchdogAction.WAITING
         : endPending(deps, task);
@@ -170,10 +180,16 @@ const fail = async (
   from: TaskStatus,
   reason: string,
 ): Promise<boolean> =>
-  (await endTask({ tasks: deps.tasks, replies: deps.finalize }, task.importId, [from], TaskStatus.FAILED, {
-    statusReason: reason,
-    endedAt: (deps.now?.() ?? new Date()).toISOString(),
-  })) !== undefined;
+  (await endTask(
+    { tasks: deps.tasks, replies: deps.finalize, slots: deps.slots, starts: deps.starts },
+    task.importId,
+    [from],
+    TaskStatus.FAILED,
+    {
+      statusReason: reason,
+      endedAt: (deps.now?.() ?? new Date()).toISOString(),
+    },
+  )) !== undefined;
 
 const watchProcessing = async (
   deps: TaskWatchDeps,

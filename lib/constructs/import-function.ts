@@ -234,7 +234,7 @@ export class ImportFunction extends Construct {
   }
 
   /** A queue URL setting plus permission to send to that queue. */
-  sendsTo(name: 'CHUNKS_QUEUE_URL' | 'FINALIZE_QUEUE_URL', queue: IQueue): this {
+  sendsTo(name: 'CHUNKS_QUEUE_URL' | 'FINALIZE_QUEUE_URL' | 'INTAKE_QUEUE_URL', queue: IQueue): this {
     this.setting(name, queue.queueUrl);
     queue.grantSendMessages(this.role);
     return this;

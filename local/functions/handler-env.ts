@@ -35,6 +35,7 @@ export const handlerEnvironment = (input: HandlerEnvInput): Record<string, strin
   RECORDS_TABLE: input.provisioned.tables.records,
   CHUNKS_QUEUE_URL: input.provisioned.queues.chunks.url,
   FINALIZE_QUEUE_URL: input.provisioned.queues.finalize.url,
+  INTAKE_QUEUE_URL: input.provisioned.queues.intake.url,
   S3_ENDPOINT: input.s3Endpoint,
   SQS_ENDPOINT: input.sqsEndpoint,
   DYNAMODB_ENDPOINT: input.dynamoEndpoint,

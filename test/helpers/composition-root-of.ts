@@ -26,6 +26,8 @@ export const compositionRootOf = (
       chunks: harness.chunks,
       finalize: harness.finalize,
       replies: harness.finalize,
+      slots: harness.slots,
+      starts: harness.starts,
       get messages() {
         return given('email message store', email.messages);
       },

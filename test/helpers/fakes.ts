@@ -18,6 +18,7 @@ import type {
   ChunkCounts,
   CompletedPart,
   EmailMessageStore,
+  ImportSlots,
   InsertOutcome,
   MailSender,
   MessageQueue,
@@ -386,6 +387,41 @@ export class FakeAddressRegistry implements AddressRegistry {
   async release(address: string, account: AccountId): Promise<void> {
     const key = address.trim().toLowerCase();
     if (this.holders.get(key) === account) this.holders.delete(key);
+  }
+}
+
+/** In-memory ImportSlots with the conditional semantics of the DynamoDB adapter. */
+export class FakeImportSlots implements ImportSlots {
+  readonly running = new Set<string>();
+  readonly waiting = new Set<string>();
+  limit: number | undefined;
+
+  async read(): Promise<{ running: string[]; waiting: string[]; limit?: number }> {
+    return {
+      running: [...this.running],
+      waiting: [...this.waiting],
+      ...(this.limit === undefined ? {} : { limit: this.limit }),
+    };
+  }
+
+  async take(importId: string, limit: number): Promise<boolean> {
+    if (!this.running.has(importId) && this.running.size >= limit) return false;
+    this.running.add(importId);
+    this.waiting.delete(importId);
+    return true;
+  }
+
+  async wait(importId: string): Promise<void> {
+    this.waiting.add(importId);
+  }
+
+  async release(importIds: readonly string[]): Promise<string[]> {
+    for (const importId of importIds) this.running.delete(importId);
+    return [...this.waiting];
+  }
+
+  async setLimit(limit: number | undefined): Promise<void> {
+    this.limit = limit;
   }
 }
 

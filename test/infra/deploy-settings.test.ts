@@ -14,6 +14,7 @@ describe('deploy settings from CDK context', () => {
       retentionDays: 90,
       logRetentionDays: 30,
       chunkMaxConcurrency: 20,
+      importsInFlight: 3,
     });
   });
 

@@ -186,7 +186,10 @@ describe('stateless stack: least privilege', () => {
       );
     expect(senders(/ChunksQueue/)).toEqual(['ValidateFile']);
     expect(senders(/FinalizeQueue/)).toEqual(['ProcessChunk']);
-    expect(senders(/IntakeQueue/)).toEqual([]);
+    // The intake queue takes S3's notifications, and the starts of imports that waited for a slot of their
+    // account: sent by what ends an import (FUNCTIONS lists the pipeline functions; the watchdog's own
+    // grant is asserted with its permissions).
+    expect(senders(/IntakeQueue/)).toEqual(['ValidateFile', 'FinalizeImport']);
   });
 });
 
@@ -522,6 +525,11 @@ describe('stateless stack: watchdog', () => {
   it('may send chunk messages (a plan validate-file never finished sending) but not receive them', () => {
     expect(accessTo(/ChunksQueue(?!DeadLetters)/)).toContain('sqs:SendMessage');
     expect(accessTo(/ChunksQueue/)).not.toContain('sqs:ReceiveMessage');
+  });
+
+  it('may start imports that waited for a slot of their account (a message to the intake queue), not receive them', () => {
+    expect(accessTo(/IntakeQueue(?!DeadLetters)/)).toContain('sqs:SendMessage');
+    expect(accessTo(/IntakeQueue/)).not.toContain('sqs:ReceiveMessage');
   });
 
   it('alarms when a pass fails', () => {

@@ -6,6 +6,7 @@ const SETTINGS = {
   BUCKET_NAME: 'imports-bucket',
   STATE_TABLE: 'imports-state',
   RECORDS_TABLE: 'imports-records',
+  INTAKE_QUEUE_URL: 'http://localhost:4566/000000000000/intake',
   LOG_LEVEL: 'ERROR',
   // Powertools' dev mode logs through the global console, which the test can capture.
   POWERTOOLS_DEV: 'true',

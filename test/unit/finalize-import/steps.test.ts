@@ -27,6 +27,7 @@ describe('finalize-import: the finalize and reply steps, each reached by its own
       STATE_TABLE: 'imports-state',
       REPLY_FROM: 'no-reply@imports.example.com',
       FINALIZE_QUEUE_URL: 'http://localhost:4566/000000000000/finalize',
+      INTAKE_QUEUE_URL: 'http://localhost:4566/000000000000/intake',
     });
     ({ handler } = await import('../../../lambdas/finalize-import/handler'));
   });

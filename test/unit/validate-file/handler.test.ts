@@ -19,6 +19,7 @@ describe('validate-file handler', () => {
       RECORDS_TABLE: 'imports-records',
       CHUNKS_QUEUE_URL: 'http://localhost:4566/000000000000/chunks',
       FINALIZE_QUEUE_URL: 'http://localhost:4566/000000000000/finalize',
+      INTAKE_QUEUE_URL: 'http://localhost:4566/000000000000/intake',
     });
     ({ handler } = await import('../../../lambdas/validate-file/handler'));
   });

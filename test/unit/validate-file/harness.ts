@@ -1,10 +1,16 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { ProcessChunkDeps } from '../../../lambdas/process-chunk/process-chunk';
-import type { ChunkingSettings } from '../../../lambdas/shared/config';
-import type { ChunkMessage, FinalizeMessage, TaskRecord } from '../../../lambdas/shared/model';
+import type { ChunkingSettings, ImportLimitSettings } from '../../../lambdas/shared/config';
+import type { ChunkMessage, FinalizeMessage, StartMessage, TaskRecord } from '../../../lambdas/shared/model';
 import type { ValidateFileDeps } from '../../../lambdas/validate-file/validate-file';
 import { aTask } from '../../helpers/factories';
-import { FakeObjectStore, FakeQueue, FakeRecordStore, FakeTaskStore } from '../../helpers/fakes';
+import {
+  FakeImportSlots,
+  FakeObjectStore,
+  FakeQueue,
+  FakeRecordStore,
+  FakeTaskStore,
+} from '../../helpers/fakes';
 
 /** Stores, queues and deps for both CSV stages, wired to the in-memory fakes. */
 export interface Harness {
@@ -13,11 +19,14 @@ export interface Harness {
   records: FakeRecordStore;
   chunks: FakeQueue<ChunkMessage>;
   finalize: FakeQueue<FinalizeMessage>;
+  slots: FakeImportSlots;
+  starts: FakeQueue<StartMessage>;
   validateDeps: ValidateFileDeps;
   processDeps: ProcessChunkDeps;
 }
 
-export const SETTINGS: ChunkingSettings = {
+export const SETTINGS: ChunkingSettings & ImportLimitSettings = {
+  IMPORTS_IN_FLIGHT: 3,
   CHUNK_MAX_ROWS: 5000,
   CHUNK_MAX_BYTES: 4 * 1024 * 1024,
   MAX_RECORD_BYTES: 1024 * 1024,
@@ -25,13 +34,15 @@ export const SETTINGS: ChunkingSettings = {
   WRITE_BATCH_SIZE: 25,
 };
 
-export const createHarness = (settings: Partial<ChunkingSettings> = {}): Harness => {
+export const createHarness = (settings: Partial<ChunkingSettings & ImportLimitSettings> = {}): Harness => {
   const objects = new FakeObjectStore();
   const tasks = new FakeTaskStore();
   const records = new FakeRecordStore();
   const chunks = new FakeQueue<ChunkMessage>();
   const finalize = new FakeQueue<FinalizeMessage>();
   const logger = new Logger({ logLevel: 'SILENT' });
+  const slots = new FakeImportSlots();
+  const starts = new FakeQueue<StartMessage>();
   const merged = { ...SETTINGS, ...settings };
   return {
     objects,
@@ -39,7 +50,9 @@ export const createHarness = (settings: Partial<ChunkingSettings> = {}): Harness
     records,
     chunks,
     finalize,
-    validateDeps: { objects, tasks, chunks, replies: finalize, settings: merged, logger },
+    slots,
+    starts,
+    validateDeps: { objects, tasks, chunks, replies: finalize, slots, starts, settings: merged, logger },
     processDeps: {
       objects,
       tasks,
