@@ -122,6 +122,8 @@ export class StatelessStack extends Stack {
       // A file rejected or found empty frees its account's slot and starts the next import waiting for one.
       .sendsTo('INTAKE_QUEUE_URL', queues.intake.queue)
       .setting('IMPORTS_IN_FLIGHT', String(settings.importsInFlight))
+      // Twice the chunk workers per account: each finds its next chunk queued, and accounts take turns.
+      .setting('CHUNK_WINDOW', String(2 * settings.chunkMaxConcurrency))
       .setting('INTAKE_MAX_RECEIVE_COUNT', String(queues.intake.definition.maxReceiveCount));
     // With email imports, a file it rejects may be an emailed one: that task goes on to the reply step.
     if (mail) this.validateFile.sendsTo('FINALIZE_QUEUE_URL', queues.finalize.queue);
@@ -143,6 +145,8 @@ export class StatelessStack extends Stack {
         actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:PartiQLInsert', 'dynamodb:BatchGetItem'],
       })
       .sendsTo('FINALIZE_QUEUE_URL', queues.finalize.queue)
+      // Counting a chunk of an import sent in a window sends its next chunk.
+      .sendsTo('CHUNKS_QUEUE_URL', queues.chunks.queue)
       .setting('CHUNKS_MAX_RECEIVE_COUNT', String(queues.chunks.definition.maxReceiveCount));
     consume(this.processChunk, queues.chunks, settings.chunkMaxConcurrency);
 

@@ -152,6 +152,9 @@ export const startStack = async (settings: LocalSettings): Promise<RunningStack>
       }),
     );
     Object.assign(process.env, poisonEnvironment(settings.visibilityTimeoutSeconds, process.env));
+    // Each account keeps twice the chunk threads' worth of chunks queued, as the CDK stack does with its
+    // workers (unless CHUNK_WINDOW is set).
+    process.env.CHUNK_WINDOW ??= String(2 * Math.max(1, settings.concurrency.chunks));
     const watchdogEverySeconds = watchdogInterval(process.env);
 
     // Handlers parse their config when loaded, so they are imported only now that the environment is set.

@@ -2,7 +2,12 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { z } from 'zod';
 import { processChunk } from '../lambdas/process-chunk/process-chunk';
 import { chunkingSettings, loadConfig } from '../lambdas/shared/config';
-import { chunkMessageSchema, type FinalizeMessage, TaskStatus } from '../lambdas/shared/model';
+import {
+  type ChunkMessage,
+  chunkMessageSchema,
+  type FinalizeMessage,
+  TaskStatus,
+} from '../lambdas/shared/model';
 import { FakeQueue } from '../test/helpers/fakes';
 import { acceptingRecordStore, fileObjectStore, MemoryTaskStore, silentLogger } from './bench-stubs';
 
@@ -38,6 +43,8 @@ const main = async () => {
     tasks,
     records: acceptingRecordStore,
     finalize: new FakeQueue<FinalizeMessage>(),
+    // The CPU bench plans every chunk at once (no window): nothing is sent from here.
+    chunks: new FakeQueue<ChunkMessage>(),
     settings: loadConfig(chunkingSettings),
     logger: silentLogger,
   };

@@ -126,7 +126,11 @@ export const measurePipelineCpu = async (file: BenchFile, workerCount: number): 
   const { objects, manifests, close } = await fileObjectStore(file.path, file.bytes);
   const tasks = MemoryTaskStore.forFile(file.bytes);
   const chunks = new FakeQueue<ChunkMessage>();
-  const settings = loadConfig(chunkingSettings.extend(importLimitSettings.shape));
+  // Every chunk at once (a window as large as any file's chunks): the CPU bench hands them to its threads.
+  const settings = {
+    ...loadConfig(chunkingSettings.extend(importLimitSettings.shape)),
+    CHUNK_WINDOW: Number.MAX_SAFE_INTEGER,
+  };
 
   const validateStarted = performance.now();
   const outcome = await validateFile(

@@ -44,7 +44,49 @@ export interface EndToEnd {
   processCpu?: CpuShare;
   /** Log lines of the stack that were warnings or errors (retried batches, crashes). */
   warnings: string[];
+  /**
+   * The fairness figure (DESIGN §11): a small import of another account, uploaded while this one is
+   * processing, from its upload's completion to its final status; and where the large one was then.
+   */
+  fairness?: { rows: number; status: string; secondsToFinal: number; largeProgress: number };
 }
+
+/** Rows of the other account's small import (one chunk). */
+export const FAIRNESS_ROWS = 1000;
+
+const smallFile = (): string =>
+  [
+    'email,first_name,last_name,role',
+    ...Array.from(
+      { length: FAIRNESS_ROWS },
+      (_, index) => `fair-${index}@fairness.example,Fair,Share,member`,
+    ),
+  ]
+    .map((line) => `${line}\r\n`)
+    .join('');
+
+/** Imports the small file into another account and times it, start to final. */
+const timeSmallImport = async (stack: LocalStack): Promise<{ status: string; seconds: number }> => {
+  const api = stack.api(await stack.token('admin', 'fairness'));
+  const content = Buffer.from(smallFile());
+  const { import: created, upload } = await api.createImport({
+    templateId: 'users',
+    fileName: 'fairness.csv',
+    fileSize: content.length,
+  });
+  const [part] = upload.parts;
+  if (!part || upload.parts.length !== 1) throw new Error('The fairness file should be one part');
+  const put = await fetch(part.url, { method: 'PUT', body: content });
+  const etag = put.headers.get('etag') ?? '';
+  await api.completeUpload(created.importId, [{ partNumber: part.partNumber, etag }]);
+  const started = performance.now();
+  for (;;) {
+    const task = await api.getImport(created.importId);
+    if (isFinalStatus(task.status))
+      return { status: task.status, seconds: (performance.now() - started) / 1000 };
+    await sleep(POLL_MS);
+  }
+};
 
 const POLL_MS = 250;
 
@@ -71,7 +113,13 @@ const functionStats = (logs: string): FunctionStats[] =>
 
 export const runEndToEnd = async (
   file: BenchFile,
-  options: { env: Record<string, string>; timeoutMs: number; onProgress?: (task: Task) => void },
+  options: {
+    env: Record<string, string>;
+    timeoutMs: number;
+    onProgress?: (task: Task) => void;
+    /** Share of the rows counted at which another account's small import is started and timed. */
+    fairnessAt?: number;
+  },
 ): Promise<EndToEnd> => {
   const stack = await LocalStack.start({ env: options.env });
   try {
@@ -92,6 +140,7 @@ export const runEndToEnd = async (
     let cpuAtProcessing: CpuSnapshot | undefined;
     let processCpu: CpuShare | undefined;
     const group = stack.processGroup;
+    let fairness: Promise<EndToEnd['fairness']> | undefined;
     let task: Task;
     for (;;) {
       task = await api.getImport(importId);
@@ -106,6 +155,20 @@ export const runEndToEnd = async (
           processCpu = cpuShare(cpuAtProcessing, await snapshotCpu(group), (now - processingAt) / 1000);
         }
       }
+      const share = task.totalRows ? task.processedRows / task.totalRows : 0;
+      if (
+        fairness === undefined &&
+        options.fairnessAt !== undefined &&
+        task.status === 'PROCESSING' &&
+        share >= options.fairnessAt
+      ) {
+        fairness = timeSmallImport(stack).then(({ status, seconds }) => ({
+          rows: FAIRNESS_ROWS,
+          status,
+          secondsToFinal: seconds,
+          largeProgress: share,
+        }));
+      }
       options.onProgress?.(task);
       if (isFinalStatus(task.status)) break;
       if (now - began > options.timeoutMs) {
@@ -116,6 +179,7 @@ export const runEndToEnd = async (
       await sleep(POLL_MS);
     }
     const ended = performance.now();
+    const fair = await fairness;
     const processing = processingAt ?? ended;
     const counted = countedAt ?? ended;
 
@@ -134,6 +198,7 @@ export const runEndToEnd = async (
         total: (ended - began) / 1000,
       },
       functions: functionStats(logs),
+      ...(fair ? { fairness: fair } : {}),
       ...(processCpu ? { processCpu } : {}),
       memory: {
         ...(memory.stackRssMb ? { stackRssMb: Number(memory.stackRssMb) } : {}),

@@ -205,6 +205,8 @@ const main = async () => {
     let lastShown = 0;
     e2e = await runEndToEnd(file, {
       env: {},
+      // A fifth of the way in: the large import's chunks are flowing, most of its file still to come.
+      fairnessAt: 0.2,
       timeoutMs: options.timeoutMinutes * 60_000,
       onProgress: (task) => {
         if (Date.now() - lastShown < 10_000) return;
@@ -248,6 +250,12 @@ const main = async () => {
         ['process-chunk', heap('process-chunk')],
         ['finalize-import', heap('finalize-import')],
         ['warnings in the stack log', String(e2e.warnings.length)],
+        [
+          'fairness: another account',
+          e2e.fairness
+            ? `a ${thousands(e2e.fairness.rows)}-row import started at ${Math.round(e2e.fairness.largeProgress * 100)}% of this one was ${e2e.fairness.status} in ${formatSeconds(e2e.fairness.secondsToFinal)} (queued behind at most CHUNK_WINDOW = ${process.env.CHUNK_WINDOW ?? 2 * Math.max(1, localSettings.concurrency.chunks)} chunks of this import)`
+            : 'not measured',
+        ],
       ]),
     );
     for (const warning of e2e.warnings.slice(0, 5)) out(`    ${warning.slice(0, 200)}`);

@@ -14,8 +14,8 @@ const logger = createLogger(config, 'process-chunk');
 const ports = createPorts(config);
 /** A chunk is worked on in its own account's stores only. */
 const depsOf = (message: { account?: string }): ProcessChunkDeps => {
-  const { objects, tasks, records, finalize } = ports.forAccount(accountOf(message));
-  return { objects, tasks, records, finalize, settings: config, logger };
+  const { objects, tasks, records, finalize, chunks } = ports.forAccount(accountOf(message));
+  return { objects, tasks, records, finalize, chunks, settings: config, logger };
 };
 
 export const handler = createSqsHandler(

@@ -23,6 +23,8 @@ export interface ProcessChunkDeps {
   tasks: TaskStore;
   records: RecordStore;
   finalize: MessageQueue<FinalizeMessage>;
+  /** Where the next chunk of an import sent in a window goes, once this one is counted. */
+  chunks: MessageQueue<ChunkMessage>;
   settings: ChunkingSettings;
   logger: Pick<Logger, 'info' | 'warn'>;
   /** How record writes are retried before the chunk is given back to SQS (tests shorten it). */

@@ -3,6 +3,7 @@ import {
   awsSettings,
   bucketSettings,
   chunkingSettings,
+  chunksQueueSettings,
   finalizeQueueSettings,
   receiveSettings,
   recordsTableSettings,
@@ -16,6 +17,7 @@ export const processChunkSettings = z.object({
   ...stateTableSettings.shape,
   ...recordsTableSettings.shape,
   ...finalizeQueueSettings.shape,
+  ...chunksQueueSettings.shape,
   ...chunkingSettings.shape,
   ...receiveSettings.pick({ CHUNKS_MAX_RECEIVE_COUNT: true }).shape,
 });

@@ -38,7 +38,15 @@ export const intakeQueueSettings = z.object({ INTAKE_QUEUE_URL: url });
  * Imports of one account validating or processing at once (DESIGN §11); more wait PENDING and start as
  * others end. An operator can set another limit for one account (`npm run account-limits`).
  */
-export const importLimitSettings = z.object({ IMPORTS_IN_FLIGHT: positiveInt(3) });
+export const importLimitSettings = z.object({
+  IMPORTS_IN_FLIGHT: positiveInt(3),
+  /**
+   * Chunks of one account on the chunks queue at once, shared by its imports in flight: each import keeps
+   * its share queued, so the workers go round the accounts with work rather than through one account's
+   * whole file first. The CDK stack sets twice the chunk workers; the local stack twice its threads.
+   */
+  CHUNK_WINDOW: positiveInt(40),
+});
 
 export const chunkingSettings = z.object({
   /** Upper bounds of one chunk; whichever is reached first closes it (docs/capacity.md: why 5,000). */

@@ -6,7 +6,7 @@ import {
   chunkPlanSchema,
   type PlannedChunk,
 } from './model';
-import { manifestKey } from './object-keys';
+import { manifestIndexKey, manifestKey } from './object-keys';
 import { PipelineError, PipelineErrorCode } from './pipeline-error';
 import type { MessageQueue, ObjectStore } from './ports';
 
@@ -71,10 +71,55 @@ export const writeManifest = async (
     lines.push(line);
   }
   await objects.put(manifestKey(importId), lines.join(''), 'application/x-ndjson');
+  // The index, so that a chunk's message can be read on its own when it is sent later (`readChunkMessage`).
+  const index = new Float64Array(chunkCount * INDEX_ENTRY);
+  for (let at = 0; at < chunkCount; at += 1) {
+    index[at * INDEX_ENTRY] = headerEnd;
+    index[at * INDEX_ENTRY + 1] = ranges[at * 2] ?? 0;
+    index[at * INDEX_ENTRY + 2] = ranges[at * 2 + 1] ?? 0;
+  }
+  await objects.put(manifestIndexKey(importId), Buffer.from(index.buffer), 'application/octet-stream');
   return (index) => ({
     ...chunkAt(index).message,
     plan: { headerEnd, start: ranges[index * 2] ?? 0, end: ranges[index * 2 + 1] ?? 0 },
   });
+};
+
+/** Numbers per chunk in the manifest index: where the header ends, where the chunk's line starts and ends. */
+const INDEX_ENTRY = 3;
+const INDEX_ENTRY_BYTES = INDEX_ENTRY * Float64Array.BYTES_PER_ELEMENT;
+
+/**
+ * One chunk's message as it is sent (with its plan), read from the manifest through its index: two ranged
+ * GETs, whatever the number of chunks. For chunks sent after validation, as earlier ones are counted.
+ */
+export const readChunkMessage = async (
+  objects: ObjectStore,
+  importId: string,
+  chunkIndex: number,
+): Promise<ChunkMessage> => {
+  const entry = await objects.getRange(
+    manifestIndexKey(importId),
+    chunkIndex * INDEX_ENTRY_BYTES,
+    (chunkIndex + 1) * INDEX_ENTRY_BYTES,
+  );
+  if (entry.length !== INDEX_ENTRY_BYTES)
+    throw new PipelineError(
+      PipelineErrorCode.PLAN_UNREADABLE,
+      `The manifest index of ${importId} has no chunk ${chunkIndex}`,
+    );
+  const [headerEnd = 0, start = 0, end = 0] = new Float64Array(new Uint8Array(entry).buffer);
+  const line = parseLine(
+    chunkLineSchema,
+    await objects.getRange(manifestKey(importId), start, end),
+    `line for chunk ${chunkIndex}`,
+  );
+  if (line.message.chunkIndex !== chunkIndex || line.message.importId !== importId)
+    throw new PipelineError(
+      PipelineErrorCode.PLAN_UNREADABLE,
+      `The chunk manifest of ${importId} does not hold chunk ${chunkIndex} where its index says`,
+    );
+  return { ...line.message, plan: { headerEnd, start, end } };
 };
 
 const parseLine = <T>(schema: z.ZodType<T>, bytes: Buffer, what: string): T => {

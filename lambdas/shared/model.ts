@@ -102,6 +102,12 @@ export const taskRecordSchema = taskSchema.extend({
   finalizeResentAt: z.string().optional(),
   /** When the import began waiting for a free slot of its account (it stays PENDING until it gets one). */
   waitingSince: z.string().optional(),
+  /**
+   * Chunks of the import on the queue at once (its share of the workers, DESIGN §11): validation sends the
+   * first `chunkWindow`, and counting chunk i sends chunk i + chunkWindow. Absent: every chunk was sent at
+   * once (imports planned before windows existed).
+   */
+  chunkWindow: z.number().int().positive().optional(),
   /** Set once every chunk message has been sent, so a redelivered validation does not resend them. */
   chunksEnqueued: z.boolean().optional(),
   /** Raw email object key (`inbound/{messageId}`) for email imports. */
@@ -124,6 +130,7 @@ export const toPublicTask = (record: TaskRecord): Task => {
     finalizeResentAt: _finalizeResentAt,
     chunksEnqueued: _chunksEnqueued,
     waitingSince: _waitingSince,
+    chunkWindow: _chunkWindow,
     emailKey: _emailKey,
     header: _header,
     updatedAt: _updatedAt,

@@ -55,6 +55,8 @@ export const importIdFromUploadKey = (key: string): string | undefined => {
 
 export const utf8DataKey = (importId: string): string => `${WORK_PREFIX}${importId}/utf8.csv`;
 export const manifestKey = (importId: string): string => `${WORK_PREFIX}${importId}/manifest.json`;
+/** Where each chunk's line of the manifest is: 3 float64 per chunk (header end, line start, line end). */
+export const manifestIndexKey = (importId: string): string => `${WORK_PREFIX}${importId}/manifest.index`;
 
 /** One attempt's report part of a chunk (parts written before attempts existed have no attempt in the name). */
 export const chunkPartKey = (

@@ -167,17 +167,30 @@ const validateAndPlan = async (deps: ValidateFileDeps, task: TaskRecord): Promis
   // Refused now, with a reason, rather than by SQS once the task is PROCESSING and nothing can be sent.
   const unsendable = unsendableChunk(chunkCount, messageAt);
   if (unsendable) throw new FileRejectedError(unsendable);
+  const chunkWindow = await chunkWindowOf(deps, chunkCount);
   const processing = await tasks.transition(task.importId, [TaskStatus.VALIDATING], TaskStatus.PROCESSING, {
     ...planned,
     totalRows: scan.dataRows,
     chunkCount,
     chunksDone: 0,
+    ...(chunkWindow === undefined ? {} : { chunkWindow }),
   });
   // Another delivery got there first: it sends the chunks (or its redelivery re-sends them).
   if (!processing) return ValidateOutcome.SUPERSEDED;
-  await sendInGroups(deps.chunks, chunkCount, messageAt);
+  await sendInGroups(deps.chunks, chunkWindow ?? chunkCount, messageAt);
   await tasks.update(task.importId, { chunksEnqueued: true });
   return ValidateOutcome.ENQUEUED;
+};
+
+/**
+ * The import's window: its account's `CHUNK_WINDOW` shared by the account's imports in flight (this one
+ * among them), at least 2 so that a worker always finds its next chunk queued. Undefined when every chunk
+ * fits in it: they are all sent now.
+ */
+const chunkWindowOf = async (deps: ValidateFileDeps, chunkCount: number): Promise<number | undefined> => {
+  const inFlight = Math.max(1, (await deps.slots.read()).running.length);
+  const window = Math.max(2, Math.ceil(deps.settings.CHUNK_WINDOW / inFlight));
+  return window < chunkCount ? window : undefined;
 };
 
 const manifestChunk = (
@@ -239,11 +252,16 @@ const resendChunks = async (deps: ValidateFileDeps, task: TaskRecord): Promise<V
     importId: task.importId,
     chunks: manifest.chunks.length,
   });
-  await sendInGroups(deps.chunks, manifest.chunks.length, (index) => {
-    const chunk = manifest.chunks[index];
-    if (!chunk) throw new RangeError(`No chunk ${index} in the manifest`);
-    return messageOf(chunk);
-  });
+  // An import sent in a window: its first window (the rest follow as those are counted).
+  await sendInGroups(
+    deps.chunks,
+    Math.min(task.chunkWindow ?? manifest.chunks.length, manifest.chunks.length),
+    (index) => {
+      const chunk = manifest.chunks[index];
+      if (!chunk) throw new RangeError(`No chunk ${index} in the manifest`);
+      return messageOf(chunk);
+    },
+  );
   await deps.tasks.update(task.importId, { chunksEnqueued: true });
   return ValidateOutcome.RESENT;
 };

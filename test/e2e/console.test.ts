@@ -404,4 +404,33 @@ describe('admin console', () => {
     expect(await details.locator('dl.fields').textContent()).toContain('Departments');
     await screenshot(page, '22-details-with-warning');
   });
+
+  it('signs in to an account typed on the sign-in page, shows it in the header, and lists only its imports', async () => {
+    // Prepare: the default account has imports (the tests above); acme has one of its own
+    const acme = await stack.token('admin', 'acme');
+    const own = await stack.importFile(acme, {
+      templateId: 'users',
+      fileName: 'acme-only.csv',
+      content: 'email,first_name,last_name,role\r\nacme-e2e@example.com,Ac,Me,member\r\n',
+    });
+    await page.goto(`${stack.baseUrl}/imports`);
+    await signOut(page);
+
+    // Act
+    await page.getByRole('radio', { name: /^admin/ }).check();
+    await page.getByLabel('Account').fill('acme');
+    await screenshot(page, '23-sign-in-typed-account');
+    await page.getByRole('button', { name: 'Sign in as admin to acme' }).click();
+    await page.getByRole('heading', { name: 'Welcome, admin' }).waitFor();
+    await page.goto(`${stack.baseUrl}/imports`);
+    const grid = page.getByRole('table', { name: 'Imports' });
+    await grid.getByRole('row', { name: /acme-only\.csv/ }).waitFor();
+    await screenshot(page, '24-imports-of-acme');
+
+    // Assess
+    expect(own.status).toBe('COMPLETED');
+    expect(await page.getByTestId('signed-in-account').textContent()).toBe('acme');
+    expect(await grid.getByRole('row', { name: /departments-large\.csv/ }).count()).toBe(0);
+    expect(await grid.getByRole('row').count()).toBe(2); // the header row and acme's one import
+  });
 });

@@ -184,7 +184,8 @@ describe('stateless stack: least privilege', () => {
           ([resource, actions]) => queue.test(resource) && actions.includes('sqs:SendMessage'),
         ),
       );
-    expect(senders(/ChunksQueue/)).toEqual(['ValidateFile']);
+    // Validation sends an import's first window of chunks, counting each one sends the next.
+    expect(senders(/ChunksQueue/)).toEqual(['ValidateFile', 'ProcessChunk']);
     expect(senders(/FinalizeQueue/)).toEqual(['ProcessChunk']);
     // The intake queue takes S3's notifications, and the starts of imports that waited for a slot of their
     // account: sent by what ends an import (FUNCTIONS lists the pipeline functions; the watchdog's own

@@ -24,6 +24,8 @@ const STACK_ENV = {
   CHUNK_MAX_ROWS: '7',
   CHUNK_MAX_BYTES: '300',
   IMPORTS_VISIBILITY_TIMEOUT: '5',
+  // Every chunk on the queue at once, so the tests can hold all of them (windows: chunk-window tests).
+  CHUNK_WINDOW: '1000',
 };
 
 let stack: LocalStack;

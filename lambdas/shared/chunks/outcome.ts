@@ -1,11 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '@aws-lambda-powertools/logger';
+import { readChunkMessage } from '../manifest';
 import {
+  type ChunkMessage,
   type ChunkResult,
   ErrorType,
   type FinalizeMessage,
   type PlannedChunk,
   type RowError,
+  type TaskRecord,
 } from '../model';
 import { chunkPartKey } from '../object-keys';
 import type { MessageQueue, ObjectStore, TaskStore } from '../ports';
@@ -22,6 +25,9 @@ const PART_CONTENT_TYPE = 'text/csv; charset=utf-8';
 export interface CountDeps {
   tasks: TaskStore;
   finalize: MessageQueue<FinalizeMessage>;
+  /** The manifest (for the next chunk's message) and the chunks queue, for imports sent in a window. */
+  objects: ObjectStore;
+  chunks: MessageQueue<ChunkMessage>;
   logger: Pick<Logger, 'info'>;
 }
 
@@ -46,9 +52,25 @@ export const countAndFinalize = async (deps: CountDeps, result: ChunkResult): Pr
     chunksDone: now.chunksDone,
     chunkCount: now.chunkCount,
   });
+  await sendNextInWindow(deps, now, chunkIndex);
   if (now.chunkCount !== undefined && now.chunksDone === now.chunkCount) {
     await deps.finalize.send([{ kind: 'finalize', importId }]);
   }
+};
+
+/**
+ * An import sent in a window (`chunkWindow`) keeps that many chunks on the queue: counting chunk i sends
+ * chunk i + window, so each import holds its share of the workers and another account's chunks are never
+ * queued behind a whole 200 MB file. Every chunk is counted exactly once, so each next chunk is sent by
+ * one count; a redelivered count sends it again unless it is counted already (a duplicate is harmless:
+ * a chunk's outcome is stored and counted once).
+ */
+const sendNextInWindow = async (deps: CountDeps, task: TaskRecord, chunkIndex: number): Promise<void> => {
+  const { chunkWindow, chunkCount } = task;
+  if (chunkWindow === undefined || chunkCount === undefined) return;
+  const next = chunkIndex + chunkWindow;
+  if (next >= chunkCount || task.countedChunks?.includes(next)) return;
+  await deps.chunks.send([await readChunkMessage(deps.objects, task.importId, next)]);
 };
 
 /** Rows of a result that failed with a SYSTEM error (rows of a chunk given up on). */

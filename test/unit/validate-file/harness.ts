@@ -27,6 +27,8 @@ export interface Harness {
 
 export const SETTINGS: ChunkingSettings & ImportLimitSettings = {
   IMPORTS_IN_FLIGHT: 3,
+  // Every chunk at once unless a test asks for a window.
+  CHUNK_WINDOW: 100_000,
   CHUNK_MAX_ROWS: 5000,
   CHUNK_MAX_BYTES: 4 * 1024 * 1024,
   MAX_RECORD_BYTES: 1024 * 1024,
@@ -58,6 +60,7 @@ export const createHarness = (settings: Partial<ChunkingSettings & ImportLimitSe
       tasks,
       records,
       finalize,
+      chunks,
       settings: merged,
       logger,
       retry: { attempts: 2, baseDelayMs: 1 },
