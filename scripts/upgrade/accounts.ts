@@ -14,6 +14,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { DEFAULT_ACCOUNT } from '../../lambdas/shared/account';
 import { accountPartition } from '../../lambdas/shared/adapters/account-keys';
+import { isConditionFailure } from '../../lambdas/shared/adapters/condition-failure';
 import { emailSettingsSchema } from '../../lambdas/shared/email-settings';
 import {
   accountObjectKey,
@@ -65,9 +66,6 @@ export interface UpgradeSummary {
 /** Keys that are already an account's (or shared by all of them): never moved. */
 const isCurrent = (pk: string): boolean =>
   pk.startsWith('ACCOUNT#') || pk.startsWith('ADDRESS#') || pk.startsWith('UPGRADE#');
-
-const isConditionFailure = (error: unknown): boolean =>
-  (error as { name?: string }).name === 'ConditionalCheckFailedException';
 
 /** Every item of a table, page by page. */
 async function* scan(db: DynamoDBDocumentClient, table: string): AsyncGenerator<Record<string, unknown>> {

@@ -1,7 +1,7 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { type AccountId, parseAccountId } from '../account';
 import type { AddressRegistry } from '../ports';
+import { isConditionFailure } from './condition-failure';
 
 /**
  * How long another account's claim on an address is left alone even when its settings do not list it:
@@ -10,10 +10,6 @@ import type { AddressRegistry } from '../ports';
 export const CLAIM_GRACE_MS = 5 * 60 * 1000;
 
 const addressKey = (address: string) => ({ pk: `ADDRESS#${address.trim().toLowerCase()}`, sk: 'OWNER' });
-
-const isConditionFailure = (error: unknown): boolean =>
-  error instanceof ConditionalCheckFailedException ||
-  (error as { name?: string }).name === 'ConditionalCheckFailedException';
 
 /** AddressRegistry on the state table: one item per import address, naming the account that holds it. */
 export class DynamoAddressRegistry implements AddressRegistry {

@@ -1,13 +1,9 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { AccountId } from '../account';
 import { type EmailMessage, emailMessageSchema } from '../email-message';
 import type { EmailMessageStore } from '../ports';
 import { accountPartition } from './account-keys';
-
-const isConditionFailure = (error: unknown): boolean =>
-  error instanceof ConditionalCheckFailedException ||
-  (error as { name?: string }).name === 'ConditionalCheckFailedException';
+import { isConditionFailure } from './condition-failure';
 
 /** Runs a conditional write; false when its condition did not hold. */
 const conditionally = async (write: () => Promise<unknown>): Promise<boolean> => {

@@ -1,12 +1,8 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { AccountId } from '../account';
 import type { ImportSlots } from '../ports';
 import { accountPartition } from './account-keys';
-
-const isConditionFailure = (error: unknown): boolean =>
-  error instanceof ConditionalCheckFailedException ||
-  (error as { name?: string }).name === 'ConditionalCheckFailedException';
+import { isConditionFailure } from './condition-failure';
 
 const ids = (value: unknown): string[] =>
   value instanceof Set ? [...value].map(String) : Array.isArray(value) ? value.map(String) : [];

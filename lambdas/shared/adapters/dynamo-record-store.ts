@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   BatchExecuteStatementCommand,
   BatchGetCommand,
@@ -20,6 +19,7 @@ import type {
 } from '../ports';
 import { RECORD_INDEX_SHARDS } from '../resource-definitions';
 import { accountPartition } from './account-keys';
+import { isConditionFailure } from './condition-failure';
 
 /** DynamoDB's limits per BatchExecuteStatement and per BatchGetItem call. */
 export const MAX_STATEMENTS_PER_BATCH = 25;
@@ -67,10 +67,6 @@ const shardOf = (key: string): number =>
 
 const indexPk = (account: AccountId, templateId: string, shard: number) =>
   accountPartition(account, `${templateId}#${String(shard).padStart(2, '0')}`);
-
-const isConditionFailure = (error: unknown): boolean =>
-  error instanceof ConditionalCheckFailedException ||
-  (error as { name?: string }).name === 'ConditionalCheckFailedException';
 
 const toStored = (item: Record<string, unknown>): StoredRecord => ({
   key: String(item.key),

@@ -1,5 +1,4 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   BatchWriteCommand,
   type BatchWriteCommandInput,
@@ -24,6 +23,7 @@ import {
 import type { ChunkCounts, OpenTask, OpenTaskIndex, Page, TaskStore } from '../ports';
 import { OPEN_TASKS_INDEX } from '../resource-definitions';
 import { accountPartition } from './account-keys';
+import { isConditionFailure } from './condition-failure';
 
 /** Failed rows are stored in pages of this many errors, gzipped: one item per page, never one per row. */
 export const ERRORS_PER_PAGE = 1000;
@@ -81,10 +81,6 @@ const unpackErrors = (blob: Uint8Array): RowError[] =>
       ...(column ? { column } : {}),
     }),
   );
-
-const isConditionFailure = (error: unknown): boolean =>
-  error instanceof ConditionalCheckFailedException ||
-  (error as { name?: string }).name === 'ConditionalCheckFailedException';
 
 const toTask = (item: Record<string, unknown>): TaskRecord => taskRecordSchema.parse(item);
 
