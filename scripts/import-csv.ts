@@ -2,24 +2,31 @@
  * Imports a CSV through the HTTP API exactly as the console does: create the import, PUT each part to its
  * presigned URL in parallel, complete the upload, then follow the task to its final status.
  *
- *   npx tsx scripts/import-csv.ts <file.csv> [--template users] [--api http://localhost:3000] [--token JWT]
+ *   npx tsx scripts/import-csv.ts <file.csv> [--template users] [--api http://localhost:3000] [--token JWT | --account ID]
  *
- * Without --token it asks the local stack for an admin token (`POST /local/token`).
+ * Without --token it asks the local stack for an admin token (`POST /local/token`) of `--account` (the
+ * default account when none is named).
  */
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { z } from 'zod';
 import { createApiClient } from '../client/api-client';
 import { putFileParts } from '../client/upload-parts';
+import { accountIdSchema } from '../lambdas/shared/account';
 import { isFinalStatus } from '../lambdas/shared/model';
 import { parseOptions, readArgs } from './args';
 
 const { values, positionals } = readArgs(
   {
     allowPositionals: true,
-    options: { template: { type: 'string' }, api: { type: 'string' }, token: { type: 'string' } },
+    options: {
+      template: { type: 'string' },
+      api: { type: 'string' },
+      token: { type: 'string' },
+      account: { type: 'string' },
+    },
   },
-  'npx tsx scripts/import-csv.ts <file.csv> [--template users] [--api URL] [--token JWT]',
+  'npx tsx scripts/import-csv.ts <file.csv> [--template users] [--api URL] [--token JWT | --account ID]',
 );
 
 const options = parseOptions(
@@ -28,16 +35,17 @@ const options = parseOptions(
     template: z.string().default('users'),
     api: z.url().default(`http://localhost:${process.env.IMPORTS_PORT ?? '3000'}`),
     token: z.string().optional(),
+    account: accountIdSchema.optional(),
   }),
   { file: positionals[0] ?? '', ...values },
-  'npx tsx scripts/import-csv.ts <file.csv> [--template users] [--api URL] [--token JWT]',
+  'npx tsx scripts/import-csv.ts <file.csv> [--template users] [--api URL] [--token JWT | --account ID]',
 );
 
 const localToken = async (): Promise<string> => {
   const response = await fetch(`${options.api}/local/token`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username: 'admin' }),
+    body: JSON.stringify({ username: 'admin', ...(options.account ? { account: options.account } : {}) }),
   });
   if (!response.ok)
     throw new Error(`Could not get a local token: ${response.status} (is the local stack running?)`);
