@@ -220,12 +220,15 @@ export const upgradeToAccounts = async (target: UpgradeTarget): Promise<UpgradeS
       Item: { ...UPGRADE_MARKER, doneAt: new Date().toISOString(), ...summary },
     }),
   );
-  log('data from before accounts is now the default account’s', {
-    stateItems: summary.stateItems,
-    records: summary.records,
-    objects: summary.objects,
-    addresses: summary.addresses,
-    addressesTaken: summary.addressesTaken.join(', '),
-  });
+  const changed = summary.stateItems + summary.records + summary.objects + summary.addresses;
+  // A new data dir or deployment has nothing to move: only the marker is written, and nothing is said.
+  if (changed > 0 || summary.addressesTaken.length > 0)
+    log('data from before accounts is now the default account’s', {
+      stateItems: summary.stateItems,
+      records: summary.records,
+      objects: summary.objects,
+      addresses: summary.addresses,
+      addressesTaken: summary.addressesTaken.join(', '),
+    });
   return summary;
 };
