@@ -1,4 +1,4 @@
-import { putFileParts } from '../client/upload-parts';
+import { putFileParts, putParts } from '../client/upload-parts';
 import { isFinalStatus, type Task } from '../lambdas/shared/model';
 import { LocalStack } from '../test/helpers/local-stack';
 import { type CpuShare, type CpuSnapshot, cpuShare, snapshotCpu } from './bench-cpu-share';
@@ -74,11 +74,10 @@ const timeSmallImport = async (stack: LocalStack): Promise<{ status: string; sec
     fileName: 'fairness.csv',
     fileSize: content.length,
   });
-  const [part] = upload.parts;
-  if (!part || upload.parts.length !== 1) throw new Error('The fairness file should be one part');
-  const put = await fetch(part.url, { method: 'PUT', body: content });
-  const etag = put.headers.get('etag') ?? '';
-  await api.completeUpload(created.importId, [{ partNumber: part.partNumber, etag }]);
+  const parts = await putParts(upload, content.length, async (start, length) =>
+    content.subarray(start, start + length),
+  );
+  await api.completeUpload(created.importId, parts);
   const started = performance.now();
   for (;;) {
     const task = await api.getImport(created.importId);

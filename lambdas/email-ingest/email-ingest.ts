@@ -4,7 +4,12 @@ import type { EmailLimitSettings } from '../shared/config';
 import { SNIFF_BYTES } from '../shared/csv/encoding';
 import { formatSize } from '../shared/csv/sizes';
 import type { EmailMessage } from '../shared/email-message';
-import { DEFAULT_EMAIL_SETTINGS, isSenderAllowed, routeRecipients } from '../shared/email-settings';
+import {
+  DEFAULT_EMAIL_SETTINGS,
+  isSenderAllowed,
+  normalAddress,
+  routeRecipients,
+} from '../shared/email-settings';
 import { type FinalizeMessage, type TaskRecord, TaskSource, TaskStatus } from '../shared/model';
 import { accountObjectKey, inboundKey, uploadKey } from '../shared/object-keys';
 import type {
@@ -223,7 +228,7 @@ export const routeEmail = async (
       await deps.bucket.copy(landing, copy);
     }
     const recipients = receipt.recipients.filter(
-      (recipient) => owners.get(recipient.trim().toLowerCase()) === account,
+      (recipient) => owners.get(normalAddress(recipient)) === account,
     );
     const result = await ingestEmail(deps.forAccount(account), { ...receipt, recipients });
     if (result.outcome !== IngestOutcome.TASKS) await deps.bucket.delete(copy);

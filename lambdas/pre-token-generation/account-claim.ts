@@ -1,8 +1,5 @@
 import type { PreTokenGenerationV2TriggerEvent } from 'aws-lambda';
-import { ACCOUNT_ID_RULE, parseAccountId } from '../shared/account';
-
-/** The user attribute an operator sets on each console user: the account they administer. */
-export const ACCOUNT_ATTRIBUTE = 'custom:account';
+import { ACCOUNT_ATTRIBUTE, ACCOUNT_ID_RULE, parseAccountId } from '../shared/account';
 
 /**
  * Copies the user's `custom:account` attribute into the `account` claim of the access token (and of the

@@ -11,6 +11,10 @@ const SAFE_ACCOUNT_ID = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 
 export type AccountId = string & { readonly __account: unique symbol };
 
+/** The Cognito user attribute naming a user's account (`custom:account`), set by an operator only. */
+export const ACCOUNT_ATTRIBUTE_NAME = 'account';
+export const ACCOUNT_ATTRIBUTE = `custom:${ACCOUNT_ATTRIBUTE_NAME}`;
+
 /** The account of data stored before accounts existed, and of local sign-ins that name none. */
 export const DEFAULT_ACCOUNT = 'default' as AccountId;
 

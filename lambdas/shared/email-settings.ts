@@ -115,9 +115,10 @@ export const emailSettingsInputSchema = z
     }
   });
 
-/** Addresses compare without case and surrounding spaces (the registry keys them so). */
-export const sameAddress = (a: string, b: string): boolean =>
-  a.trim().toLowerCase() === b.trim().toLowerCase();
+/** An address as addresses compare: without case and surrounding spaces (the registry keys them so). */
+export const normalAddress = (address: string): string => address.trim().toLowerCase();
+
+export const sameAddress = (a: string, b: string): boolean => normalAddress(a) === normalAddress(b);
 
 const domainOf = (address: string): string => address.slice(address.lastIndexOf('@') + 1);
 

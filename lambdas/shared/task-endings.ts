@@ -36,13 +36,10 @@ export interface EndingDeps {
  * What follows every ending: the emailed tasks go on to the reply step, and the slots of the ended ones
  * are given back (the oldest import waiting for one is sent on to start). Both are idempotent.
  */
-export const afterEnding = async (
-  deps: Omit<EndingDeps, 'tasks'> & Partial<Pick<EndingDeps, 'tasks'>>,
-  tasks: readonly TaskRecord[],
-): Promise<void> => {
+export const afterEnding = async (deps: EndingDeps, tasks: readonly TaskRecord[]): Promise<void> => {
   await handToReply(deps, tasks);
   const { slots, starts } = deps;
-  if (slots && starts && deps.tasks) await releaseSlots({ tasks: deps.tasks, slots, starts }, tasks);
+  if (slots && starts) await releaseSlots({ tasks: deps.tasks, slots, starts }, tasks);
 };
 
 /**

@@ -20,6 +20,7 @@ import {
 } from 'aws-cdk-lib/aws-cognito';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
+import { ACCOUNT_ATTRIBUTE_NAME } from '../../lambdas/shared/account';
 
 /** The group the API requires (`cognito:groups`); the API reads it as `AUTH_ADMIN_GROUP`. */
 export const ADMIN_GROUP = 'admins';
@@ -39,9 +40,6 @@ export interface AdminSignInProps {
   /** The pre-token-generation trigger that copies `custom:account` into the tokens' `account` claim. */
   accountClaim: IFunction;
 }
-
-/** The user attribute naming the account a user administers (DESIGN §11); only an operator sets it. */
-export const ACCOUNT_ATTRIBUTE_NAME = 'account';
 
 /**
  * Who may use the console: a Cognito user pool for administrators only (no self sign-up, MFA required,

@@ -10,11 +10,11 @@ import {
   GetCommand,
   PutCommand,
   ScanCommand,
-  UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { DEFAULT_ACCOUNT } from '../../lambdas/shared/account';
 import { accountPartition } from '../../lambdas/shared/adapters/account-keys';
 import { isConditionFailure } from '../../lambdas/shared/adapters/condition-failure';
+import { DynamoAddressRegistry } from '../../lambdas/shared/adapters/dynamo-address-registry';
 import { emailSettingsSchema } from '../../lambdas/shared/email-settings';
 import {
   accountObjectKey,
@@ -130,27 +130,13 @@ const registerAddresses = async (
 ): Promise<{ registered: number; taken: string[] }> => {
   const settings = emailSettingsSchema.safeParse(settingsItem.settings);
   if (!settings.success) return { registered: 0, taken: [] };
+  // Another account's claim is never taken over here: it was made after accounts existed, on purpose.
+  const registry = new DynamoAddressRegistry(db, table, async () => true);
   const taken: string[] = [];
-  let registered = 0;
   for (const { address } of settings.data.addresses) {
-    const pk = `ADDRESS#${address.trim().toLowerCase()}`;
-    try {
-      await db.send(
-        new UpdateCommand({
-          TableName: table,
-          Key: { pk, sk: 'OWNER' },
-          UpdateExpression: 'SET account = :account, claimedAt = :now',
-          ConditionExpression: 'attribute_not_exists(pk) OR account = :account',
-          ExpressionAttributeValues: { ':account': DEFAULT_ACCOUNT, ':now': new Date().toISOString() },
-        }),
-      );
-      registered += 1;
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-      taken.push(address);
-    }
+    if (!(await registry.claim(address, DEFAULT_ACCOUNT))) taken.push(address);
   }
-  return { registered, taken };
+  return { registered: settings.data.addresses.length - taken.length, taken };
 };
 
 export const upgradeToAccounts = async (target: UpgradeTarget): Promise<UpgradeSummary> => {

@@ -4,6 +4,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import {
   DeleteMessageCommand,
   GetQueueAttributesCommand,
@@ -24,7 +25,7 @@ import type { EmailSettings } from '../../lambdas/shared/email-settings';
 import { isFinalStatus, type Task } from '../../lambdas/shared/model';
 import type { QueueDefinition } from '../../lambdas/shared/resource-definitions';
 import { LOCAL_CREDENTIALS } from '../../local/clients';
-import { deadLetterQueueName, queueName } from '../../local/resources';
+import { deadLetterQueueName, LOCAL_BUCKET, queueName } from '../../local/resources';
 import {
   type AccessTokenClaims,
   accessTokenClaims,
@@ -537,6 +538,30 @@ export class LocalStack {
   }
 
   /** Reads a file the stack keeps in its data dir (journal entries, secrets). */
+  /** Every key in the stack's bucket, listed on the emulator itself (what S3 holds, keys as stored). */
+  async bucketKeys(): Promise<string[]> {
+    const s3 = new S3Client({
+      region: 'us-east-1',
+      endpoint: `http://127.0.0.1:${this.ports.fauxqs}`,
+      forcePathStyle: true,
+      credentials: LOCAL_CREDENTIALS,
+    });
+    try {
+      const keys: string[] = [];
+      let token: string | undefined;
+      do {
+        const page = await s3.send(
+          new ListObjectsV2Command({ Bucket: LOCAL_BUCKET, ContinuationToken: token }),
+        );
+        keys.push(...(page.Contents ?? []).flatMap((object) => (object.Key ? [object.Key] : [])));
+        token = page.NextContinuationToken;
+      } while (token);
+      return keys;
+    } finally {
+      s3.destroy();
+    }
+  }
+
   readDataFile(...segments: string[]): Promise<string> {
     return readFile(join(this.dataDir, ...segments), 'utf8');
   }

@@ -1,5 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { CopyObjectCommand, DeleteObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { CopyObjectCommand, DeleteObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DeleteCommand, DynamoDBDocumentClient, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { type Task, taskSchema } from '../../lambdas/shared/model';
@@ -63,11 +63,6 @@ const allItems = async (db: DynamoDBDocumentClient, table: string) => {
   return items;
 };
 
-const allKeys = async (s3: S3Client): Promise<string[]> => {
-  const out = await s3.send(new ListObjectsV2Command({ Bucket: LOCAL_BUCKET }));
-  return (out.Contents ?? []).flatMap((object) => (object.Key ? [object.Key] : []));
-};
-
 /** Puts every stored key back in the layout before accounts. */
 const toLayoutBeforeAccounts = async () => {
   const { db, s3, destroy } = clients();
@@ -89,7 +84,7 @@ const toLayoutBeforeAccounts = async () => {
           await db.send(new DeleteCommand({ TableName: table, Key: key }));
       }
     }
-    for (const key of await allKeys(s3)) {
+    for (const key of await stack.bucketKeys()) {
       const [top, account, ...rest] = key.split('/');
       if (account !== 'default') continue;
       const legacy = [top, ...rest].join('/');
@@ -150,9 +145,7 @@ describe('a data dir from before accounts', () => {
       records: (await stack.get('/api/templates/users/records?limit=1000', admin)).body,
     };
     await toLayoutBeforeAccounts();
-    const { s3, destroy } = clients();
-    const legacyKeys = await allKeys(s3);
-    destroy();
+    const legacyKeys = await stack.bucketKeys();
     expect(legacyKeys).toEqual(expect.arrayContaining([`uploads/${uploaded.importId}/before.csv`]));
 
     // Act
@@ -183,7 +176,7 @@ describe('a data dir from before accounts', () => {
     expect(taken.status).toBe(409);
     // Nothing is left in the layout before accounts, and a second start changes nothing
     const after = clients();
-    expect((await allKeys(after.s3)).filter((key) => key.split('/')[1] !== 'default')).toEqual([]);
+    expect((await stack.bucketKeys()).filter((key) => key.split('/')[1] !== 'default')).toEqual([]);
     expect(
       (await allItems(after.db, LOCAL_TABLES.records)).every((item) => String(item.pk).startsWith(PREFIX)),
     ).toBe(true);

@@ -1,9 +1,6 @@
-import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { z } from 'zod';
 import { API_ROUTES } from '../../lambdas/api/router';
 import { type Task, taskSchema } from '../../lambdas/shared/model';
-import { LOCAL_CREDENTIALS } from '../../local/clients';
-import { LOCAL_BUCKET } from '../../local/resources';
 import { type ApiResult, LocalStack, uniqueTag } from '../helpers/local-stack';
 
 /**
@@ -62,26 +59,6 @@ const recordKeys = async (account: Account): Promise<string[]> => {
 
 const expectNotFound = (result: ApiResult) => {
   expect([result.status, errorBody.parse(result.body).error.code]).toEqual([404, 'NOT_FOUND']);
-};
-
-const bucketKeys = async (): Promise<string[]> => {
-  const s3 = new S3Client({
-    region: 'us-east-1',
-    endpoint: `http://127.0.0.1:${stack.ports.fauxqs}`,
-    forcePathStyle: true,
-    credentials: LOCAL_CREDENTIALS,
-  });
-  const keys: string[] = [];
-  let token: string | undefined;
-  do {
-    const out = await s3.send(
-      new ListObjectsV2Command({ Bucket: LOCAL_BUCKET, ...(token ? { ContinuationToken: token } : {}) }),
-    );
-    keys.push(...(out.Contents ?? []).flatMap((object) => (object.Key ? [object.Key] : [])));
-    token = out.IsTruncated ? out.NextContinuationToken : undefined;
-  } while (token);
-  s3.destroy();
-  return keys;
 };
 
 beforeAll(async () => {
@@ -247,7 +224,7 @@ describe('two accounts on one deployment', () => {
 
   it("keeps each account's files and reports under its own keys, and each report to its own rows", async () => {
     // Act
-    const keys = await bucketKeys();
+    const keys = await stack.bucketKeys();
     const exceptions = await stack.download(admins.acme, imports.onlyAcme.importId, 'exceptions');
     const globexResults = await stack.download(admins.globex, imports.globex.importId, 'results');
 

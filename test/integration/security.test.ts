@@ -1,5 +1,4 @@
 import { createHash, createHmac, createPublicKey, type JsonWebKey } from 'node:crypto';
-import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { parse } from 'csv-parse/sync';
 import { SignJWT } from 'jose';
 import { z } from 'zod';
@@ -17,7 +16,6 @@ import { type ApiResult, LocalStack, uniqueTag } from '../helpers/local-stack';
 
 jest.setTimeout(240_000);
 
-const REGION = 'us-east-1';
 const UNKNOWN_ID = '00000000-0000-4000-8000-000000000000';
 const FORMULA_START = /^[=+\-@\t\r]/;
 /** What an error answer must never carry: stack frames, source paths, SDK or Node error text. */
@@ -82,28 +80,7 @@ const allRecords = async (): Promise<Record<string, unknown>[]> => {
   return items;
 };
 
-const bucketKeys = async (): Promise<string[]> => {
-  const s3 = new S3Client({
-    region: REGION,
-    endpoint: stack.s3Url,
-    forcePathStyle: true,
-    credentials: LOCAL_CREDENTIALS,
-  });
-  try {
-    const keys: string[] = [];
-    let token: string | undefined;
-    do {
-      const page = await s3.send(
-        new ListObjectsV2Command({ Bucket: LOCAL_BUCKET, ContinuationToken: token }),
-      );
-      keys.push(...(page.Contents ?? []).flatMap((object) => (object.Key ? [object.Key] : [])));
-      token = page.NextContinuationToken;
-    } while (token);
-    return keys;
-  } finally {
-    s3.destroy();
-  }
-};
+const bucketKeys = (): Promise<string[]> => stack.bucketKeys();
 
 // ----- 1. authorization
 

@@ -1,5 +1,6 @@
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { type AccountId, parseAccountId } from '../account';
+import { normalAddress } from '../email-settings';
 import type { AddressRegistry } from '../ports';
 import { isConditionFailure } from './condition-failure';
 
@@ -9,7 +10,7 @@ import { isConditionFailure } from './condition-failure';
  */
 export const CLAIM_GRACE_MS = 5 * 60 * 1000;
 
-const addressKey = (address: string) => ({ pk: `ADDRESS#${address.trim().toLowerCase()}`, sk: 'OWNER' });
+const addressKey = (address: string) => ({ pk: `ADDRESS#${normalAddress(address)}`, sk: 'OWNER' });
 
 /** AddressRegistry on the state table: one item per import address, naming the account that holds it. */
 export class DynamoAddressRegistry implements AddressRegistry {
@@ -22,7 +23,7 @@ export class DynamoAddressRegistry implements AddressRegistry {
   ) {}
 
   async owners(addresses: readonly string[]): Promise<Map<string, AccountId>> {
-    const unique = [...new Set(addresses.map((address) => address.trim().toLowerCase()))];
+    const unique = [...new Set(addresses.map(normalAddress))];
     const found = await Promise.all(
       unique.map(async (address) => {
         const out = await this.db.send(
