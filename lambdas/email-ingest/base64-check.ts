@@ -1,4 +1,4 @@
-import { sniffEncoding, TextEncoding } from '../shared/csv/encoding';
+import { sniffEncoding, TextEncoding } from '../shared/csv/sniff';
 
 /**
  * Whether a part sent as base64 really is base64, checked on its encoded bytes as they stream past.

@@ -1,7 +1,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { AccountId } from '../shared/account';
 import type { EmailLimitSettings } from '../shared/config';
-import { SNIFF_BYTES } from '../shared/csv/encoding';
+import { SNIFF_BYTES } from '../shared/csv/sniff';
 import { formatSize } from '../shared/csv/sizes';
 import type { EmailMessage } from '../shared/email-message';
 import {

@@ -67,12 +67,15 @@ export const utf8BomLength = (bytes: Uint8Array): number =>
  * stray quotes: a header is matched by name, so a literal quote in it is just part of that name.
  */
 export const parseHeaderCells = (bytes: Uint8Array, delimiter: Delimiter): string[] => {
-  const rows = parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length), {
+  // Decoded here rather than by csv-parse from a Buffer, so that the console's preview runs this very code.
+  const rows = parse(new TextDecoder().decode(bytes), {
     bom: true,
     delimiter,
     record_delimiter: ['\r\n', '\n', '\r'],
     relax_column_count: true,
     relax_quotes: true,
+    // The first record only: the bytes may run on into rows, cut off anywhere (the preview's head).
+    to: 1,
   });
   return rows[0] ?? [];
 };

@@ -8,7 +8,7 @@ import type { Delimiter } from '../model';
  * section, `""` inside it is a literal quote and a line break inside it belongs to the value; a quote
  * anywhere else is a literal character; a record ends at LF, CRLF or a lone CR. Input may arrive in
  * pieces split at any byte (inside a UTF-8 character, between CR and LF): the scanner works on bytes and
- * keeps its state between pieces. It never buffers a record; only the key field's bytes are copied, up to
+ * keeps its state between pieces. It never buffers a record; only the key field's bytes (and any captured fields') are copied, up to
  * `MAX_KEY_BYTES`.
  */
 
@@ -52,6 +52,8 @@ export interface ScannerOptions {
   delimiter: Delimiter;
   /** 0-based field whose unquoted value `keyText()` returns during the callback. */
   keyField?: number;
+  /** More 0-based fields whose values `fieldText(i)` returns during the callback (the i-th of them). */
+  captureFields?: readonly number[];
   /** Absolute offset of the first byte pushed (when scanning a range of a file). */
   startOffset?: number;
   /** Line number of the first byte pushed. */
@@ -76,8 +78,13 @@ const DELIMITER_BYTE: Record<Delimiter, number> = { ',': 0x2c, ';': 0x3b, '\t': 
 
 export class RecordScanner {
   private readonly delimiterByte: number;
-  private readonly keyField: number;
-  private readonly keyBytes: Buffer;
+  /** Field → slot of the copied fields (key first), −1 for a field not copied. */
+  private readonly slotOf: Int32Array;
+  private readonly hasKey: boolean;
+  private readonly slotBytes: Buffer[];
+  private readonly slotLengths: Int32Array;
+  private readonly slotOverflow: Uint8Array;
+  private readonly slotFields: number[];
   private readonly record: ScannedRecord;
 
   private state = FIELD_START;
@@ -90,16 +97,25 @@ export class RecordScanner {
   private nonBlank = false;
   private lastWasCr = false;
   private quoteLine = 0;
-  private keyLength = 0;
-  private keyOverflow = false;
 
   constructor(
     private readonly onRecord: RecordCallback,
     options: ScannerOptions,
   ) {
     this.delimiterByte = DELIMITER_BYTE[options.delimiter];
-    this.keyField = options.keyField ?? -1;
-    this.keyBytes = Buffer.alloc(this.keyField >= 0 ? MAX_KEY_BYTES : 0);
+    const keyField = options.keyField ?? -1;
+    this.hasKey = keyField >= 0;
+    this.slotFields = [...(this.hasKey ? [keyField] : []), ...(options.captureFields ?? [])].filter(
+      (field) => field >= 0,
+    );
+    this.slotOf = new Int32Array(Math.max(0, ...this.slotFields.map((field) => field + 1))).fill(-1);
+    // A field copied twice (the key also captured) is copied once, into the first slot that asked for it.
+    this.slotFields.forEach((field, slot) => {
+      if ((this.slotOf[field] ?? -1) < 0) this.slotOf[field] = slot;
+    });
+    this.slotBytes = this.slotFields.map(() => Buffer.alloc(MAX_KEY_BYTES));
+    this.slotLengths = new Int32Array(this.slotFields.length);
+    this.slotOverflow = new Uint8Array(this.slotFields.length);
     this.offset = options.startOffset ?? 0;
     this.line = options.startLine ?? 1;
     this.recordStart = this.offset;
@@ -112,8 +128,20 @@ export class RecordScanner {
    * Only meaningful inside the callback; undefined when the record has no such field or it is too long.
    */
   keyText(): string | undefined {
-    if (this.keyField < 0 || this.keyOverflow || this.record.fieldCount <= this.keyField) return undefined;
-    return this.keyBytes.toString('utf8', 0, this.keyLength);
+    return this.hasKey ? this.slotText(0) : undefined;
+  }
+
+  /** Like `keyText`, for the i-th of `captureFields`. */
+  fieldText(index: number): string | undefined {
+    const field = this.slotFields[(this.hasKey ? 1 : 0) + index];
+    if (field === undefined) return undefined;
+    return this.slotText(this.slotOf[field] ?? -1);
+  }
+
+  private slotText(slot: number): string | undefined {
+    const field = this.slotFields[slot];
+    if (field === undefined || this.slotOverflow[slot] || this.record.fieldCount <= field) return undefined;
+    return this.slotBytes[slot]?.toString('utf8', 0, this.slotLengths[slot]);
   }
 
   /** The physical line (1-based) the input pushed so far ends on. */
@@ -126,14 +154,13 @@ export class RecordScanner {
     // Hot loop: state lives in locals and is written back before every callback and at the end.
     const base = this.offset;
     const delimiter = this.delimiterByte;
-    const keyField = this.keyField;
-    const keyBytes = this.keyBytes;
+    const slotOf = this.slotOf;
+    const copied = slotOf.length;
     let state = this.state;
     let line = this.line;
     let field = this.field;
     let nonBlank = this.nonBlank;
     let lastWasCr = this.lastWasCr;
-    let keyLength = this.keyLength;
 
     const length = bytes.length;
     for (let i = 0; i < length; i += 1) {
@@ -142,12 +169,10 @@ export class RecordScanner {
       if (state === AFTER_CR) {
         const end = byte === LF ? base + i + 1 : base + i;
         this.line = line;
-        this.keyLength = keyLength;
         this.emit(end, field, nonBlank);
         state = FIELD_START;
         field = 0;
         nonBlank = false;
-        keyLength = 0;
         if (byte === LF) continue;
       }
 
@@ -165,11 +190,11 @@ export class RecordScanner {
         } else {
           // Plain quoted text: run through it to the next quote or line break in one go.
           lastWasCr = false;
-          const inKey = field === keyField;
+          const slot = field < copied ? (slotOf[field] ?? -1) : -1;
           let next = byte;
           do {
             if (!nonBlank && next !== SPACE && next !== TAB) nonBlank = true;
-            if (inKey) keyLength = this.appendKey(keyBytes, keyLength, next);
+            if (slot >= 0) this.append(slot, next);
             i += 1;
             next = i < length ? (bytes[i] ?? 0) : QUOTE;
           } while (next !== QUOTE && next !== LF && next !== CR);
@@ -177,7 +202,7 @@ export class RecordScanner {
           i -= 1;
           continue;
         }
-        if (field === keyField) keyLength = this.appendKey(keyBytes, keyLength, byte);
+        if (field < copied && (slotOf[field] ?? -1) >= 0) this.append(slotOf[field] ?? 0, byte);
         continue;
       }
 
@@ -187,7 +212,7 @@ export class RecordScanner {
           state = QUOTED;
           nonBlank = true;
           lastWasCr = false;
-          if (field === keyField) keyLength = this.appendKey(keyBytes, keyLength, QUOTE);
+          if (field < copied && (slotOf[field] ?? -1) >= 0) this.append(slotOf[field] ?? 0, QUOTE);
           continue;
         }
         // The quote closed the section; whatever follows is read as unquoted text.
@@ -210,22 +235,20 @@ export class RecordScanner {
       } else if (byte === LF) {
         line += 1;
         this.line = line;
-        this.keyLength = keyLength;
         this.emit(base + i + 1, field, nonBlank);
         state = FIELD_START;
         field = 0;
         nonBlank = false;
-        keyLength = 0;
       } else if (byte === CR) {
         line += 1;
         state = AFTER_CR;
       } else {
         // Plain unquoted text: run through it to the next delimiter or line break in one go.
-        const inKey = field === keyField;
+        const slot = field < copied ? (slotOf[field] ?? -1) : -1;
         let next = byte;
         do {
           if (!nonBlank && next !== SPACE && next !== TAB) nonBlank = true;
-          if (inKey) keyLength = this.appendKey(keyBytes, keyLength, next);
+          if (slot >= 0) this.append(slot, next);
           i += 1;
           next = i < length ? (bytes[i] ?? 0) : LF;
         } while (next !== delimiter && next !== LF && next !== CR);
@@ -239,7 +262,6 @@ export class RecordScanner {
     this.field = field;
     this.nonBlank = nonBlank;
     this.lastWasCr = lastWasCr;
-    this.keyLength = keyLength;
   }
 
   /** Ends the input: reports the last record (one without a line break) or an unterminated quote. */
@@ -250,18 +272,19 @@ export class RecordScanner {
       this.state = FIELD_START;
       this.field = 0;
       this.nonBlank = false;
-      this.keyLength = 0;
     }
     return {};
   }
 
-  private appendKey(keyBytes: Uint8Array, keyLength: number, byte: number): number {
-    if (keyLength >= keyBytes.length) {
-      this.keyOverflow = true;
-      return keyLength;
+  private append(slot: number, byte: number): void {
+    const length = this.slotLengths[slot] ?? 0;
+    if (length >= MAX_KEY_BYTES) {
+      this.slotOverflow[slot] = 1;
+      return;
     }
-    keyBytes[keyLength] = byte;
-    return keyLength + 1;
+    const bytes = this.slotBytes[slot];
+    if (bytes) bytes[length] = byte;
+    this.slotLengths[slot] = length + 1;
   }
 
   private emit(end: number, field: number, nonBlank: boolean): void {
@@ -278,7 +301,9 @@ export class RecordScanner {
     // `this.line` already counts the record's line break, so it is where the next record starts.
     this.recordLine = this.line;
     this.onRecord(record);
-    this.keyLength = 0;
-    this.keyOverflow = false;
+    if (this.slotFields.length > 0) {
+      this.slotLengths.fill(0);
+      this.slotOverflow.fill(0);
+    }
   }
 }

@@ -38,4 +38,27 @@ export const departmentsTemplate: TemplateDefinition<typeof departmentsRow> = {
   }),
   rowSchema: departmentsRow,
   normalizeKey: (value) => value.trim().toUpperCase(),
+  matching: {
+    code: {
+      kind: 'code',
+      synonyms: ['department code', 'dept code', 'unit code', 'department id', 'dept id', 'id', 'key'],
+      avoid: ['parent', 'cost'],
+    },
+    name: {
+      kind: 'text',
+      synonyms: ['department', 'department name', 'dept name', 'unit name', 'title'],
+      avoid: ['parent', 'manager'],
+    },
+    parent_code: {
+      kind: 'code',
+      synonyms: ['parent', 'parent department', 'parent id', 'parent department code', 'reports to'],
+    },
+    manager_email: {
+      kind: 'email',
+      synonyms: ['manager', 'manager mail', 'head email', 'department head', 'owner email', 'manager e mail'],
+    },
+    cost_center: { kind: 'text', synonyms: ['cost centre', 'costcenter', 'cc', 'cost center code'] },
+    budget: { kind: 'amount', synonyms: ['annual budget', 'budget amount', 'amount'] },
+    active: { kind: 'boolean', synonyms: ['is active', 'enabled', 'status'] },
+  },
 };

@@ -11,6 +11,29 @@ export interface TemplateColumn {
 
 export type WriteMode = 'insert' | 'upsert';
 
+/** What a column's values look like, for matching a file's columns by their values (DESIGN §9). */
+export type ColumnKind =
+  | 'email'
+  | 'name'
+  | 'text'
+  | 'choice'
+  | 'phone'
+  | 'date'
+  | 'code'
+  | 'amount'
+  | 'boolean';
+
+/** How a file's header finds a column when it is not the column's own name. */
+export interface ColumnMatching {
+  kind: ColumnKind;
+  /** Other names systems give the column, written as words (`email address`, `given name`). */
+  synonyms: readonly string[];
+  /** Words that make a header about something else (`recovery` in `Recovery Email`). */
+  avoid?: readonly string[];
+  /** For `choice`: the values it takes, lower-case. */
+  choices?: readonly string[];
+}
+
 /**
  * A template is code: a zod schema per row plus column metadata, the record key and the write mode.
  * The row schema receives an object keyed by template column name (values already trimmed; absent
@@ -27,6 +50,8 @@ export interface TemplateDefinition<Row extends z.ZodType = z.ZodType> {
   rowSchema: Row;
   /** Canonical form of a key value, used for uniqueness (e.g. lower-cased email). */
   normalizeKey: (value: string) => string;
+  /** Per column: its kind and the names other systems give it. */
+  matching: Readonly<Record<string, ColumnMatching>>;
 }
 
 /** Public template shape (DESIGN §6). */

@@ -1,0 +1,192 @@
+/**
+ * Dates as other systems write them (DESIGN §9). A date column always takes ISO `YYYY-MM-DD`; once its
+ * order is known it also takes day, month and year in that order, separated by `/`, `.`, `-` or a space,
+ * with or without leading zeros. The order is given, saved, or read from the whole column: the one order in
+ * which every value is a real date. Pure, for validate-file, process-chunk and the console's preview alike.
+ */
+
+export const DATE_ORDERS = ['YMD', 'MDY', 'DMY'] as const;
+export type DateOrder = (typeof DATE_ORDERS)[number];
+
+export const isDateOrder = (value: unknown): value is DateOrder =>
+  typeof value === 'string' && (DATE_ORDERS as readonly string[]).includes(value);
+
+/** How each order reads, for messages and the console, with 4 March 2024 written in it. */
+export const DATE_ORDER_WORDS: Record<DateOrder, { words: string; example: string }> = {
+  YMD: { words: 'year first', example: '2024/03/04' },
+  MDY: { words: 'month first', example: '03/04/2024' },
+  DMY: { words: 'day first', example: '04.03.2024' },
+};
+
+const ISO = /^(\d{4})-(\d{2})-(\d{2})$/;
+/** Three numbers with one kind of separator; the year is four digits, or two at the end (see `fullYear`). */
+const PARTS = /^(\d{1,4})([/.\- ])(\d{1,2})\2(\d{1,4})$/;
+
+/**
+ * Two-digit years as Excel and LibreOffice read them by default: 00–29 are 2000–2029, 30–99 are 1930–1999.
+ * Only a year written last may have two digits (`3/4/24`); a year written first has four.
+ */
+export const TWO_DIGIT_YEAR_PIVOT = 30;
+const fullYear = (digits: string): number | undefined => {
+  if (digits.length === 4) return Number(digits);
+  if (digits.length !== 2) return undefined;
+  const year = Number(digits);
+  return year < TWO_DIGIT_YEAR_PIVOT ? 2000 + year : 1900 + year;
+};
+
+const isRealDate = (year: number, month: number, day: number): boolean => {
+  if (month < 1 || month > 12 || day < 1) return false;
+  const date = new Date(Date.UTC(year, month - 1, day));
+  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+};
+
+const iso = (year: number, month: number, day: number): string =>
+  `${String(year).padStart(4, '0')}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
+
+/** Bits of the orders a value can be read in (1 YMD, 2 MDY, 4 DMY). */
+const ORDER_BIT: Record<DateOrder, number> = { YMD: 1, MDY: 2, DMY: 4 };
+export const ALL_ORDERS = 7;
+
+/** The value as an ISO date read in `order`, or undefined when it is not a real date in that order. */
+export const readDate = (value: string, order: DateOrder): string | undefined => {
+  const parts = PARTS.exec(value);
+  if (!parts) return undefined;
+  const [first = '', , second = '', third = ''] = parts.slice(1);
+  if (order === 'YMD') {
+    if (first.length !== 4 || third.length > 2) return undefined;
+    const [year, month, day] = [Number(first), Number(second), Number(third)];
+    return isRealDate(year, month, day) ? iso(year, month, day) : undefined;
+  }
+  if (first.length > 2) return undefined;
+  const year = fullYear(third);
+  if (year === undefined) return undefined;
+  const [month, day] = order === 'MDY' ? [Number(first), Number(second)] : [Number(second), Number(first)];
+  return isRealDate(year, month, day) ? iso(year, month, day) : undefined;
+};
+
+/** Whether the value is written ISO `YYYY-MM-DD` (real or not: the template's rule says which). */
+export const isIsoShaped = (value: string): boolean => ISO.test(value);
+
+/** The orders a non-ISO value is a real date in, as bits; 0 when it is a date in none (or ISO). */
+export const ordersOf = (value: string): number => {
+  if (isIsoShaped(value) || !PARTS.test(value)) return 0;
+  let bits = 0;
+  for (const order of DATE_ORDERS) if (readDate(value, order)) bits |= ORDER_BIT[order];
+  return bits;
+};
+
+export const ordersIn = (bits: number): DateOrder[] => DATE_ORDERS.filter((order) => bits & ORDER_BIT[order]);
+
+/**
+ * A date cell converted for the template's ISO rule: ISO stays as written; a value in `order` becomes ISO;
+ * anything else is left for the rule to refuse (with the order named by `dateProblem`).
+ */
+export const toIsoDate = (value: string, order: DateOrder | undefined): string => {
+  if (order === undefined || isIsoShaped(value)) return value;
+  return readDate(value, order) ?? value;
+};
+
+/** Why a value is not a date in the column's order, for the row error; undefined when it is one. */
+export const dateProblem = (label: string, value: string, order: DateOrder): string | undefined => {
+  if (isIsoShaped(value) || readDate(value, order)) return undefined;
+  const { words, example } = DATE_ORDER_WORDS[order];
+  return `${label} ${value} is not a real date written ${words} (${example}) or as YYYY-MM-DD`;
+};
+
+/** What the whole column says of its order, once every value has been seen. */
+export type ColumnOrder =
+  /** Every value is ISO (or blank): no order is needed. */
+  | { kind: 'iso' }
+  | { kind: 'one'; order: DateOrder }
+  /** Several orders fit every value: `example` reads differently in them. */
+  | { kind: 'ambiguous'; orders: DateOrder[]; example: string }
+  /** No one order fits every value: the two rows name values that need different orders. */
+  | { kind: 'mixed'; first: { row: number; value: string }; second: { row: number; value: string } };
+
+/**
+ * Reads a column's values one by one (validate-file's pass, or the console's sample) and keeps the orders
+ * that fit all of them. Values that are a date in no order are row errors, not evidence: they do not take
+ * an order away. Constant memory: the orders left, and one example value per step that narrowed them.
+ */
+export class DateOrderReader {
+  private bits = ALL_ORDERS;
+  private seen = false;
+  private example: string | undefined;
+  private narrowedBy: { row: number; value: string; bits: number } | undefined;
+  private conflict: { row: number; value: string } | undefined;
+
+  add(value: string, row: number): void {
+    const fits = ordersOf(value);
+    if (fits === 0) return;
+    this.seen = true;
+    const left = this.bits & fits;
+    if (left === 0) {
+      this.conflict ??= { row, value };
+      return;
+    }
+    if (left !== this.bits) this.narrowedBy = { row, value, bits: left };
+    this.bits = left;
+    // An example that still reads differently in the orders left, for the ambiguity message.
+    if (this.example === undefined || (ordersOf(this.example) & this.bits) !== this.bits)
+      this.example = value;
+  }
+
+  result(): ColumnOrder {
+    if (!this.seen) return { kind: 'iso' };
+    if (this.conflict && this.narrowedBy) {
+      return {
+        kind: 'mixed',
+        first: { row: this.narrowedBy.row, value: this.narrowedBy.value },
+        second: this.conflict,
+      };
+    }
+    const orders = ordersIn(this.bits);
+    if (orders.length === 1 && orders[0]) return { kind: 'one', order: orders[0] };
+    return { kind: 'ambiguous', orders, example: this.example ?? '' };
+  }
+
+  /** Orders that fit every value seen (all three before any non-ISO value). */
+  candidates(): DateOrder[] {
+    return ordersIn(this.bits);
+  }
+}
+
+const MONTHS = [
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
+];
+
+/** "3 April 2024": a date as words, so that an ambiguity message reads both ways without a format. */
+export const dateInWords = (isoDate: string): string => {
+  const [year, month, day] = isoDate.split('-').map(Number);
+  return `${day} ${MONTHS[(month ?? 1) - 1]} ${year}`;
+};
+
+/**
+ * "Start date: 03/04/2024 could be 3 April or 4 March 2024; choose day first or month first": why a column's
+ * order must be chosen (DESIGN §9), or why no order fits it.
+ */
+export const columnOrderProblem = (label: string, order: ColumnOrder): string | undefined => {
+  if (order.kind === 'ambiguous') {
+    const readings = order.orders
+      .map((each) => readDate(order.example, each))
+      .filter((reading): reading is string => reading !== undefined)
+      .map(dateInWords);
+    const choices = order.orders.map((each) => DATE_ORDER_WORDS[each].words);
+    return `${label}: ${order.example} could be ${readings.join(' or ')}; choose ${choices.join(' or ')} for the column's date order`;
+  }
+  if (order.kind === 'mixed') {
+    return `${label}: the dates are not all written in one order (row ${order.first.row} has ${order.first.value}, row ${order.second.row} has ${order.second.value}); choose the column's date order and the dates that do not fit it will be reported row by row`;
+  }
+  return undefined;
+};
