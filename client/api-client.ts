@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { Task } from '../lambdas/shared/model';
+import type { ColumnMapping, DateFormats, Task } from '../lambdas/shared/model';
 import type { TemplateSummary } from '../lambdas/shared/templates/types';
 import {
   type CreatedImport,
@@ -10,12 +10,26 @@ import {
   errorBodySchema,
   type LinkKind,
   linkSchema,
+  type MatchAnswer,
+  mappingsSchema,
+  matchSchema,
   type Page,
   pageSchema,
   rowErrorSchema,
+  type SavedMapping,
   taskSchema,
   templatesSchema,
 } from './schemas';
+
+/** `POST /api/imports`: the file, and how to read it (DESIGN §9). */
+export interface CreateImportRequest {
+  templateId: string;
+  fileName: string;
+  fileSize: number;
+  mapping?: ColumnMapping;
+  formats?: DateFormats;
+  defaultCountry?: string;
+}
 
 /** An API answer other than success, with the API's stable code and its message safe to show. */
 export class ApiError extends Error {
@@ -47,7 +61,10 @@ export interface ApiClient {
   getImport(importId: string): Promise<Task>;
   listErrors(importId: string, limit: number, cursor?: string): Promise<Page<z.infer<typeof rowErrorSchema>>>;
   link(importId: string, kind: LinkKind): Promise<DownloadLink>;
-  createImport(body: { templateId: string; fileName: string; fileSize: number }): Promise<CreatedImport>;
+  createImport(body: CreateImportRequest): Promise<CreatedImport>;
+  matchColumns(templateId: string, header: string[], rows: string[][]): Promise<MatchAnswer>;
+  listMappings(templateId: string): Promise<SavedMapping[]>;
+  deleteMapping(templateId: string, mappingId: string): Promise<void>;
   completeUpload(importId: string, parts: { partNumber: number; etag: string }[]): Promise<Task>;
   getEmailSettings(): Promise<EmailSettings>;
   putEmailSettings(settings: EmailSettings): Promise<EmailSettings>;
@@ -140,6 +157,13 @@ export const createApiClient = (options: ApiClientOptions): ApiClient => {
       ),
     link: (importId, kind) => json(linkSchema, 'GET', `/api/imports/${id(importId)}/links/${kind}`),
     createImport: (body) => json(createdImportSchema, 'POST', '/api/imports', body),
+    matchColumns: (templateId, header, rows) =>
+      json(matchSchema, 'POST', `/api/templates/${id(templateId)}/match`, { header, rows }),
+    listMappings: async (templateId) =>
+      (await json(mappingsSchema, 'GET', `/api/templates/${id(templateId)}/mappings`)).items,
+    deleteMapping: async (templateId, mappingId) => {
+      await send('DELETE', `/api/templates/${id(templateId)}/mappings/${id(mappingId)}`);
+    },
     completeUpload: (importId, parts) =>
       json(taskSchema, 'POST', `/api/imports/${id(importId)}/upload/complete`, { parts }),
     getEmailSettings: () => json(emailSettingsSchema, 'GET', '/api/settings/email'),

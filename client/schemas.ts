@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { DATE_ORDERS } from '../lambdas/shared/mapping/dates';
+import { savedMappingSchema } from '../lambdas/shared/mapping/saved';
 import { taskSchema } from '../lambdas/shared/model';
 import type { TemplateSummary } from '../lambdas/shared/templates/types';
 
@@ -49,6 +51,25 @@ export type LinkKind = (typeof LINK_KINDS)[number];
 
 /** DESIGN §6 `EmailSettings`, the backend's own schema. */
 export { type EmailSettings, emailSettingsSchema } from '../lambdas/shared/email-settings';
+
+/** A saved mapping (DESIGN §9), the backend's own schema. */
+export { type SavedMapping, savedMappingSchema } from '../lambdas/shared/mapping/saved';
+
+const dateOrder = z.enum(DATE_ORDERS);
+
+/** `POST /api/templates/{templateId}/match` (DESIGN §9 `Match`), with the saved mapping it used. */
+export const matchSchema = z.object({
+  columns: z.array(
+    z.object({ name: z.string(), source: z.string().nullable(), confidence: z.number(), saved: z.boolean() }),
+  ),
+  ignored: z.array(z.string()),
+  missingRequired: z.array(z.string()),
+  formats: z.record(z.string(), z.object({ format: dateOrder.nullable(), candidates: z.array(dateOrder) })),
+  savedMapping: savedMappingSchema.optional(),
+});
+export type MatchAnswer = z.infer<typeof matchSchema>;
+
+export const mappingsSchema = z.object({ items: z.array(savedMappingSchema) });
 
 export const errorBodySchema = z.object({
   error: z.object({ code: z.string(), message: z.string() }),

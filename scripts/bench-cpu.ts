@@ -8,7 +8,7 @@ import { cellValue } from '../lambdas/shared/csv-cells';
 import type { ChunkMessage, StartMessage } from '../lambdas/shared/model';
 import { findTemplate, type TemplateDefinition, validateRow } from '../lambdas/shared/templates';
 import { ValidateOutcome, validateFile } from '../lambdas/validate-file/validate-file';
-import { FakeImportSlots, FakeQueue } from '../test/helpers/fakes';
+import { FakeImportSlots, FakeMappingStore, FakeQueue } from '../test/helpers/fakes';
 import type { BenchFile } from './bench-data';
 import { benchObjectKey, fileObjectStore, MemoryTaskStore, silentLogger } from './bench-stubs';
 
@@ -139,6 +139,7 @@ export const measurePipelineCpu = async (file: BenchFile, workerCount: number): 
       tasks,
       chunks,
       slots: new FakeImportSlots(),
+      mappings: new FakeMappingStore(),
       starts: new FakeQueue<StartMessage>(),
       settings,
       logger: silentLogger,

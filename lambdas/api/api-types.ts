@@ -1,5 +1,12 @@
 import type { AccountId } from '../shared/account';
-import type { AddressRegistry, ObjectStore, RecordStore, SettingsStore, TaskStore } from '../shared/ports';
+import type {
+  AddressRegistry,
+  MappingStore,
+  ObjectStore,
+  RecordStore,
+  SettingsStore,
+  TaskStore,
+} from '../shared/ports';
 import type { CursorCodec } from './cursor-codec';
 import type { TokenVerifier } from './token-verifier';
 
@@ -36,6 +43,7 @@ export interface AccountStores {
   tasks: TaskStore;
   records: RecordStore;
   settings: SettingsStore;
+  mappings: MappingStore;
 }
 
 /** Everything the API core needs, passed in as plain arguments (ports, not SDK clients). */

@@ -19,8 +19,8 @@ const ports = createPorts(config);
 const build = (secret: string) =>
   createApi({
     forAccount: (account) => {
-      const { objects, tasks, records, emailSettings } = ports.forAccount(account);
-      return { objects, tasks, records, settings: emailSettings };
+      const { objects, tasks, records, emailSettings, mappings } = ports.forAccount(account);
+      return { objects, tasks, records, settings: emailSettings, mappings };
     },
     addresses: ports.addresses,
     verifyToken: createTokenVerifier({

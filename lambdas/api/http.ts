@@ -15,6 +15,13 @@ export const jsonResponse = (statusCode: number, body: unknown): ApiResponse => 
   body: JSON.stringify(body),
 });
 
+/** An answer with nothing to say (a DELETE done). */
+export const noContentResponse = (): ApiResponse => ({
+  statusCode: 204,
+  headers: { ...COMMON_HEADERS },
+  body: '',
+});
+
 /** A CSV download with the given file name. */
 export const csvResponse = (fileName: string, csv: string): ApiResponse => ({
   statusCode: 200,

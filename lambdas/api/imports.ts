@@ -2,7 +2,10 @@ import { z } from 'zod';
 import { BadRequestError, ConflictError, NotFoundError } from '../shared/errors';
 import { storedSizeProblem } from '../shared/file-limits';
 import { LINK_TTL_SECONDS, PART_URL_TTL_SECONDS, reportDownloadName } from '../shared/links';
+import { readingIssues } from '../shared/mapping/reading-rules';
 import {
+  type ColumnMapping,
+  type DateFormats,
   isFinalStatus,
   MAX_FILE_BYTES,
   type RowError,
@@ -47,32 +50,66 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 
 const SIZE_RULE = `must be between 1 byte and ${LIMIT_MB} MB (${bytes(MAX_FILE_BYTES)})`;
 
-/** Body of `POST /api/imports`. */
-export const createImportBodySchema = z.object(
-  {
-    templateId: z.string(expected('a template id')).refine((id) => findTemplate(id) !== undefined, {
-      error: `is not a known template (known: ${listTemplates()
-        .map((template) => template.templateId)
-        .join(', ')})`,
-    }),
-    fileName: z
-      .string(expected('a file name'))
-      .trim()
-      .min(1, { error: 'is required' })
-      .max(255, { error: 'must be at most 255 characters' })
-      .refine((name) => !CONTROL_CHARACTER.test(name), {
-        error: 'must not contain control characters (line breaks, tabs, NUL)',
-      })
-      .refine((name) => !LONE_SURROGATE.test(name), { error: 'must be valid Unicode text' })
-      .refine((name) => /\.csv$/i.test(name), { error: 'must end in .csv' }),
-    fileSize: z
-      .number(expected('a number of bytes'))
-      .int({ error: 'must be a whole number of bytes' })
-      .min(1, { error: SIZE_RULE })
-      .max(MAX_FILE_BYTES, { error: SIZE_RULE }),
-  },
-  { error: 'expected a JSON object' },
-);
+/** Body of `POST /api/imports`: the file, and how to read it (DESIGN §9). */
+export const createImportBodySchema = z
+  .object(
+    {
+      templateId: z.string(expected('a template id')).refine((id) => findTemplate(id) !== undefined, {
+        error: `is not a known template (known: ${listTemplates()
+          .map((template) => template.templateId)
+          .join(', ')})`,
+      }),
+      fileName: z
+        .string(expected('a file name'))
+        .trim()
+        .min(1, { error: 'is required' })
+        .max(255, { error: 'must be at most 255 characters' })
+        .refine((name) => !CONTROL_CHARACTER.test(name), {
+          error: 'must not contain control characters (line breaks, tabs, NUL)',
+        })
+        .refine((name) => !LONE_SURROGATE.test(name), { error: 'must be valid Unicode text' })
+        .refine((name) => /\.csv$/i.test(name), { error: 'must end in .csv' }),
+      fileSize: z
+        .number(expected('a number of bytes'))
+        .int({ error: 'must be a whole number of bytes' })
+        .min(1, { error: SIZE_RULE })
+        .max(MAX_FILE_BYTES, { error: SIZE_RULE }),
+      mapping: z
+        .record(
+          z.string(),
+          z.union(
+            [
+              z.strictObject({ source: z.string(expected('a header of the file')).max(1000) }),
+              z.strictObject({ value: z.string(expected('a value for every row')).max(1000) }),
+            ],
+            {
+              error: 'must be {"source": "<a header of the file>"} or {"value": "<one value for every row>"}',
+            },
+          ),
+          expected('an object of template column → {source} or {value}'),
+        )
+        .optional(),
+      formats: z
+        .record(
+          z.string(),
+          z.string(expected('YMD, MDY or DMY')),
+          expected('an object of date column → YMD, MDY or DMY'),
+        )
+        .optional(),
+      defaultCountry: z.string(expected('an ISO 3166-1 alpha-2 country code')).optional(),
+    },
+    { error: 'expected a JSON object' },
+  )
+  .superRefine((body, context) => {
+    const template = findTemplate(body.templateId);
+    if (!template) return;
+    for (const issue of readingIssues(template, body)) context.addIssue({ code: 'custom', ...issue });
+  })
+  .transform(({ formats, ...body }) => ({
+    ...body,
+    // Checked above: every order is one of DATE_ORDERS.
+    ...(formats ? { formats: formats as DateFormats } : {}),
+  }));
 export type CreateImportBody = z.output<typeof createImportBodySchema>;
 
 /** Body of `POST /api/imports/{importId}/upload/complete`: the ETag each part PUT returned. */
@@ -125,6 +162,15 @@ const requireTask = async (tasks: TaskStore, importId: string): Promise<TaskReco
   return task;
 };
 
+/** A mapping as stored: sources trimmed (headers are compared trimmed), values as given. */
+const trimmedMapping = (mapping: ColumnMapping): ColumnMapping =>
+  Object.fromEntries(
+    Object.entries(mapping).map(([column, spec]) => [
+      column,
+      'source' in spec ? { source: spec.source.trim() } : spec,
+    ]),
+  );
+
 /**
  * Creates a PENDING task and its multipart upload, and returns presigned part URLs that together cover
  * `fileSize` (one per `UPLOAD_PART_BYTES`). The browser PUTs the parts straight to S3.
@@ -168,6 +214,11 @@ export const createImport = async (
     errorCount: 0,
     objectKey,
     uploadId,
+    ...(body.mapping && Object.keys(body.mapping).length > 0
+      ? { mapping: trimmedMapping(body.mapping) }
+      : {}),
+    ...(body.formats && Object.keys(body.formats).length > 0 ? { formats: body.formats } : {}),
+    ...(body.defaultCountry ? { defaultCountry: body.defaultCountry } : {}),
   };
   let created: boolean;
   try {

@@ -4,7 +4,7 @@ import { trimCharacters } from '../shared/text';
 import type { AccountApiDeps, ApiDeps, ApiRequest, ApiResponse } from './api-types';
 import { accountCursors } from './cursor-codec';
 import { getEmailSettings, putEmailSettings, putEmailSettingsBodySchema } from './email-settings';
-import { csvResponse, jsonResponse, parseBody, parseQuery, toErrorResponse } from './http';
+import { csvResponse, jsonResponse, noContentResponse, parseBody, parseQuery, toErrorResponse } from './http';
 import {
   completeUpload,
   completeUploadBodySchema,
@@ -17,6 +17,7 @@ import {
   listImportErrors,
   listImports,
 } from './imports';
+import { deleteMapping, listMappings, matchBodySchema, matchTemplate } from './mappings';
 import { pageQuerySchema } from './paging';
 import { listTemplateRecords, listTemplateSummaries, templateSample } from './templates';
 import type { Principal } from './token-verifier';
@@ -37,7 +38,7 @@ interface RouteContext<P> {
 
 /** What a route is, without its handler: the API's public surface. */
 export interface RouteSignature {
-  method: 'GET' | 'POST' | 'PUT';
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   /** `/api/imports/{importId}`: parameters in braces, each one path segment. */
   pattern: string;
   /** Public routes skip the token check (only health). */
@@ -110,6 +111,16 @@ const ROUTES: readonly Route[] = [
   route('GET', '/api/templates/{templateId}/records', async ({ deps, request, params }) =>
     jsonResponse(200, await listTemplateRecords(deps, params.templateId, parseQuery(request, recordsPage))),
   ),
+  route('POST', '/api/templates/{templateId}/match', async ({ deps, request, params }) =>
+    jsonResponse(200, await matchTemplate(deps, params.templateId, parseBody(request, matchBodySchema))),
+  ),
+  route('GET', '/api/templates/{templateId}/mappings', async ({ deps, params }) =>
+    jsonResponse(200, await listMappings(deps, params.templateId)),
+  ),
+  route('DELETE', '/api/templates/{templateId}/mappings/{mappingId}', async ({ deps, params }) => {
+    await deleteMapping(deps, params.templateId, params.mappingId);
+    return noContentResponse();
+  }),
 
   route('POST', '/api/imports', async ({ deps, request, principal }) =>
     jsonResponse(201, await createImport(deps, principal, parseBody(request, createImportBodySchema))),

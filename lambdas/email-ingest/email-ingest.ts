@@ -1,8 +1,8 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { AccountId } from '../shared/account';
 import type { EmailLimitSettings } from '../shared/config';
-import { SNIFF_BYTES } from '../shared/csv/sniff';
 import { formatSize } from '../shared/csv/sizes';
+import { SNIFF_BYTES } from '../shared/csv/sniff';
 import type { EmailMessage } from '../shared/email-message';
 import {
   DEFAULT_EMAIL_SETTINGS,

@@ -11,6 +11,7 @@ import { AccountObjectStore, AccountQueue } from './account-scope';
 import { DynamoAddressRegistry } from './adapters/dynamo-address-registry';
 import { DynamoEmailMessageStore } from './adapters/dynamo-email-message-store';
 import { DynamoImportSlots } from './adapters/dynamo-import-slots';
+import { DynamoMappingStore } from './adapters/dynamo-mapping-store';
 import { DynamoRecordStore } from './adapters/dynamo-record-store';
 import { DynamoSettingsStore } from './adapters/dynamo-settings-store';
 import { DynamoOpenTaskIndex, DynamoTaskStore } from './adapters/dynamo-task-store';
@@ -36,6 +37,7 @@ import type {
   EmailMessageStore,
   ImportSlots,
   MailSender,
+  MappingStore,
   MessageQueue,
   ObjectStore,
   OpenTaskIndex,
@@ -93,6 +95,8 @@ export interface AccountPorts {
   emailSettings: SettingsStore;
   /** Received messages and their replies, in the state table. */
   messages: EmailMessageStore;
+  /** Saved mappings per template and header, in the state table. */
+  mappings: MappingStore;
   chunks: MessageQueue<ChunkMessage>;
   finalize: MessageQueue<FinalizeMessage>;
   /**
@@ -124,6 +128,7 @@ interface PortSettings {
   records: RecordsTableSettings;
   emailSettings: StateTableSettings;
   messages: StateTableSettings;
+  mappings: StateTableSettings;
   chunks: ChunksQueueSettings;
   finalize: FinalizeQueueSettings;
   replies: Partial<FinalizeQueueSettings>;
@@ -188,6 +193,7 @@ export const createPorts = <S extends AwsSettings>(settings: S): PortsOf<S> => {
         records: () => new DynamoRecordStore(db(), setting('RECORDS_TABLE'), account),
         emailSettings: () => new DynamoSettingsStore(db(), setting('STATE_TABLE'), account),
         messages: () => new DynamoEmailMessageStore(db(), setting('STATE_TABLE'), account),
+        mappings: () => new DynamoMappingStore(db(), setting('STATE_TABLE'), account),
         chunks: () => new AccountQueue(chunks(), account),
         finalize: () => new AccountQueue(finalize(), account),
         // The same queue object as `finalize` where the setting is there, not a second client for one URL.

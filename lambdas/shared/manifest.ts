@@ -25,6 +25,20 @@ const headLineSchema = z.object({
   chunkCount: z.number().int().positive(),
   header: chunkPlanSchema.shape.header,
   columnMap: chunkPlanSchema.shape.columnMap,
+  constants: chunkPlanSchema.shape.constants,
+  formats: chunkPlanSchema.shape.formats,
+  defaultCountry: chunkPlanSchema.shape.defaultCountry,
+});
+
+/** What the first line gives every chunk: the header, the column map and how values are read. */
+export type FilePlan = Omit<ChunkPlan, 'duplicates'>;
+
+const filePlanOf = (head: z.infer<typeof headLineSchema>): FilePlan => ({
+  header: head.header,
+  columnMap: head.columnMap,
+  ...(head.constants ? { constants: head.constants } : {}),
+  ...(head.formats ? { formats: head.formats } : {}),
+  ...(head.defaultCountry ? { defaultCountry: head.defaultCountry } : {}),
 });
 
 const chunkLineSchema = z.object({
@@ -53,11 +67,11 @@ export interface ManifestChunk {
 export const writeManifest = async (
   objects: ObjectStore,
   importId: string,
-  plan: Pick<ChunkPlan, 'header' | 'columnMap'>,
+  plan: FilePlan,
   chunkCount: number,
   chunkAt: (index: number) => ManifestChunk,
 ): Promise<(index: number) => ChunkMessage> => {
-  const head = `${JSON.stringify({ importId, chunkCount, header: plan.header, columnMap: plan.columnMap })}\n`;
+  const head = `${JSON.stringify({ importId, chunkCount, ...plan })}\n`;
   const headerEnd = Buffer.byteLength(head);
   const lines: string[] = [head];
   const ranges = new Float64Array(chunkCount * 2);
@@ -154,8 +168,7 @@ export const readManifest = async (objects: ObjectStore, importId: string): Prom
     chunks.push({
       ...line.message,
       plan: { headerEnd: firstBreak + 1, start, end: lineEnd },
-      header: head.header,
-      columnMap: head.columnMap,
+      ...filePlanOf(head),
       duplicates: line.duplicates,
     });
     start = lineEnd;
@@ -198,13 +211,21 @@ export const readChunkPlan = async (objects: ObjectStore, message: ChunkMessage)
       PipelineErrorCode.PLAN_UNREADABLE,
       `The chunk manifest of ${message.importId} does not hold chunk ${message.chunkIndex} there`,
     );
-  return { ...message, header: head.header, columnMap: head.columnMap, duplicates: line.duplicates };
+  return { ...message, ...filePlanOf(head), duplicates: line.duplicates };
 };
 
 /** The message of a planned chunk, as it goes on the queue: without the plan it points to. */
 export const messageOf = (chunk: PlannedChunk): ChunkMessage => {
   if (!chunk.plan) return chunk;
-  const { header: _header, columnMap: _columnMap, duplicates: _duplicates, ...message } = chunk;
+  const {
+    header: _header,
+    columnMap: _columnMap,
+    duplicates: _duplicates,
+    constants: _constants,
+    formats: _formats,
+    defaultCountry: _defaultCountry,
+    ...message
+  } = chunk;
   return message;
 };
 

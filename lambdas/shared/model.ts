@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DATE_ORDERS } from './mapping/dates';
 
 /** Task statuses exactly as DESIGN §3 pins them (API values). */
 export const TaskStatus = {
@@ -54,6 +55,27 @@ export type TaskSource = (typeof TaskSource)[keyof typeof TaskSource];
 /** Hard limit on one file, in bytes (200 MB as DESIGN §6 defines it: 209,715,200). */
 export const MAX_FILE_BYTES = 209_715_200;
 
+/** A date column's order (DESIGN §9): year, month and day first. */
+export const dateOrderSchema = z.enum(DATE_ORDERS);
+
+/** Where a template column's values come from (DESIGN §9): a header of the file, or one value for every row. */
+export const columnSourceSchema = z.union([
+  z.strictObject({ source: z.string() }),
+  z.strictObject({ value: z.string() }),
+]);
+export type ColumnSource = z.infer<typeof columnSourceSchema>;
+export const columnMappingSchema = z.record(z.string(), columnSourceSchema);
+export type ColumnMapping = z.infer<typeof columnMappingSchema>;
+export const dateFormatsSchema = z.record(z.string(), dateOrderSchema);
+export type DateFormats = z.infer<typeof dateFormatsSchema>;
+
+/** What validation found in the file: its encoding, delimiter, and each date column's order read from it. */
+export const detectedSchema = z.object({
+  encoding: z.string(),
+  delimiter: z.string(),
+  formats: z.record(z.string(), dateOrderSchema.nullable()),
+});
+
 /** The public shape of an import task (DESIGN §6). */
 export const taskSchema = z.object({
   importId: z.string(),
@@ -73,6 +95,11 @@ export const taskSchema = z.object({
   processedRows: z.number().int().nonnegative(),
   successCount: z.number().int().nonnegative(),
   errorCount: z.number().int().nonnegative(),
+  /** How the file was read (DESIGN §9), as used: given at create, saved for its header, or matched. */
+  mapping: columnMappingSchema.optional(),
+  formats: dateFormatsSchema.optional(),
+  defaultCountry: z.string().optional(),
+  detected: detectedSchema.optional(),
 });
 export type Task = z.infer<typeof taskSchema>;
 
@@ -200,6 +227,10 @@ export const chunkPlanSchema = z.object({
   columnMap: z.array(z.string().nullable()),
   /** Rows in this range whose key appeared on an earlier row of the file: row → first row with that key. */
   duplicates: z.array(z.tuple([z.number().int(), z.number().int()])),
+  /** How values are read (DESIGN §9): columns given one value for every row, date orders, phone country. */
+  constants: z.record(z.string(), z.string()).optional(),
+  formats: dateFormatsSchema.optional(),
+  defaultCountry: z.string().optional(),
 });
 export type ChunkPlan = z.infer<typeof chunkPlanSchema>;
 

@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import type { AccountId } from './account';
 import type { EmailMessage } from './email-message';
 import type { EmailSettings } from './email-settings';
+import type { SavedMapping } from './mapping/saved';
 import type { ChunkResult, RowError, Task, TaskRecord, TaskStatus } from './model';
 
 /**
@@ -210,6 +211,16 @@ export interface SettingsStore {
   /** The saved Email Import Settings, or undefined when none were ever saved. */
   getEmailSettings(): Promise<EmailSettings | undefined>;
   putEmailSettings(settings: EmailSettings): Promise<void>;
+}
+
+/** An account's saved mappings (DESIGN §9), per template and header. */
+export interface MappingStore {
+  list(templateId: string): Promise<SavedMapping[]>;
+  get(templateId: string, mappingId: string): Promise<SavedMapping | undefined>;
+  /** Saves (or replaces) the mapping of its template and header. */
+  put(mapping: SavedMapping): Promise<void>;
+  /** Removes a saved mapping; false when there was none. */
+  delete(templateId: string, mappingId: string): Promise<boolean>;
 }
 
 /** Received messages and the claim on their one reply. */

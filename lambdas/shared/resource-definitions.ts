@@ -35,6 +35,15 @@ export interface TableDefinition {
  * imports list) the task's public fields, `byOpenStatus` (the watchdog, which then reads each task
  * consistently) nothing. `byOpenStatus` is sparse: a task carries its keys only while it is not final.
  */
+/**
+ * The public fields the imports list shows: all but how the file was read (DESIGN §9), which only the
+ * import's own page shows. Kept to the fields the index had, since a deployed index's projection cannot
+ * be changed in place.
+ */
+const LISTED_TASK_FIELDS = Object.keys(taskSchema.shape).filter(
+  (field) => !['mapping', 'formats', 'defaultCountry', 'detected'].includes(field),
+);
+
 export const STATE_TABLE: TableDefinition = {
   id: 'state',
   partitionKey: 'pk',
@@ -44,7 +53,7 @@ export const STATE_TABLE: TableDefinition = {
       name: 'byCreatedAt',
       partitionKey: 'gsi1pk',
       sortKey: 'gsi1sk',
-      projection: { type: 'INCLUDE', attributes: Object.keys(taskSchema.shape) },
+      projection: { type: 'INCLUDE', attributes: LISTED_TASK_FIELDS },
     },
     { name: 'byOpenStatus', partitionKey: 'openpk', sortKey: 'opensk', projection: { type: 'KEYS_ONLY' } },
   ],

@@ -19,8 +19,8 @@ const logger = createLogger(config, 'validate-file');
 const ports = createPorts(config);
 
 const depsFor = (account: AccountId): ValidateFileDeps => {
-  const { objects, tasks, chunks, replies, slots, starts } = ports.forAccount(account);
-  return { objects, tasks, chunks, replies, slots, starts, settings: config, logger };
+  const { objects, tasks, chunks, replies, slots, starts, mappings } = ports.forAccount(account);
+  return { objects, tasks, chunks, replies, slots, starts, mappings, settings: config, logger };
 };
 
 /** What the intake queue carries: S3's notifications of uploads, and starts of imports that waited. */

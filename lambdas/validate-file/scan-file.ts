@@ -18,7 +18,8 @@ import {
 } from '../shared/csv';
 import { cellValue } from '../shared/csv-cells';
 import { FileRejectedError } from '../shared/errors';
-import type { Delimiter } from '../shared/model';
+import { type ColumnOrder, DateOrderReader } from '../shared/mapping/dates';
+import type { ColumnMapping, Delimiter } from '../shared/model';
 import type { ObjectStore } from '../shared/ports';
 import {
   type HeaderMatch,
@@ -51,6 +52,8 @@ export interface ScanInput {
   utf8Key: string;
   template: TemplateDefinition;
   limits: ScanLimits;
+  /** The mapping the file is read through (DESIGN §9); columns it leaves out are matched by name. */
+  mapping?: ColumnMapping;
 }
 
 export interface FileScan {
@@ -61,6 +64,10 @@ export interface FileScan {
   /** The header as written (a byte order mark removed). */
   header: string[];
   columnMap: (string | null)[];
+  /** Columns the mapping fills with one value for every row. */
+  constants: Record<string, string>;
+  /** What each date column read from the file says of its order. */
+  dateOrders: Record<string, ColumnOrder>;
   warnings: string[];
   /** Non-blank records after the header. */
   dataRows: number;
@@ -162,7 +169,7 @@ const runPass = async (
   const sink = transcoder
     ? new UploadSink(input.objects, input.utf8Key, 'text/csv; charset=utf-8')
     : undefined;
-  const reader = new CsvFileReader(input.template, input.limits);
+  const reader = new CsvFileReader(input.template, input.limits, input.mapping);
   /** Bytes of the upload read so far (before the piece at hand). */
   let consumed = 0;
   const notUtf8 = (raw: Buffer) => {
@@ -215,6 +222,8 @@ interface HeaderState {
   cells: string[];
   match: HeaderMatch;
   keyField: number;
+  /** Date columns read from the file, with the reader of each one's order (in `captureFields` order). */
+  dateColumns: { column: string; field: number; reader: DateOrderReader }[];
   blank: boolean;
   warnings: string[];
   /** A re-uploaded exceptions report: its cells' formula neutralisation is undone. */
@@ -243,6 +252,7 @@ class CsvFileReader {
   constructor(
     private readonly template: TemplateDefinition,
     private readonly limits: ScanLimits,
+    private readonly mapping: ColumnMapping | undefined,
   ) {
     this.planner = new ChunkPlanner({ maxRows: limits.chunkMaxRows, maxBytes: limits.chunkMaxBytes });
   }
@@ -289,6 +299,8 @@ class CsvFileReader {
       delimiter: header.delimiter,
       header: header.cells,
       columnMap: header.match.columnMap,
+      constants: header.match.constants,
+      dateOrders: Object.fromEntries(header.dateColumns.map((date) => [date.column, date.reader.result()])),
       warnings: header.warnings,
       dataRows: this.dataRows,
       chunks: this.planner.finish(),
@@ -334,6 +346,7 @@ class CsvFileReader {
     this.dataScanner = new RecordScanner((record) => this.onDataRecord(record), {
       delimiter: this.delimiter,
       keyField: this.header.keyField,
+      captureFields: this.header.dateColumns.map((date) => date.field),
       startOffset: headerEnd.end,
       startLine: headerEnd.nextLine,
     });
@@ -352,7 +365,7 @@ class CsvFileReader {
         `Row 1 (the header) is ${formatSize(bytes.length)}; a header can be at most ${formatSize(MAX_HEADER_BYTES)}`,
       );
     }
-    const match = matchHeader(this.template, cells);
+    const match = matchHeader(this.template, cells, this.mapping);
     const blank = cells.every(isBlankCell);
     if (!blank) {
       const problem = headerProblem(match, cells);
@@ -363,6 +376,11 @@ class CsvFileReader {
       cells,
       match,
       keyField: match.columnMap.indexOf(this.template.key),
+      dateColumns: match.columnMap.flatMap((column, field) =>
+        column !== null && this.template.matching[column]?.kind === 'date'
+          ? [{ column, field, reader: new DateOrderReader() }]
+          : [],
+      ),
       blank,
       warnings: unknownColumnWarnings(match.unknown),
       fromReport: isExceptionsReportHeader(cells),
@@ -383,7 +401,10 @@ class CsvFileReader {
     let duplicateOf: number | undefined;
     if (!record.blank) {
       this.dataRows += 1;
-      if (!oversized) duplicateOf = this.firstRowWithSameKey(rowNumber);
+      if (!oversized) {
+        duplicateOf = this.firstRowWithSameKey(rowNumber);
+        if (header.dateColumns.length > 0) this.readDates(header, rowNumber);
+      }
     }
     this.planner.add({
       start: record.start,
@@ -392,6 +413,16 @@ class CsvFileReader {
       blank: record.blank,
       oversized,
       duplicateOf,
+    });
+  }
+
+  /** Each date column's value, for the order the whole column is written in (DESIGN §9). */
+  private readDates(header: HeaderState, rowNumber: number): void {
+    header.dateColumns.forEach((date, index) => {
+      const raw = this.dataScanner?.fieldText(index);
+      if (raw === undefined) return;
+      const value = cellValue(raw, header.fromReport);
+      if (value !== '') date.reader.add(value, rowNumber);
     });
   }
 
@@ -428,6 +459,10 @@ const invisibleNameHints = (missing: readonly string[], cells: readonly string[]
 
 /** Why a header cannot be imported, or undefined when it can. */
 const headerProblem = (match: HeaderMatch, cells: readonly string[]): string | undefined => {
+  if (match.absentSources.length > 0) {
+    const named = match.absentSources.map(({ column, source }) => `${column} from "${source}"`);
+    return `The mapping reads ${named.join(', ')}, but the file has no such ${named.length === 1 ? 'column' : 'columns'} (its header: ${listedHeader(cells)})`;
+  }
   const missing = match.missingRequired;
   if (missing.length > 0) {
     const hints = invisibleNameHints(missing, cells);
@@ -444,6 +479,13 @@ const headerProblem = (match: HeaderMatch, cells: readonly string[]): string | u
       .join('; ');
   }
   return undefined;
+};
+
+/** The header's names for a message, the first 20 of a wide one. */
+const listedHeader = (cells: readonly string[]): string => {
+  const names = cells.map((cell) => cell.trim()).filter((cell) => cell !== '');
+  const shown = names.slice(0, 20).join(', ');
+  return names.length > 20 ? `${shown}, … and ${names.length - 20} more` : shown;
 };
 
 const listed = (positions: readonly number[]): string =>

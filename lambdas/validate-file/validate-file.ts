@@ -4,6 +4,8 @@ import { FileRejectedError } from '../shared/errors';
 import { storedSizeProblem } from '../shared/file-limits';
 import { takeSlot } from '../shared/import-slots';
 import { type ManifestChunk, messageOf, readManifest, sendInGroups, writeManifest } from '../shared/manifest';
+import { mappingHeader } from '../shared/mapping/saved';
+import { mappingIdOf } from '../shared/mapping/saved-id';
 import {
   type ChunkMessage,
   isFinalStatus,
@@ -13,11 +15,12 @@ import {
 } from '../shared/model';
 import { importIdFromUploadKey, utf8DataKey } from '../shared/object-keys';
 import { PipelineError, PipelineErrorCode } from '../shared/pipeline-error';
-import type { ImportSlots, MessageQueue, ObjectStore, TaskStore } from '../shared/ports';
+import type { ImportSlots, MappingStore, MessageQueue, ObjectStore, TaskStore } from '../shared/ports';
 import { sqsBodyProblem } from '../shared/queue-limits';
 import { reportColumnCount } from '../shared/reports';
 import { afterEnding, type EndingDeps, endTask } from '../shared/task-endings';
 import { findTemplate } from '../shared/templates';
+import { chooseReading, type FileReading, resolveOrders } from './choose-reading';
 import { type FileScan, scanFile } from './scan-file';
 
 export interface ValidateFileDeps extends EndingDeps {
@@ -27,6 +30,8 @@ export interface ValidateFileDeps extends EndingDeps {
   /** The account's imports in flight: an import starts only with a slot of its own. */
   slots: ImportSlots;
   starts: MessageQueue<StartMessage>;
+  /** The account's saved mappings: an emailed file is read with its header's; a given mapping is saved. */
+  mappings: MappingStore;
   settings: ChunkingSettings & ImportLimitSettings;
   logger: Pick<Logger, 'info' | 'warn'>;
 }
@@ -121,6 +126,7 @@ const validateAndPlan = async (deps: ValidateFileDeps, task: TaskRecord): Promis
     throw new FileRejectedError(sizeProblem);
   }
 
+  const reading = await chooseReading(deps, task, template, head.size);
   const scan = await scanFile({
     objects,
     sourceKey: task.objectKey,
@@ -131,7 +137,16 @@ const validateAndPlan = async (deps: ValidateFileDeps, task: TaskRecord): Promis
       chunkMaxRows: settings.CHUNK_MAX_ROWS,
       chunkMaxBytes: settings.CHUNK_MAX_BYTES,
     },
+    ...(reading.mapping ? { mapping: reading.mapping } : {}),
   });
+  if (reading.origin === 'given' && reading.mapping) await saveMapping(deps, task, reading, scan.header);
+  const orders = resolveOrders(scan.dateOrders, reading);
+  const detected = { encoding: scan.encoding, delimiter: scan.delimiter, formats: orders.detected };
+  if (orders.problems.length > 0) {
+    await tasks.update(task.importId, { detected });
+    throw new FileRejectedError(orders.problems.join('; '));
+  }
+  const formats = Object.keys(orders.formats).length > 0 ? orders.formats : undefined;
   logger.info('File scanned', {
     importId: task.importId,
     encoding: scan.encoding,
@@ -144,6 +159,11 @@ const validateAndPlan = async (deps: ValidateFileDeps, task: TaskRecord): Promis
     dataKey: scan.dataKey,
     warnings: scan.warnings,
     fileSize: head.size,
+    // What the task shows of how the file was read (DESIGN §9): as used, and as detected.
+    ...(reading.mapping ? { mapping: reading.mapping } : {}),
+    ...(formats ? { formats } : {}),
+    ...(reading.defaultCountry ? { defaultCountry: reading.defaultCountry } : {}),
+    detected,
   };
 
   if (scan.dataRows === 0) {
@@ -160,7 +180,13 @@ const validateAndPlan = async (deps: ValidateFileDeps, task: TaskRecord): Promis
   const messageAt = await writeManifest(
     objects,
     task.importId,
-    { header: scan.header, columnMap: scan.columnMap },
+    {
+      header: scan.header,
+      columnMap: scan.columnMap,
+      ...(Object.keys(scan.constants).length > 0 ? { constants: scan.constants } : {}),
+      ...(formats ? { formats } : {}),
+      ...(reading.defaultCountry ? { defaultCountry: reading.defaultCountry } : {}),
+    },
     chunkCount,
     (index) => manifestChunk(task, scan, index, chunkCount),
   );
@@ -180,6 +206,27 @@ const validateAndPlan = async (deps: ValidateFileDeps, task: TaskRecord): Promis
   await sendInGroups(deps.chunks, chunkWindow ?? chunkCount, messageAt);
   await tasks.update(task.importId, { chunksEnqueued: true });
   return ValidateOutcome.ENQUEUED;
+};
+
+/** Saves the mapping an import was created with for its template and header (DESIGN §9). */
+const saveMapping = async (
+  deps: ValidateFileDeps,
+  task: TaskRecord,
+  reading: FileReading,
+  header: readonly string[],
+): Promise<void> => {
+  if (!reading.mapping) return;
+  const names = mappingHeader(header);
+  await deps.mappings.put({
+    mappingId: mappingIdOf(names),
+    templateId: task.templateId,
+    header: names,
+    mapping: reading.mapping,
+    ...(reading.formats ? { formats: reading.formats } : {}),
+    ...(reading.defaultCountry ? { defaultCountry: reading.defaultCountry } : {}),
+    updatedAt: new Date().toISOString(),
+    updatedBy: task.createdBy,
+  });
 };
 
 /**

@@ -48,7 +48,7 @@ export class ImportsApi extends Construct {
       defaultAuthorizationScopes: [props.requiredScope],
       corsPreflight: {
         allowOrigins: props.allowedOrigins,
-        allowMethods: [CorsHttpMethod.GET, CorsHttpMethod.POST, CorsHttpMethod.PUT],
+        allowMethods: [CorsHttpMethod.GET, CorsHttpMethod.POST, CorsHttpMethod.PUT, CorsHttpMethod.DELETE],
         allowHeaders: ['authorization', 'content-type'],
         maxAge: Duration.hours(1),
       },

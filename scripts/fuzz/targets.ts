@@ -1,8 +1,14 @@
 import { Readable } from 'node:stream';
 import { checkStructure, MessageRejectedError, readHeaders } from '../../lambdas/email-ingest/mime';
 import { readChunkRows } from '../../lambdas/shared/chunks/read-rows';
-import { RecordScanner, sniffEncoding, sniffHeader, utf8BomLength } from '../../lambdas/shared/csv';
-import { TextEncoding, Utf8Transcoder } from '../../lambdas/shared/csv';
+import {
+  RecordScanner,
+  sniffEncoding,
+  sniffHeader,
+  TextEncoding,
+  Utf8Transcoder,
+  utf8BomLength,
+} from '../../lambdas/shared/csv';
 import type { PlannedChunk } from '../../lambdas/shared/model';
 import type { ObjectStore } from '../../lambdas/shared/ports';
 

@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import { type AccountId, DEFAULT_ACCOUNT } from '../../lambdas/shared/account';
 import type { EmailMessage } from '../../lambdas/shared/email-message';
 import type { EmailSettings } from '../../lambdas/shared/email-settings';
+import type { SavedMapping } from '../../lambdas/shared/mapping/saved';
 import {
   type ChunkResult,
   isFinalStatus,
@@ -21,6 +22,7 @@ import type {
   ImportSlots,
   InsertOutcome,
   MailSender,
+  MappingStore,
   MessageQueue,
   ObjectHead,
   OpenTask,
@@ -435,6 +437,31 @@ export class FakeSettingsStore implements SettingsStore {
 
   async putEmailSettings(settings: EmailSettings): Promise<void> {
     this.email = structuredClone(settings);
+  }
+}
+
+/** In-memory MappingStore, newest first as the DynamoDB adapter lists them. */
+export class FakeMappingStore implements MappingStore {
+  readonly saved = new Map<string, SavedMapping>();
+
+  async list(templateId: string): Promise<SavedMapping[]> {
+    return [...this.saved.values()]
+      .filter((mapping) => mapping.templateId === templateId)
+      .map((mapping) => structuredClone(mapping))
+      .sort((a, b) => b.updatedAt.localeCompare(a.updatedAt));
+  }
+
+  async get(templateId: string, mappingId: string): Promise<SavedMapping | undefined> {
+    const found = this.saved.get(`${templateId}#${mappingId}`);
+    return found ? structuredClone(found) : undefined;
+  }
+
+  async put(mapping: SavedMapping): Promise<void> {
+    this.saved.set(`${mapping.templateId}#${mapping.mappingId}`, structuredClone(mapping));
+  }
+
+  async delete(templateId: string, mappingId: string): Promise<boolean> {
+    return this.saved.delete(`${templateId}#${mappingId}`);
   }
 }
 

@@ -93,6 +93,14 @@ const ROUTE_EXAMPLES: Record<string, { path: string; body?: unknown }> = {
   'GET /api/templates': { path: '/api/templates' },
   'GET /api/templates/{templateId}/sample': { path: '/api/templates/users/sample' },
   'GET /api/templates/{templateId}/records': { path: '/api/templates/users/records' },
+  'POST /api/templates/{templateId}/match': {
+    path: '/api/templates/users/match',
+    body: { header: ['Email'] },
+  },
+  'GET /api/templates/{templateId}/mappings': { path: '/api/templates/users/mappings' },
+  'DELETE /api/templates/{templateId}/mappings/{mappingId}': {
+    path: '/api/templates/users/mappings/0123456789abcdef0123456789abcdef',
+  },
   'POST /api/imports': {
     path: '/api/imports',
     body: { templateId: 'users', fileName: 'matrix.csv', fileSize: 10 },

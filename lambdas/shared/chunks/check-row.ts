@@ -1,5 +1,6 @@
 import { formatSize, isBlankCell } from '../csv';
 import { cellValue } from '../csv-cells';
+import { convertValues, type ValueConverter, valueConverters } from '../mapping/convert';
 import { ErrorType, type PlannedChunk, type RowError } from '../model';
 import {
   isExceptionsReportHeader,
@@ -38,6 +39,10 @@ export interface ChunkContext {
   maxRecordBytes: number;
   /** A re-uploaded exceptions report: its cells' formula neutralisation is undone. */
   fromReport: boolean;
+  /** Columns the mapping fills with one value for every row. */
+  constants: readonly (readonly [string, string])[];
+  /** Dates in their column's order and national phone numbers, read before the rules see them. */
+  converters: readonly ValueConverter[];
 }
 
 export const chunkContext = (
@@ -52,6 +57,13 @@ export const chunkContext = (
   duplicates: new Map(message.duplicates),
   maxRecordBytes,
   fromReport: isExceptionsReportHeader(message.header),
+  constants: Object.entries(message.constants ?? {}).map(
+    ([column, value]) => [column, value.trim()] as const,
+  ),
+  converters: valueConverters(template, {
+    ...(message.formats ? { formats: message.formats } : {}),
+    ...(message.defaultCountry ? { defaultCountry: message.defaultCountry } : {}),
+  }),
 });
 
 /** Cells counted up to the last non-blank one, but never fewer than `floor`. */
@@ -109,8 +121,14 @@ export const checkRow = (context: ChunkContext, row: ChunkRow): CheckedRow => {
     const value = cellValue(cells[index] ?? '', context.fromReport);
     values[column] = value === '' ? undefined : value;
   });
+  for (const [column, value] of context.constants) values[column] = value === '' ? undefined : value;
+  const unread = context.converters.length > 0 ? convertValues(context.converters, values) : [];
   const outcome = validateRow(context.template, values);
-  const errors = outcome.ok ? [] : outcome.problems.map((problem) => toRowError(rowNumber, problem));
+  // A value that could not be read is reported as such, not again as missing by the column's rule.
+  const ruled = outcome.ok
+    ? []
+    : outcome.problems.filter((problem) => !unread.some((each) => each.column === problem.column));
+  const errors = [...unread, ...ruled].map((problem) => toRowError(rowNumber, problem));
   const firstRow = context.duplicates.get(rowNumber);
   if (firstRow !== undefined) {
     errors.push({

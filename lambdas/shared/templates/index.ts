@@ -1,5 +1,6 @@
 import type { z } from 'zod';
-import { ErrorType } from '../model';
+import { positionOf } from '../mapping/match';
+import { type ColumnMapping, ErrorType } from '../model';
 import { departmentsTemplate } from './departments';
 import type { ErrorTypeParams, TemplateDefinition, TemplateSummary } from './types';
 import { usersTemplate } from './users';
@@ -54,31 +55,67 @@ export interface HeaderMatch {
   duplicated: { column: string; positions: number[] }[];
   /** Header cells (as written) that match no template column. */
   unknown: string[];
+  /** Columns the mapping fills with one value for every row. */
+  constants: Record<string, string>;
+  /** Headers the mapping names that the file does not have. */
+  absentSources: { column: string; source: string }[];
 }
 
-/** Matches a file's header against a template. */
-export const matchHeader = (template: TemplateDefinition, header: readonly string[]): HeaderMatch => {
+/**
+ * Matches a file's header against a template: the mapping's sources first (DESIGN §9), then every column
+ * the mapping leaves out by its own name (§4), among the headers the mapping did not take.
+ */
+export const matchHeader = (
+  template: TemplateDefinition,
+  header: readonly string[],
+  mapping: ColumnMapping = {},
+): HeaderMatch => {
   const known = new Set(template.columns.map((column) => column.name));
+  const columnMap: (string | null)[] = header.map(() => null);
   const positions = new Map<string, number[]>();
+  const place = (column: string, index: number) => {
+    positions.set(column, [...(positions.get(column) ?? []), index + 1]);
+  };
+  const constants: Record<string, string> = {};
+  const absentSources: { column: string; source: string }[] = [];
+  const mapped = new Set<string>();
+  for (const [column, spec] of Object.entries(mapping)) {
+    if (!known.has(column)) continue;
+    mapped.add(column);
+    if ('value' in spec) {
+      constants[column] = spec.value;
+      continue;
+    }
+    const at = positionOf(header, spec.source);
+    if (at < 0) absentSources.push({ column, source: spec.source });
+    else if (columnMap[at] === null) {
+      columnMap[at] = column;
+      place(column, at);
+    } else place(column, at);
+  }
   const unknown: string[] = [];
-  const columnMap = header.map((cell, index) => {
+  header.forEach((cell, index) => {
+    if (columnMap[index] !== null) return;
     const name = normalizeHeaderName(cell);
-    if (known.has(name)) {
-      positions.set(name, [...(positions.get(name) ?? []), index + 1]);
-      return name;
+    if (known.has(name) && !mapped.has(name)) {
+      columnMap[index] = name;
+      place(name, index);
+      return;
     }
     if (!REPORT_COLUMN_SET.has(name) && name !== '') unknown.push(cell.trim());
-    return null;
   });
   return {
     columnMap,
     missingRequired: template.columns
-      .filter((column) => column.required && !positions.has(column.name))
-      .map((column) => column.name),
+      .filter((column) => column.required && !positions.has(column.name) && !(column.name in constants))
+      .map((column) => column.name)
+      .filter((column) => !absentSources.some((absent) => absent.column === column)),
     duplicated: [...positions.entries()]
       .filter(([, found]) => found.length > 1)
       .map(([column, found]) => ({ column, positions: found })),
     unknown,
+    constants,
+    absentSources,
   };
 };
 

@@ -15,6 +15,7 @@ import { createApi } from '../../../lambdas/api/router';
 import { createTokenVerifier } from '../../../lambdas/api/token-verifier';
 import {
   FakeAddressRegistry,
+  FakeMappingStore,
   FakeObjectStore,
   FakeRecordStore,
   FakeSettingsStore,
@@ -103,9 +104,12 @@ export const createHarness = async () => {
   const tasks = new FakeTaskStore();
   const records = new FakeRecordStore();
   const settings = new FakeSettingsStore();
+  const mappings = new FakeMappingStore();
   const addresses = new FakeAddressRegistry();
   // The default account's stores are the ones above; any other account gets stores of its own.
-  const accounts = new Map<string, AccountStores>([['default', { objects, tasks, records, settings }]]);
+  const accounts = new Map<string, AccountStores>([
+    ['default', { objects, tasks, records, settings, mappings }],
+  ]);
   const storesOf = (account: string): AccountStores => {
     let stores = accounts.get(account);
     if (!stores) {
@@ -114,6 +118,7 @@ export const createHarness = async () => {
         tasks: new FakeTaskStore(),
         records: new FakeRecordStore(),
         settings: new FakeSettingsStore(),
+        mappings: new FakeMappingStore(),
       };
       accounts.set(account, stores);
     }
@@ -165,6 +170,7 @@ export const createHarness = async () => {
     tasks,
     records,
     settings,
+    mappings,
     addresses,
     storesOf,
     logger,

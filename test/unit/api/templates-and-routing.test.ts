@@ -183,6 +183,9 @@ describe('routing', () => {
       'GET /api/templates',
       'GET /api/templates/{templateId}/sample',
       'GET /api/templates/{templateId}/records',
+      'POST /api/templates/{templateId}/match',
+      'GET /api/templates/{templateId}/mappings',
+      'DELETE /api/templates/{templateId}/mappings/{mappingId}',
       'POST /api/imports',
       'GET /api/imports',
       'GET /api/imports/{importId}',
@@ -197,6 +200,7 @@ describe('routing', () => {
   it.each([
     ['GET', '/api/nothing-here'],
     ['DELETE', '/api/imports'],
+    ['DELETE', '/api/templates/users/mappings'],
     ['GET', '/api/imports/a/b/c'],
     ['GET', '/imports'],
   ])('answers 404 NOT_FOUND for %s %s, token or not', async (method, path) => {

@@ -6,6 +6,7 @@ import type { ValidateFileDeps } from '../../../lambdas/validate-file/validate-f
 import { aTask } from '../../helpers/factories';
 import {
   FakeImportSlots,
+  FakeMappingStore,
   FakeObjectStore,
   FakeQueue,
   FakeRecordStore,
@@ -21,6 +22,7 @@ export interface Harness {
   finalize: FakeQueue<FinalizeMessage>;
   slots: FakeImportSlots;
   starts: FakeQueue<StartMessage>;
+  mappings: FakeMappingStore;
   validateDeps: ValidateFileDeps;
   processDeps: ProcessChunkDeps;
 }
@@ -45,6 +47,7 @@ export const createHarness = (settings: Partial<ChunkingSettings & ImportLimitSe
   const logger = new Logger({ logLevel: 'SILENT' });
   const slots = new FakeImportSlots();
   const starts = new FakeQueue<StartMessage>();
+  const mappings = new FakeMappingStore();
   const merged = { ...SETTINGS, ...settings };
   return {
     objects,
@@ -54,7 +57,18 @@ export const createHarness = (settings: Partial<ChunkingSettings & ImportLimitSe
     finalize,
     slots,
     starts,
-    validateDeps: { objects, tasks, chunks, replies: finalize, slots, starts, settings: merged, logger },
+    mappings,
+    validateDeps: {
+      objects,
+      tasks,
+      chunks,
+      replies: finalize,
+      slots,
+      starts,
+      mappings,
+      settings: merged,
+      logger,
+    },
     processDeps: {
       objects,
       tasks,

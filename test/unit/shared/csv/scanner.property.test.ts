@@ -1,8 +1,7 @@
 import { parse } from 'csv-parse/sync';
 import fc from 'fast-check';
 import iconv from 'iconv-lite';
-import { RecordScanner } from '../../../../lambdas/shared/csv';
-import { TextEncoding, Utf8Transcoder } from '../../../../lambdas/shared/csv';
+import { RecordScanner, TextEncoding, Utf8Transcoder } from '../../../../lambdas/shared/csv';
 import type { Delimiter } from '../../../../lambdas/shared/model';
 
 /**
