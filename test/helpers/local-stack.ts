@@ -19,7 +19,7 @@ import nodemailer from 'nodemailer';
 import type Mail from 'nodemailer/lib/mailer';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport';
 import { z } from 'zod';
-import { type ApiClient, createApiClient } from '../../client/api-client';
+import { type ApiClient, type CreateImportRequest, createApiClient } from '../../client/api-client';
 import { putParts } from '../../client/upload-parts';
 import type { EmailSettings } from '../../lambdas/shared/email-settings';
 import { isFinalStatus, type Task } from '../../lambdas/shared/model';
@@ -128,6 +128,8 @@ export interface UploadOptions {
   content: string | Buffer;
   /** Declared size when it should differ from the content's. */
   declaredSize?: number;
+  /** How to read the file (DESIGN §9), sent with the create. */
+  reading?: Pick<CreateImportRequest, 'mapping' | 'formats' | 'defaultCountry'>;
 }
 
 export interface StartOptions {
@@ -387,6 +389,7 @@ export class LocalStack {
       templateId: options.templateId,
       fileName: options.fileName,
       fileSize: options.declaredSize ?? content.length,
+      ...options.reading,
     });
     const parts = await putParts(
       upload,
