@@ -178,7 +178,7 @@ describe('admin console', () => {
     await waitForText(fileList, 'notes.txt is not a CSV file');
     expect(await fileList.textContent()).toContain('empty.csv is empty (0 bytes)');
     expect(await fileList.textContent()).toContain('huge.csv is 230 MB; the limit is 200 MB');
-    expect(await wizard.getByRole('button', { name: /^Upload/ }).isDisabled()).toBe(true);
+    expect(await wizard.getByRole('button', { name: 'Next: preview columns' }).isDisabled()).toBe(true);
     await screenshot(page, '08-wizard-rejected-files');
 
     // Act: two good files, and a double click on Upload.
@@ -187,6 +187,8 @@ describe('admin console', () => {
     }
     await wizard.getByLabel('CSV files to import').setInputFiles([partialPath, completePath]);
     await screenshot(page, '09-wizard-files-chosen');
+    await wizard.getByRole('button', { name: 'Next: preview columns' }).click();
+    await wizard.getByRole('table', { name: 'Columns of team-alpha.csv' }).waitFor();
     await wizard.getByRole('button', { name: 'Upload 2 files' }).dblclick();
 
     // Assess: each file goes through upload and processing to its final status.
@@ -283,6 +285,7 @@ describe('admin console', () => {
     await wizard.getByText('Template: Users').waitFor();
     await screenshot(page, '14-reimport-wizard');
     await wizard.getByLabel('CSV files to import').setInputFiles(fixedPath);
+    await wizard.getByRole('button', { name: 'Next: preview columns' }).click();
     await wizard.getByRole('button', { name: 'Upload 1 file' }).click();
 
     // Assess
@@ -365,6 +368,7 @@ describe('admin console', () => {
     await screenshot(page, '19-wizard-departments-template');
     await wizard.getByRole('button', { name: 'Next: choose files' }).click();
     await wizard.getByLabel('CSV files to import').setInputFiles(largePath);
+    await wizard.getByRole('button', { name: 'Next: preview columns' }).click();
     await wizard.getByRole('button', { name: 'Upload 1 file' }).click();
 
     // Assess: processing shows rows done, rows per second and the time left, then the final status.
@@ -432,5 +436,121 @@ describe('admin console', () => {
     expect(await page.getByTestId('signed-in-account').textContent()).toBe('acme');
     expect(await grid.getByRole('row', { name: /departments-large\.csv/ }).count()).toBe(0);
     expect(await grid.getByRole('row').count()).toBe(2); // the header row and acme's one import
+  });
+
+  it('previews a CRM export before uploading: matched columns, converted samples, a value for a missing column, the date order, then the saved mapping', async () => {
+    // Prepare: an export whose headers are not the template's, national numbers, dates that read both ways.
+    const header =
+      'Record ID,First Name,Last Name,Email Address [Required],Phone Number,Hire Date,Lifecycle Stage';
+    const exportOf = (prefix: string) =>
+      `${header}\n1,Ada,Lovelace,${prefix}ada@example.com,(415) 555-0100,03/04/2024,lead\n2,Alan,Turing,${prefix}alan@example.com,415-555-0101,05/06/2023,lead\n`;
+    const firstPath = join(workDir, 'crm-export.csv');
+    const secondPath = join(workDir, 'crm-export-week2.csv');
+    await writeFile(firstPath, exportOf('preview.'));
+    await writeFile(secondPath, exportOf('preview2.'));
+    await signOut(page);
+    await page.getByRole('radio', { name: /^admin/ }).check();
+    await page.getByLabel('Account').fill('preview');
+    await page.getByRole('button', { name: 'Sign in as admin to preview' }).click();
+    await page.getByRole('heading', { name: 'Welcome, admin' }).waitFor();
+    await page.goto(`${stack.baseUrl}/imports`);
+
+    // Act: the preview of the chosen file.
+    await page.getByRole('button', { name: 'New import' }).first().click();
+    const wizard = page.getByRole('dialog', { name: 'Bulk Import Wizard' });
+    await wizard.getByRole('radio', { name: /Users/ }).check();
+    await wizard.getByRole('button', { name: 'Next: choose files' }).click();
+    await wizard.getByLabel('CSV files to import').setInputFiles(firstPath);
+    await wizard.getByRole('button', { name: 'Next: preview columns' }).click();
+    const columns = wizard.getByRole('table', { name: 'Columns of crm-export.csv' });
+    await columns.waitFor();
+    await screenshot(page, '25-preview-missing-column');
+
+    // Assess: what was detected, each column's header and converted samples, what blocks the upload.
+    expect(await wizard.getByTestId('preview-detected').textContent()).toContain(
+      'UTF-8, comma-separated, 7 columns',
+    );
+    expect(await wizard.getByLabel('Header for email').inputValue()).toBe('Email Address [Required]');
+    expect(await wizard.getByLabel('Header for phone').inputValue()).toBe('Phone Number');
+    expect(await wizard.getByRole('list', { name: 'Samples of phone' }).textContent()).toBe(
+      '+14155550100+14155550101',
+    );
+    expect(await wizard.getByTestId('preview-ignored').textContent()).toBe(
+      'Not imported: Record ID, Lifecycle Stage',
+    );
+    await waitForText(
+      wizard.getByRole('list', { name: 'What to fix in crm-export.csv' }),
+      'role is required',
+    );
+    expect(await wizard.getByRole('button', { name: 'Upload 1 file' }).isDisabled()).toBe(true);
+    await waitForText(wizard, 'Start date: the first rows read month first or day first');
+
+    // Act: one value for the missing column, first a wrong one.
+    await wizard.getByLabel('Header for role').selectOption({ label: 'One value for every row…' });
+    await wizard.getByLabel('Value of role for every row').fill('boss');
+    await waitForText(
+      wizard.getByRole('list', { name: 'What to fix in crm-export.csv' }),
+      'Role must be one of admin, manager, member',
+    );
+    await screenshot(page, '26-preview-value-refused');
+    await wizard.getByLabel('Value of role for every row').fill('Member');
+    await wizard.getByRole('list', { name: 'Samples of role' }).waitFor();
+
+    // Act: the date order, chosen.
+    await wizard.getByLabel('Date order of start_date').selectOption('DMY');
+    await waitForText(wizard.getByRole('list', { name: 'Samples of start_date' }), '2024-04-03');
+    expect(await wizard.getByRole('list', { name: 'Samples of role' }).textContent()).toBe('member');
+    expect(await wizard.getByRole('list', { name: 'What to fix in crm-export.csv' }).count()).toBe(0);
+    await screenshot(page, '27-preview-ready');
+    await wizard.getByRole('button', { name: 'Upload 1 file' }).click();
+
+    // Assess: imported as previewed.
+    const item = wizard.getByRole('listitem', { name: 'crm-export.csv' });
+    await waitForText(item, 'Completed');
+    await waitForText(item.getByTestId('processing-figures'), '2 imported · 0 failed');
+    const token = await stack.token('admin', 'preview');
+    const listed = (await stack.get('/api/imports', token)).body as { items: { importId: string }[] };
+    const task = await stack.task(token, listed.items[0]?.importId ?? '');
+    expect(task).toMatchObject({
+      mapping: {
+        email: { source: 'Email Address [Required]' },
+        first_name: { source: 'First Name' },
+        last_name: { source: 'Last Name' },
+        role: { value: 'Member' },
+        phone: { source: 'Phone Number' },
+        start_date: { source: 'Hire Date' },
+      },
+      formats: { start_date: 'DMY' },
+      defaultCountry: 'US',
+      detected: { encoding: 'utf-8', delimiter: ',', formats: { start_date: null } },
+    });
+    const records = (await stack.get('/api/templates/users/records', token)).body as {
+      items: { email: string; phone: string; start_date: string; role: string }[];
+    };
+    expect(records.items.find((record) => record.email === 'preview.ada@example.com')).toMatchObject({
+      phone: '+14155550100',
+      start_date: '2024-04-03',
+      role: 'member',
+    });
+    await wizard.getByRole('button', { name: 'Done' }).click();
+
+    // Act: the next file with the same header.
+    await page.getByRole('button', { name: 'New import' }).first().click();
+    await wizard.getByRole('radio', { name: /Users/ }).check();
+    await wizard.getByRole('button', { name: 'Next: choose files' }).click();
+    await wizard.getByLabel('CSV files to import').setInputFiles(secondPath);
+    await wizard.getByRole('button', { name: 'Next: preview columns' }).click();
+    await wizard.getByRole('table', { name: 'Columns of crm-export-week2.csv' }).waitFor();
+    await screenshot(page, '28-preview-saved-mapping');
+
+    // Assess: the saved mapping is filled in, with its value and order.
+    expect(await wizard.getByTestId('preview-detected').textContent()).toContain(
+      'Columns as saved for this header by admin',
+    );
+    expect(await wizard.getByLabel('Value of role for every row').inputValue()).toBe('Member');
+    expect(await wizard.getByLabel('Date order of start_date').inputValue()).toBe('DMY');
+    expect(await columns.count()).toBe(0);
+    await wizard.getByRole('button', { name: 'Upload 1 file' }).click();
+    await waitForText(wizard.getByRole('listitem', { name: 'crm-export-week2.csv' }), 'Completed');
   });
 });

@@ -1,6 +1,7 @@
-import { useCallback, useEffect, useId, useRef, useState } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useId, useRef, useState } from 'react';
 import { ApiError } from '../../../client/api-client';
 import { isFinalStatus, type Task } from '../../../lambdas/shared/model';
+import { findTemplate } from '../../../lambdas/shared/templates';
 import type { TemplateSummary } from '../../../lambdas/shared/templates/types';
 import { useApp } from '../app-context';
 import { formatBytes, formatCount, formatDuration } from '../format';
@@ -10,10 +11,20 @@ import { Icon } from '../ui/icons';
 import { ProgressBar } from '../ui/progress-bar';
 import { StatusChip } from '../ui/status-chip';
 import { checkFile } from './file-checks';
+import type { PreviewState } from './file-preview';
+import type { FilePreview } from './preview-step';
 import { addSample, estimateProcessing, type ProgressSample } from './processing-progress';
 import { createImportUploader, type ImportUploader } from './uploader';
 
-type Step = 'template' | 'files' | 'upload';
+type Step = 'template' | 'files' | 'preview' | 'upload';
+
+/**
+ * The preview reads phone numbers with libphonenumber, half a megabyte of metadata: it loads when a user
+ * first opens a preview, not with the console.
+ */
+type PreviewKit = typeof import('./file-preview');
+const loadPreviewKit = (): Promise<PreviewKit> => import('./file-preview');
+const PreviewStep = lazy(async () => ({ default: (await import('./preview-step')).PreviewStep }));
 
 interface PickedFile {
   key: string;
@@ -40,6 +51,7 @@ const POLL_MS = 1000;
 const STEPS: { id: Step; label: string }[] = [
   { id: 'template', label: 'Template' },
   { id: 'files', label: 'Files' },
+  { id: 'preview', label: 'Preview' },
   { id: 'upload', label: 'Upload and import' },
 ];
 
@@ -66,10 +78,15 @@ export const ImportWizard = ({
   const [picked, setPicked] = useState<PickedFile[]>([]);
   const [tracked, setTracked] = useState<Tracked[]>([]);
   const [sampleError, setSampleError] = useState<string>();
+  const [previews, setPreviews] = useState<FilePreview[]>([]);
+  const [previewed, setPreviewed] = useState('');
+  const [kit, setKit] = useState<PreviewKit>();
   const uploaderRef = useRef<ImportUploader | undefined>(undefined);
   // A ref, not state: a double click fires twice before React re-renders the disabled button.
   const startedRef = useRef(false);
   const template = templates.find((each) => each.templateId === templateId);
+  // The template as the pipeline runs it (rules, synonyms, converters): the preview checks with it.
+  const definition = findTemplate(templateId);
 
   const update = useCallback((fileId: string, change: (item: Tracked) => Partial<Tracked>) => {
     setTracked((items) =>
@@ -126,6 +143,63 @@ export const ImportWizard = ({
 
   const acceptable = picked.filter((each) => each.problem === undefined);
 
+  /** Reads each file's head in the browser and asks the API for its match (DESIGN §9). */
+  const openPreview = () => {
+    if (!definition) return;
+    const files = acceptable;
+    setPreviews(files.map((each) => ({ key: each.key, name: each.file.name, status: 'reading' as const })));
+    setPreviewed(files[0]?.key ?? '');
+    setStep('preview');
+    const settle = (key: string, preview: FilePreview) =>
+      setPreviews((current) => current.map((each) => (each.key === key ? preview : each)));
+    const read = async (loaded: PreviewKit, each: PickedFile) => {
+      const name = each.file.name;
+      try {
+        const head = await loaded.readHead(each.file);
+        if (!head.ok) return settle(each.key, { key: each.key, name, status: 'failed', error: head.reason });
+        const match = await api.matchColumns(definition.templateId, head.head.header, head.head.rows);
+        const state = loaded.initialPreview(definition, head.head, match, navigator.language);
+        settle(each.key, { key: each.key, name, status: 'ready', state });
+      } catch (error) {
+        const message = error instanceof ApiError ? error.message : 'The file could not be read.';
+        settle(each.key, { key: each.key, name, status: 'failed', error: message });
+      }
+    };
+    void (async () => {
+      let loaded = kit;
+      try {
+        loaded ??= await loadPreviewKit();
+      } catch {
+        for (const each of files)
+          settle(each.key, {
+            key: each.key,
+            name: each.file.name,
+            status: 'failed',
+            error: 'The preview could not be loaded. Check your connection and open it again.',
+          });
+        return;
+      }
+      setKit(loaded);
+      await Promise.all(files.map((each) => read(loaded, each)));
+    })();
+  };
+
+  const changePreview = (key: string, change: (state: PreviewState) => PreviewState) =>
+    setPreviews((current) =>
+      current.map((each) =>
+        each.key === key && each.status === 'ready' ? { ...each, state: change(each.state) } : each,
+      ),
+    );
+
+  const previewBlocked =
+    !definition ||
+    previews.some(
+      (each) =>
+        each.status === 'reading' ||
+        (each.status === 'ready' &&
+          (!kit || kit.previewProblems(definition, each.state).blocking.length > 0)),
+    );
+
   const startUpload = () => {
     if (startedRef.current || acceptable.length === 0 || !template) return;
     startedRef.current = true;
@@ -149,7 +223,10 @@ export const ImportWizard = ({
     const items: Tracked[] = [];
     for (const each of acceptable) {
       try {
-        const fileId = uploader.add(each.file, template.templateId);
+        const preview = previews.find((candidate) => candidate.key === each.key);
+        const reading =
+          preview?.status === 'ready' && definition && kit ? kit.readingOf(definition, preview.state) : {};
+        const fileId = uploader.add(each.file, template.templateId, reading);
         items.push({
           fileId,
           name: each.file.name,
@@ -216,7 +293,21 @@ export const ImportWizard = ({
         <button
           type="button"
           className="button button-primary"
-          disabled={acceptable.length === 0}
+          disabled={acceptable.length === 0 || !definition}
+          onClick={openPreview}
+        >
+          Next: preview columns
+        </button>
+      </>
+    ) : step === 'preview' ? (
+      <>
+        <button type="button" className="button" onClick={() => setStep('files')}>
+          Back
+        </button>
+        <button
+          type="button"
+          className="button button-primary"
+          disabled={acceptable.length === 0 || previewBlocked}
           onClick={startUpload}
         >
           <Icon name="upload" />
@@ -275,6 +366,16 @@ export const ImportWizard = ({
           onRemove={(key) => setPicked((current) => current.filter((each) => each.key !== key))}
           onDownloadSample={() => void downloadSample()}
         />
+      ) : step === 'preview' && definition ? (
+        <Suspense fallback={<p className="muted">Opening the preview…</p>}>
+          <PreviewStep
+            template={definition}
+            previews={previews}
+            selected={previewed}
+            onSelect={setPreviewed}
+            onChange={changePreview}
+          />
+        </Suspense>
       ) : (
         <UploadStep tracked={tracked} />
       )}

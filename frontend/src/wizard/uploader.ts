@@ -1,6 +1,6 @@
 import AwsS3 from '@uppy/aws-s3';
 import Uppy, { type UppyFile } from '@uppy/core';
-import type { ApiClient } from '../../../client/api-client';
+import type { ApiClient, CreateImportRequest } from '../../../client/api-client';
 import type { Task } from '../../../lambdas/shared/model';
 
 /**
@@ -19,7 +19,10 @@ const PARALLEL_PARTS = 6;
 /** Waits before retrying a part that failed on the network or with a 5xx; 4xx answers are not retried. */
 const PART_RETRY_DELAYS_MS = [0, 1000, 3000, 5000];
 
-type ImportMeta = { templateId: string };
+/** How to read the file (DESIGN §9), as the preview left it. */
+export type FileReadingRequest = Pick<CreateImportRequest, 'mapping' | 'formats' | 'defaultCountry'>;
+
+type ImportMeta = { templateId: string; reading: FileReadingRequest };
 type NoBody = Record<string, never>;
 type ImportFile = UppyFile<ImportMeta, NoBody>;
 
@@ -33,8 +36,8 @@ export interface UploadListener {
 }
 
 export interface ImportUploader {
-  /** Queues a file for an import with the template; returns the id the listener reports it under. */
-  add(file: File, templateId: string): string;
+  /** Queues a file for an import with the template, read so; returns the id the listener reports it under. */
+  add(file: File, templateId: string, reading?: FileReadingRequest): string;
   /** Uploads every queued file; safe to call more than once (a file is never uploaded twice). */
   start(): void;
   /** Stops uploads in flight and releases the files. */
@@ -71,6 +74,7 @@ export const createImportUploader = (api: ApiClient, listener: UploadListener): 
         templateId: file.meta.templateId,
         fileName: file.name,
         fileSize: file.size ?? 0,
+        ...file.meta.reading,
       });
       if (created.upload.partSize !== PART_BYTES) {
         throw new UploadSetupError(
@@ -114,12 +118,12 @@ export const createImportUploader = (api: ApiClient, listener: UploadListener): 
   });
 
   return {
-    add(file, templateId) {
+    add(file, templateId, reading = {}) {
       return uppy.addFile({
         name: file.name,
         type: file.type || 'text/csv',
         data: file,
-        meta: { templateId },
+        meta: { templateId, reading },
       });
     },
     start() {

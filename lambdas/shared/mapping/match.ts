@@ -2,7 +2,6 @@ import { distance } from 'fastest-levenshtein';
 import { munkres } from 'munkres';
 import type { ColumnMatching, TemplateDefinition } from '../templates/types';
 import { DATE_ORDERS, type DateOrder, DateOrderReader, ordersOf } from './dates';
-import { looksLikePhone } from './phones';
 
 /**
  * Suggests which header of a file feeds each template column (DESIGN §9, `POST …/match`): by name after
@@ -100,6 +99,16 @@ const isAvoided = (header: string, avoid: readonly string[]): boolean => {
   return avoid.some((word) => tokens.includes(word));
 };
 
+/**
+ * Whether a value looks like a phone number, 7–15 digits with the usual separators: enough to match a
+ * column by its values (libphonenumber reads the numbers themselves, and stays out of this module).
+ */
+const looksLikePhone = (value: string): boolean => {
+  if (!/^\+?[\d\s\-.()/]+$/.test(value)) return false;
+  const digits = value.replace(/\D/g, '').length;
+  return digits >= 7 && digits <= 15;
+};
+
 const EMAIL_SHAPE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const AMOUNT_SHAPE = /^\d{1,13}([.,]\d{1,2})?$/;
 const CODE_SHAPE = /^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$/;
@@ -154,7 +163,8 @@ const confidence = (
   matching: ColumnMatching | undefined,
   avoided: boolean,
 ): number => {
-  if (fit === undefined) return name;
+  // The column's own name reads it by name whatever the values (DESIGN §4): they are row errors then.
+  if (fit === undefined || name === 1) return name;
   if (matching && DISTINCTIVE.has(matching.kind)) {
     const named = name * (0.3 + 0.7 * fit);
     const selfEvident = SELF_EVIDENT.has(matching.kind) && !avoided && fit >= 0.9;

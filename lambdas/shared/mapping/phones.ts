@@ -35,10 +35,3 @@ export const nationalToE164 = (label: string, value: string, country: string): N
     reason: `${label} ${value} is not a valid phone number in ${country} (numbers without a + country code are read as ${country} numbers)`,
   };
 };
-
-/** Whether a value looks like a phone number (for matching columns by their values): 7–15 digits. */
-export const looksLikePhone = (value: string): boolean => {
-  if (!/^\+?[\d\s\-.()/]+$/.test(value)) return false;
-  const digits = value.replace(/\D/g, '').length;
-  return digits >= 7 && digits <= 15;
-};

@@ -1,5 +1,5 @@
 import type { ColumnMapping, DateFormats } from '../model';
-import { type TemplateDefinition, validateRow } from '../templates';
+import { checkColumnValue, type TemplateDefinition } from '../templates';
 import { convertValues, valueConverters } from './convert';
 import { DATE_ORDERS, isDateOrder } from './dates';
 import { positionOf } from './match';
@@ -86,13 +86,9 @@ export const readingIssues = (template: TemplateDefinition, input: ReadingInput)
       continue;
     }
     const values: Record<string, string | undefined> = { [column]: spec.value.trim() || undefined };
-    const problems = [
-      ...convertValues(converters, values),
-      ...(() => {
-        const outcome = validateRow(template, values);
-        return outcome.ok ? [] : outcome.problems;
-      })(),
-    ].filter((problem) => problem.column === column);
+    const unread = convertValues(converters, values);
+    const checked = unread.length > 0 ? undefined : checkColumnValue(template, column, values[column]);
+    const problems = checked && !checked.ok ? checked.problems : unread;
     if (problems.length > 0)
       issues.push({
         path: ['mapping', column, 'value'],

@@ -183,6 +183,26 @@ export const validateRow = (
   return { ok: true, key: template.normalizeKey(keyValue), record };
 };
 
+/**
+ * One column's value through that column's rule alone, as it would be stored (`Member` → `member`), or
+ * its problems: for a value given for every row, and for the values the console's preview shows.
+ */
+export const checkColumnValue = (
+  template: TemplateDefinition,
+  column: string,
+  value: string | undefined,
+): { ok: true; value: unknown } | { ok: false; problems: RowProblem[] } => {
+  const rule = template.rowSchema.shape[column];
+  if (!rule)
+    return { ok: false, problems: [{ errorType: ErrorType.INVALID_VALUE, message: `No column ${column}` }] };
+  const parsed = rule.safeParse(value, { reportInput: true });
+  if (parsed.success) return { ok: true, value: parsed.data };
+  return {
+    ok: false,
+    problems: parsed.error.issues.map((issue: z.core.$ZodIssue) => ({ ...problemFromIssue(issue), column })),
+  };
+};
+
 /** The sample CSV offered for download: the header and one example row. */
 export const sampleCsv = (template: TemplateDefinition): string => {
   const quote = (value: string) => (/[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value);

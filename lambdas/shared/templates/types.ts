@@ -39,7 +39,7 @@ export interface ColumnMatching {
  * The row schema receives an object keyed by template column name (values already trimmed; absent
  * columns and empty cells are `undefined`) and outputs the record to store.
  */
-export interface TemplateDefinition<Row extends z.ZodType = z.ZodType> {
+export interface TemplateDefinition<Row extends z.ZodObject = z.ZodObject> {
   templateId: string;
   name: string;
   description: string;
