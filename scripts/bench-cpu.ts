@@ -5,7 +5,7 @@ import { parse } from 'csv-parse';
 import { z } from 'zod';
 import { chunkingSettings, importLimitSettings, loadConfig } from '../lambdas/shared/config';
 import { cellValue } from '../lambdas/shared/csv-cells';
-import type { ChunkMessage, StartMessage } from '../lambdas/shared/model';
+import type { ChunkMessage, StartMessage, TaskRecord } from '../lambdas/shared/model';
 import { findTemplate, type TemplateDefinition, validateRow } from '../lambdas/shared/templates';
 import { ValidateOutcome, validateFile } from '../lambdas/validate-file/validate-file';
 import { FakeImportSlots, FakeMappingStore, FakeQueue } from '../test/helpers/fakes';
@@ -122,9 +122,13 @@ const processAll = async (workers: Worker[], messages: readonly ChunkMessage[]) 
   return { rows, failedRows, cpuMicros };
 };
 
-export const measurePipelineCpu = async (file: BenchFile, workerCount: number): Promise<PipelineCpu> => {
+export const measurePipelineCpu = async (
+  file: BenchFile,
+  workerCount: number,
+  reading: Pick<TaskRecord, 'mapping' | 'formats' | 'defaultCountry'> = {},
+): Promise<PipelineCpu> => {
   const { objects, manifests, close } = await fileObjectStore(file.path, file.bytes);
-  const tasks = MemoryTaskStore.forFile(file.bytes);
+  const tasks = MemoryTaskStore.forFile(file.bytes, reading);
   const chunks = new FakeQueue<ChunkMessage>();
   // Every chunk at once (a window as large as any file's chunks): the CPU bench hands them to its threads.
   const settings = {

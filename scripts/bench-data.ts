@@ -18,7 +18,25 @@ export interface BenchFileSpec {
   seed: number;
   /** One row in this many is invalid (on average). */
   invalidEvery: number;
+  /**
+   * `export`: the same rows as another system writes them, headers of its own (read through
+   * `EXPORT_MAPPING`) and start dates day first (`18.03.2024`), for the cost of mapping and date detection.
+   */
+  dialect?: 'template' | 'export';
 }
+
+/** The export dialect's header, and the mapping that reads it into the users template. */
+export const EXPORT_HEADER =
+  'Email Address [Required],First Name,Last Name,Access Level,Phone Number,Team,Hire Date';
+export const EXPORT_MAPPING = {
+  email: { source: 'Email Address [Required]' },
+  first_name: { source: 'First Name' },
+  last_name: { source: 'Last Name' },
+  role: { source: 'Access Level' },
+  phone: { source: 'Phone Number' },
+  department: { source: 'Team' },
+  start_date: { source: 'Hire Date' },
+};
 
 export interface BenchFile {
   path: string;
@@ -55,10 +73,17 @@ export const generateBenchFile = async (path: string, spec: BenchFileSpec): Prom
         : '';
     const quoted = random() < 0.05;
     const department = quoted ? pick(QUOTED_DEPARTMENTS) : pick(PLAIN_DEPARTMENTS);
-    const start =
-      random() < 0.6
-        ? `20${10 + Math.floor(random() * 15)}-${twoDigits(1 + Math.floor(random() * 12))}-${twoDigits(1 + Math.floor(random() * 28))}`
-        : '';
+    const dated = random() < 0.6;
+    const [year, month, day] = [
+      10 + Math.floor(random() * 15),
+      1 + Math.floor(random() * 12),
+      1 + Math.floor(random() * 28),
+    ];
+    const start = !dated
+      ? ''
+      : spec.dialect === 'export'
+        ? `${twoDigits(day)}.${twoDigits(month)}.20${year}`
+        : `20${year}-${twoDigits(month)}-${twoDigits(day)}`;
     return { line: `${email},${first},${last},${pick(ROLES)},${phone},${department},${start}`, quoted };
   };
   /** Each breaks exactly one rule, so each is one failed row. */
@@ -76,7 +101,7 @@ export const generateBenchFile = async (path: string, spec: BenchFileSpec): Prom
 
   const partial = `${path}.partial`;
   const out = createWriteStream(partial);
-  const header = `${USERS_HEADER}\r\n`;
+  const header = `${spec.dialect === 'export' ? EXPORT_HEADER : USERS_HEADER}\r\n`;
   out.write(header);
   let bytes = Buffer.byteLength(header);
   let rows = 0;

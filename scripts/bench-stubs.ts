@@ -67,7 +67,7 @@ export const fileObjectStore = async (
 export class MemoryTaskStore implements TaskStore {
   constructor(private task: TaskRecord) {}
 
-  static forFile(size: number): MemoryTaskStore {
+  static forFile(size: number, reading: Partial<TaskRecord> = {}): MemoryTaskStore {
     return new MemoryTaskStore({
       importId: BENCH_IMPORT_ID,
       templateId: 'users',
@@ -81,6 +81,7 @@ export class MemoryTaskStore implements TaskStore {
       errorCount: 0,
       objectKey: benchObjectKey,
       fileSize: size,
+      ...reading,
     });
   }
 
