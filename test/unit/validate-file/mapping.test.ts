@@ -165,6 +165,31 @@ describe('validate-file and process-chunk through a mapping', () => {
   });
 });
 
+describe('an exceptions report of a mapped import', () => {
+  it("finds its file's saved mapping: the report's own columns are not part of the header it is saved under", async () => {
+    const harness = createHarness();
+    await run(harness, await givenUpload(harness, CRM, { mapping: CRM_MAPPING, defaultCountry: 'US' }));
+    const report = crlf([
+      'Record ID,First Name,Last Name,Email Address [Required],Phone Number,Hire Date,row_number,error_type,error_message',
+      '9,Edsger,Dijkstra,edsger@example.com,(415) 555-0109,01/13/2024,3,INVALID_FORMAT,fixed',
+    ]);
+
+    const ended = await run(
+      harness,
+      await givenUpload(harness, report, { source: 'email', emailKey: 'inbound/m2' }),
+    );
+
+    expect(mappingHeader(report.split('\r\n')[0]?.split(',') ?? [])).toEqual(
+      mappingHeader(CRM.split('\r\n')[0]?.split(',') ?? []),
+    );
+    expect(ended).toMatchObject({ successCount: 1, errorCount: 0, mapping: CRM_MAPPING });
+    expect(stored(harness, 'edsger@example.com')).toMatchObject({
+      phone: '+14155550109',
+      start_date: '2024-01-13',
+    });
+  });
+});
+
 describe('emailed files (DESIGN §9)', () => {
   const emailed = { source: 'email' as const, emailKey: 'inbound/m1' };
 
