@@ -111,6 +111,68 @@ const CROSS_ACCOUNT: Record<string, () => Promise<void>> = {
     expect(globex).toEqual(expect.arrayContaining(shared));
     expect(globex).not.toContain(onlyAcme);
   },
+  'POST /api/templates/{templateId}/match': async () => {
+    // acme saves a mapping for a header; globex's match of the same header knows nothing of it.
+    const header = [`Mail ${tag}`, 'Vorname', 'Nachname', 'Rolle'];
+    const mapping = {
+      email: { source: header[0] ?? '' },
+      first_name: { source: 'Vorname' },
+      last_name: { source: 'Nachname' },
+      role: { source: 'Rolle' },
+    };
+    await stack.importFile(admins.acme, {
+      templateId: 'users',
+      fileName: 'acme-mapped.csv',
+      content: `${header.join(',')}\r\nmapped-${tag}@example.com,Ma,Pped,member\r\n`,
+      reading: { mapping },
+    });
+    const [acme, globex] = await Promise.all(
+      ACCOUNTS.map((account) => stack.api(admins[account]).matchColumns('users', header, [])),
+    );
+    expect(acme?.savedMapping?.mapping).toEqual(mapping);
+    expect(globex?.savedMapping).toBeUndefined();
+    expect(globex?.columns.some((column) => column.saved)).toBe(false);
+  },
+  'GET /api/templates/{templateId}/mappings': async () => {
+    const header = [`Courriel ${tag}`, 'Prenom', 'Nom', 'Role'];
+    await stack.importFile(admins.globex, {
+      templateId: 'users',
+      fileName: 'globex-mapped.csv',
+      content: `${header.join(',')}\r\nglobex-mapped-${tag}@example.com,Glo,Bex,member\r\n`,
+      reading: {
+        mapping: {
+          email: { source: header[0] ?? '' },
+          first_name: { source: 'Prenom' },
+          last_name: { source: 'Nom' },
+        },
+      },
+    });
+    const names = (items: { header: string[] }[]) => items.map((item) => item.header[0]);
+    const globex = names(await stack.api(admins.globex).listMappings('users'));
+    const acme = names(await stack.api(admins.acme).listMappings('users'));
+    expect(globex).toContain(`courriel_${tag}`);
+    expect(acme).not.toContain(`courriel_${tag}`);
+  },
+  'DELETE /api/templates/{templateId}/mappings/{mappingId}': async () => {
+    const header = [`Adresse ${tag}`, 'First Name', 'Last Name', 'Role'];
+    await stack.importFile(admins.acme, {
+      templateId: 'users',
+      fileName: 'acme-delete.csv',
+      content: `${header.join(',')}\r\ndelete-${tag}@example.com,De,Lete,member\r\n`,
+      reading: { mapping: { email: { source: header[0] ?? '' } } },
+    });
+    const saved = (await stack.api(admins.acme).listMappings('users')).find(
+      (item) => item.header[0] === `adresse_${tag}`,
+    );
+    if (!saved) throw new Error('acme saved no mapping');
+    const path = `/api/templates/users/mappings/${saved.mappingId}`;
+    // globex cannot delete acme's mapping: it is not there for globex.
+    expectNotFound(await stack.request('DELETE', path, { token: admins.globex }));
+    expect((await stack.api(admins.acme).listMappings('users')).map((item) => item.mappingId)).toContain(
+      saved.mappingId,
+    );
+    expect((await stack.request('DELETE', path, { token: admins.acme })).status).toBe(204);
+  },
   'POST /api/imports': async () => {
     const created = await stack.post(
       '/api/imports',
