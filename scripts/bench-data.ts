@@ -73,17 +73,20 @@ export const generateBenchFile = async (path: string, spec: BenchFileSpec): Prom
         : '';
     const quoted = random() < 0.05;
     const department = quoted ? pick(QUOTED_DEPARTMENTS) : pick(PLAIN_DEPARTMENTS);
-    const dated = random() < 0.6;
-    const [year, month, day] = [
-      10 + Math.floor(random() * 15),
-      1 + Math.floor(random() * 12),
-      1 + Math.floor(random() * 28),
-    ];
-    const start = !dated
+    // Drawn in the same order as ever, so a seed gives the same file it always did.
+    const date =
+      random() < 0.6
+        ? {
+            year: 10 + Math.floor(random() * 15),
+            month: 1 + Math.floor(random() * 12),
+            day: 1 + Math.floor(random() * 28),
+          }
+        : undefined;
+    const start = !date
       ? ''
       : spec.dialect === 'export'
-        ? `${twoDigits(day)}.${twoDigits(month)}.20${year}`
-        : `20${year}-${twoDigits(month)}-${twoDigits(day)}`;
+        ? `${twoDigits(date.day)}.${twoDigits(date.month)}.20${date.year}`
+        : `20${date.year}-${twoDigits(date.month)}-${twoDigits(date.day)}`;
     return { line: `${email},${first},${last},${pick(ROLES)},${phone},${department},${start}`, quoted };
   };
   /** Each breaks exactly one rule, so each is one failed row. */

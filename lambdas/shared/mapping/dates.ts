@@ -47,11 +47,19 @@ const iso = (year: number, month: number, day: number): string =>
 const ORDER_BIT: Record<DateOrder, number> = { YMD: 1, MDY: 2, DMY: 4 };
 export const ALL_ORDERS = 7;
 
-/** The value as an ISO date read in `order`, or undefined when it is not a real date in that order. */
-export const readDate = (value: string, order: DateOrder): string | undefined => {
-  const parts = PARTS.exec(value);
-  if (!parts) return undefined;
-  const [first = '', , second = '', third = ''] = parts.slice(1);
+interface Parts {
+  first: string;
+  second: string;
+  third: string;
+}
+
+/** The three numbers of a value written with one kind of separator, as written; undefined otherwise. */
+const partsOf = (value: string): Parts | undefined => {
+  const found = PARTS.exec(value);
+  return found ? { first: found[1] ?? '', second: found[3] ?? '', third: found[4] ?? '' } : undefined;
+};
+
+const readParts = ({ first, second, third }: Parts, order: DateOrder): string | undefined => {
   if (order === 'YMD') {
     if (first.length !== 4 || third.length > 2) return undefined;
     const [year, month, day] = [Number(first), Number(second), Number(third)];
@@ -60,8 +68,15 @@ export const readDate = (value: string, order: DateOrder): string | undefined =>
   if (first.length > 2) return undefined;
   const year = fullYear(third);
   if (year === undefined) return undefined;
-  const [month, day] = order === 'MDY' ? [Number(first), Number(second)] : [Number(second), Number(first)];
+  const month = Number(order === 'MDY' ? first : second);
+  const day = Number(order === 'MDY' ? second : first);
   return isRealDate(year, month, day) ? iso(year, month, day) : undefined;
+};
+
+/** The value as an ISO date read in `order`, or undefined when it is not a real date in that order. */
+export const readDate = (value: string, order: DateOrder): string | undefined => {
+  const parts = partsOf(value);
+  return parts ? readParts(parts, order) : undefined;
 };
 
 /** Whether the value is written ISO `YYYY-MM-DD` (real or not: the template's rule says which). */
@@ -69,9 +84,11 @@ export const isIsoShaped = (value: string): boolean => ISO.test(value);
 
 /** The orders a non-ISO value is a real date in, as bits; 0 when it is a date in none (or ISO). */
 export const ordersOf = (value: string): number => {
-  if (isIsoShaped(value) || !PARTS.test(value)) return 0;
+  if (isIsoShaped(value)) return 0;
+  const parts = partsOf(value);
+  if (!parts) return 0;
   let bits = 0;
-  for (const order of DATE_ORDERS) if (readDate(value, order)) bits |= ORDER_BIT[order];
+  for (const order of DATE_ORDERS) if (readParts(parts, order)) bits |= ORDER_BIT[order];
   return bits;
 };
 
@@ -114,8 +131,13 @@ export class DateOrderReader {
   private example: string | undefined;
   private narrowedBy: { row: number; value: string; bits: number } | undefined;
   private conflict: { row: number; value: string } | undefined;
+  /** The one order left, when only one is. */
+  private single: DateOrder | undefined;
 
   add(value: string, row: number): void {
+    // Once one order is left (the usual case after the first rows), a value that fits it changes nothing:
+    // one reading instead of three.
+    if (this.single !== undefined && this.seen && !isIsoShaped(value) && readDate(value, this.single)) return;
     const fits = ordersOf(value);
     if (fits === 0) return;
     this.seen = true;
@@ -126,6 +148,8 @@ export class DateOrderReader {
     }
     if (left !== this.bits) this.narrowedBy = { row, value, bits: left };
     this.bits = left;
+    const [only, other] = ordersIn(left);
+    this.single = other === undefined ? only : undefined;
     // An example that still reads differently in the orders left, for the ambiguity message.
     if (this.example === undefined || (ordersOf(this.example) & this.bits) !== this.bits)
       this.example = value;
