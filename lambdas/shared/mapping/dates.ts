@@ -19,76 +19,118 @@ export const DATE_ORDER_WORDS: Record<DateOrder, { words: string; example: strin
 };
 
 const ISO = /^(\d{4})-(\d{2})-(\d{2})$/;
-/** Three numbers with one kind of separator; the year is four digits, or two at the end (see `fullYear`). */
-const PARTS = /^(\d{1,4})([/.\- ])(\d{1,2})\2(\d{1,4})$/;
 
 /**
  * Two-digit years as Excel and LibreOffice read them by default: 00–29 are 2000–2029, 30–99 are 1930–1999.
  * Only a year written last may have two digits (`3/4/24`); a year written first has four.
  */
 export const TWO_DIGIT_YEAR_PIVOT = 30;
-const fullYear = (digits: string): number | undefined => {
-  if (digits.length === 4) return Number(digits);
-  if (digits.length !== 2) return undefined;
-  const year = Number(digits);
-  return year < TWO_DIGIT_YEAR_PIVOT ? 2000 + year : 1900 + year;
+const fullYear = (number: number, digits: number): number | undefined => {
+  if (digits === 4) return number;
+  if (digits !== 2) return undefined;
+  return number < TWO_DIGIT_YEAR_PIVOT ? 2000 + number : 1900 + number;
 };
 
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+const isLeapYear = (year: number): boolean => year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+
+/** Years 100–9999 in the Gregorian calendar (years below 100 are not written as dates by any export). */
 const isRealDate = (year: number, month: number, day: number): boolean => {
-  if (month < 1 || month > 12 || day < 1) return false;
-  const date = new Date(Date.UTC(year, month - 1, day));
-  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+  if (year < 100 || month < 1 || month > 12 || day < 1) return false;
+  const days = month === 2 && isLeapYear(year) ? 29 : (DAYS_IN_MONTH[month - 1] ?? 0);
+  return day <= days;
 };
 
+const twoDigits = (number: number): string => (number < 10 ? `0${number}` : String(number));
 const iso = (year: number, month: number, day: number): string =>
-  `${String(year).padStart(4, '0')}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
+  `${year < 1000 ? String(year).padStart(4, '0') : year}-${twoDigits(month)}-${twoDigits(day)}`;
 
 /** Bits of the orders a value can be read in (1 YMD, 2 MDY, 4 DMY). */
 const ORDER_BIT: Record<DateOrder, number> = { YMD: 1, MDY: 2, DMY: 4 };
 export const ALL_ORDERS = 7;
 
-interface Parts {
-  first: string;
-  second: string;
-  third: string;
-}
+/**
+ * The three numbers of the value last split by `splitDate`, and how many digits each was written with.
+ * Every value of a date column of every row passes here, so the split is by character codes into this one
+ * record rather than a regular expression and an object per value.
+ */
+const parts = { first: 0, firstDigits: 0, second: 0, secondDigits: 0, third: 0, thirdDigits: 0 };
+const SLASH = 47;
+const DOT = 46;
+const DASH = 45;
+const SPACE = 32;
+const ZERO = 48;
+const NINE = 57;
 
-/** The three numbers of a value written with one kind of separator, as written; undefined otherwise. */
-const partsOf = (value: string): Parts | undefined => {
-  const found = PARTS.exec(value);
-  return found ? { first: found[1] ?? '', second: found[3] ?? '', third: found[4] ?? '' } : undefined;
+/**
+ * Whether the value is three numbers (1–4, 1–2 and 1–4 ASCII digits) with one kind of separator, `/`,
+ * `.`, `-` or a space, between them; when it is, `parts` holds them.
+ */
+const splitDate = (value: string): boolean => {
+  const length = value.length;
+  if (length < 5 || length > 12) return false;
+  let index = 0;
+  let separator = 0;
+  for (let part = 0; part < 3; part++) {
+    let number = 0;
+    const start = index;
+    while (index < length) {
+      const code = value.charCodeAt(index);
+      if (code < ZERO || code > NINE) break;
+      number = number * 10 + code - ZERO;
+      index++;
+    }
+    const digits = index - start;
+    if (digits === 0 || digits > (part === 1 ? 2 : 4)) return false;
+    if (part === 0) {
+      parts.first = number;
+      parts.firstDigits = digits;
+    } else if (part === 1) {
+      parts.second = number;
+      parts.secondDigits = digits;
+    } else {
+      parts.third = number;
+      parts.thirdDigits = digits;
+      return index === length;
+    }
+    if (index === length) return false;
+    const code = value.charCodeAt(index);
+    if (separator === 0) {
+      if (code !== SLASH && code !== DOT && code !== DASH && code !== SPACE) return false;
+      separator = code;
+    } else if (code !== separator) return false;
+    index++;
+  }
+  return false;
 };
 
-const readParts = ({ first, second, third }: Parts, order: DateOrder): string | undefined => {
+/** The split value as an ISO date read in `order`, or undefined when it is not a real date in that order. */
+const readParts = (order: DateOrder): string | undefined => {
+  const { first, firstDigits, second, third, thirdDigits } = parts;
   if (order === 'YMD') {
-    if (first.length !== 4 || third.length > 2) return undefined;
-    const [year, month, day] = [Number(first), Number(second), Number(third)];
-    return isRealDate(year, month, day) ? iso(year, month, day) : undefined;
+    if (firstDigits !== 4 || thirdDigits > 2) return undefined;
+    return isRealDate(first, second, third) ? iso(first, second, third) : undefined;
   }
-  if (first.length > 2) return undefined;
-  const year = fullYear(third);
+  if (firstDigits > 2) return undefined;
+  const year = fullYear(third, thirdDigits);
   if (year === undefined) return undefined;
-  const month = Number(order === 'MDY' ? first : second);
-  const day = Number(order === 'MDY' ? second : first);
+  const month = order === 'MDY' ? first : second;
+  const day = order === 'MDY' ? second : first;
   return isRealDate(year, month, day) ? iso(year, month, day) : undefined;
 };
 
 /** The value as an ISO date read in `order`, or undefined when it is not a real date in that order. */
-export const readDate = (value: string, order: DateOrder): string | undefined => {
-  const parts = partsOf(value);
-  return parts ? readParts(parts, order) : undefined;
-};
+export const readDate = (value: string, order: DateOrder): string | undefined =>
+  splitDate(value) ? readParts(order) : undefined;
 
 /** Whether the value is written ISO `YYYY-MM-DD` (real or not: the template's rule says which). */
 export const isIsoShaped = (value: string): boolean => ISO.test(value);
 
 /** The orders a non-ISO value is a real date in, as bits; 0 when it is a date in none (or ISO). */
 export const ordersOf = (value: string): number => {
-  if (isIsoShaped(value)) return 0;
-  const parts = partsOf(value);
-  if (!parts) return 0;
+  if (isIsoShaped(value) || !splitDate(value)) return 0;
   let bits = 0;
-  for (const order of DATE_ORDERS) if (readParts(parts, order)) bits |= ORDER_BIT[order];
+  for (const order of DATE_ORDERS) if (readParts(order)) bits |= ORDER_BIT[order];
   return bits;
 };
 

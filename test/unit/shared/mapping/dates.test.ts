@@ -57,6 +57,70 @@ describe('readDate', () => {
       ),
     );
   });
+  it('agrees with the calendar on any three numbers and separators', () => {
+    // The calendar's own answer: the numbers as written, read in the order, checked by Date.
+    const calendar = (first: string, second: string, third: string, order: 'YMD' | 'MDY' | 'DMY') => {
+      const [y, m, d] =
+        order === 'YMD'
+          ? [first, second, third]
+          : order === 'MDY'
+            ? [third, first, second]
+            : [third, second, first];
+      const yearWritten = order === 'YMD' ? first : third;
+      if (order === 'YMD' ? first.length !== 4 || third.length > 2 : first.length > 2) return undefined;
+      if (yearWritten.length !== 4 && (order === 'YMD' || yearWritten.length !== 2)) return undefined;
+      const short = Number(y);
+      const year = y.length === 2 ? (short < 30 ? 2000 + short : 1900 + short) : short;
+      const date = new Date(Date.UTC(year, Number(m) - 1, Number(d)));
+      const real =
+        date.getUTCFullYear() === year &&
+        date.getUTCMonth() === Number(m) - 1 &&
+        date.getUTCDate() === Number(d);
+      return real && year >= 100 ? date.toISOString().slice(0, 10) : undefined;
+    };
+    const digits = (min: number, max: number) =>
+      fc.string({ unit: fc.constantFrom(...'0123456789'), minLength: min, maxLength: max });
+    // Numbers near the calendar's edges (century leap years, month ends, 0 and 13), written with or
+    // without leading zeros, beside any digits at all.
+    const written = (numbers: fc.Arbitrary<number>, width: number) =>
+      fc
+        .tuple(numbers, fc.boolean())
+        .map(([number, padded]) => (padded ? String(number).padStart(width, '0') : String(number)));
+    const year = written(
+      fc.oneof(
+        fc.integer({ min: 0, max: 9999 }),
+        fc.constantFrom(1600, 1900, 2000, 2100, 2024, 2023, 29, 30, 0, 99),
+      ),
+      4,
+    );
+    const month = written(fc.oneof(fc.integer({ min: 0, max: 13 }), fc.constant(2)), 2);
+    const day = written(fc.oneof(fc.integer({ min: 0, max: 32 }), fc.constantFrom(28, 29, 30, 31)), 2);
+    const numbers = fc.oneof(
+      fc.tuple(digits(1, 4), digits(1, 2), digits(1, 4)),
+      fc.tuple(year, month, day),
+      fc.tuple(month, day, year),
+      fc.tuple(day, month, year),
+    );
+    fc.assert(
+      fc.property(
+        numbers,
+        fc.constantFrom('/', '.', '-', ' '),
+        fc.constantFrom('YMD', 'MDY', 'DMY') as fc.Arbitrary<'YMD' | 'MDY' | 'DMY'>,
+        ([first, second, third], separator, order) => {
+          const value = `${first}${separator}${second}${separator}${third}`;
+          expect(readDate(value, order)).toBe(calendar(first, second, third, order));
+        },
+      ),
+      { numRuns: 20000 },
+    );
+  });
+
+  it.each(['03/04.2024', '1/2/3/4', '03/04/2024 ', '١/٢/٢٠٢٤', '03//2024', '12345/1/1', '1/123/2024'])(
+    '%j is not three numbers with one separator',
+    (value) => {
+      for (const order of ['YMD', 'MDY', 'DMY'] as const) expect(readDate(value, order)).toBeUndefined();
+    },
+  );
 });
 
 describe('DateOrderReader (the whole column)', () => {
