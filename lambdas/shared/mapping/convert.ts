@@ -14,11 +14,16 @@ export interface ValueReading {
   defaultCountry?: string;
 }
 
-export type Converted = { ok: true; value: string } | { ok: false; problem: RowProblem };
-
+/**
+ * Reads one column's values. Every value of the column passes `read` on every row, so it answers with the
+ * stored string itself (or undefined when the value cannot be read), and the problem is made only then.
+ */
 export interface ValueConverter {
   column: string;
-  convert(value: string): Converted;
+  /** The value as it is stored, or undefined when it cannot be read. */
+  read(value: string): string | undefined;
+  /** Why a value `read` could not read cannot be. */
+  problem(value: string): RowProblem;
 }
 
 /** `start_date` → `Start date`, as the template's rules name their columns. */
@@ -37,36 +42,33 @@ export const valueConverters = (template: TemplateDefinition, reading: ValueRead
       return [
         {
           column: column.name,
-          convert: (value) => {
-            if (isIsoShaped(value)) return { ok: true, value };
-            const iso = readDate(value, order);
-            if (iso) return { ok: true, value: iso };
-            return {
-              ok: false,
-              problem: {
-                errorType: ErrorType.INVALID_FORMAT,
-                message: dateProblem(label, value, order) ?? `${label} is not a date`,
-                column: column.name,
-              },
-            };
-          },
+          read: (value) => (isIsoShaped(value) ? value : readDate(value, order)),
+          problem: (value) => ({
+            errorType: ErrorType.INVALID_FORMAT,
+            message: dateProblem(label, value, order) ?? `${label} is not a date`,
+            column: column.name,
+          }),
         },
       ];
     }
     const country = reading.defaultCountry;
     if (kind === 'phone' && country) {
+      const national = (value: string) => nationalToE164(label, value, country);
       return [
         {
           column: column.name,
-          convert: (value) => {
-            if (!isNationalNumber(value)) return { ok: true, value };
-            const read = nationalToE164(label, value, country);
-            return read.ok
-              ? { ok: true, value: read.e164 }
-              : {
-                  ok: false,
-                  problem: { errorType: ErrorType.INVALID_FORMAT, message: read.reason, column: column.name },
-                };
+          read: (value) => {
+            if (!isNationalNumber(value)) return value;
+            const read = national(value);
+            return read.ok ? read.e164 : undefined;
+          },
+          problem: (value) => {
+            const read = national(value);
+            return {
+              errorType: ErrorType.INVALID_FORMAT,
+              message: read.ok ? `${label} ${value} could not be read` : read.reason,
+              column: column.name,
+            };
           },
         },
       ];
@@ -81,17 +83,21 @@ export const valueConverters = (template: TemplateDefinition, reading: ValueRead
 export const convertValues = (
   converters: readonly ValueConverter[],
   values: Record<string, string | undefined>,
-): RowProblem[] => {
-  const problems: RowProblem[] = [];
+): readonly RowProblem[] => {
+  // Made only for a row with a value that cannot be read: most rows have none.
+  let problems: RowProblem[] | undefined;
   for (const converter of converters) {
     const value = values[converter.column];
     if (value === undefined) continue;
-    const converted = converter.convert(value);
-    if (converted.ok) values[converter.column] = converted.value;
+    const read = converter.read(value);
+    if (read !== undefined) values[converter.column] = read;
     else {
-      problems.push(converted.problem);
+      problems ??= [];
+      problems.push(converter.problem(value));
       values[converter.column] = undefined;
     }
   }
-  return problems;
+  return problems ?? NO_PROBLEMS;
 };
+
+const NO_PROBLEMS: readonly RowProblem[] = [];
