@@ -4,6 +4,7 @@ import type { TemplateSummary } from '../lambdas/shared/templates/types';
 import {
   type CreatedImport,
   createdImportSchema,
+  createdTaskSchema,
   type DownloadLink,
   type EmailSettings,
   emailSettingsSchema,
@@ -29,6 +30,8 @@ export interface CreateImportRequest {
   mapping?: ColumnMapping;
   formats?: DateFormats;
   defaultCountry?: string;
+  /** A check (DESIGN §10): every check runs, no record is written. */
+  dryRun?: boolean;
 }
 
 /** An API answer other than success, with the API's stable code and its message safe to show. */
@@ -66,6 +69,8 @@ export interface ApiClient {
   listMappings(templateId: string): Promise<SavedMapping[]>;
   deleteMapping(templateId: string, mappingId: string): Promise<void>;
   completeUpload(importId: string, parts: { partNumber: number; etag: string }[]): Promise<Task>;
+  /** Imports what a finished check checked: the same stored file, read the same way. */
+  commitCheck(importId: string): Promise<Task>;
   getEmailSettings(): Promise<EmailSettings>;
   putEmailSettings(settings: EmailSettings): Promise<EmailSettings>;
 }
@@ -166,6 +171,8 @@ export const createApiClient = (options: ApiClientOptions): ApiClient => {
     },
     completeUpload: (importId, parts) =>
       json(taskSchema, 'POST', `/api/imports/${id(importId)}/upload/complete`, { parts }),
+    commitCheck: async (importId) =>
+      (await json(createdTaskSchema, 'POST', `/api/imports/${id(importId)}/commit`, {})).import,
     getEmailSettings: () => json(emailSettingsSchema, 'GET', '/api/settings/email'),
     putEmailSettings: (settings) => json(emailSettingsSchema, 'PUT', '/api/settings/email', settings),
   };

@@ -43,6 +43,9 @@ export const createdImportSchema = z.object({
 });
 export type CreatedImport = z.infer<typeof createdImportSchema>;
 
+/** An import the API started from one it holds (a check's commit): no upload to make. */
+export const createdTaskSchema = z.object({ import: taskSchema });
+
 export const linkSchema = z.object({ url: z.string(), expiresAt: z.string() });
 export type DownloadLink = z.infer<typeof linkSchema>;
 

@@ -212,7 +212,14 @@ export class StatelessStack extends Stack {
         headsMissingKeys: true,
       })
       .useTable('STATE_TABLE', stateTable, {
-        actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
+        // A page of the imports list reads its tasks in one BatchGetItem after the index query.
+        actions: [
+          'dynamodb:GetItem',
+          'dynamodb:BatchGetItem',
+          'dynamodb:PutItem',
+          'dynamodb:UpdateItem',
+          'dynamodb:Query',
+        ],
         indexes: indexNames(STATE_TABLE),
       })
       .useTable('RECORDS_TABLE', recordsTable, {

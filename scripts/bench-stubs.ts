@@ -54,6 +54,7 @@ export const fileObjectStore = async (
       }
     },
     delete: async () => undefined,
+    copy: unused('copies'),
     createMultipartUpload: unused('multipart uploads'),
     presignUploadPart: unused('presigning'),
     completeMultipartUpload: unused('multipart uploads'),
@@ -138,7 +139,7 @@ export class MemoryTaskStore implements TaskStore {
 export const acceptingRecordStore: RecordStore = {
   insert: async () => 'inserted',
   insertBatch: async (_templateId, records) => records.map((): BatchInsertOutcome => 'inserted'),
-  upsert: async () => undefined,
+  upsert: async () => 'created',
   owners: async () => new Map(),
   list: async (): Promise<Page<StoredRecord>> => ({ items: [] }),
 };

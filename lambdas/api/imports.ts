@@ -97,6 +97,8 @@ export const createImportBodySchema = z
         )
         .optional(),
       defaultCountry: z.string(expected('an ISO 3166-1 alpha-2 country code')).optional(),
+      /** A check (DESIGN §10): every check runs, nothing is written. */
+      dryRun: z.boolean(expected('true or false')).optional(),
     },
     { error: 'expected a JSON object' },
   )
@@ -219,6 +221,7 @@ export const createImport = async (
       : {}),
     ...(body.formats && Object.keys(body.formats).length > 0 ? { formats: body.formats } : {}),
     ...(body.defaultCountry ? { defaultCountry: body.defaultCountry } : {}),
+    ...(body.dryRun ? { dryRun: true as const } : {}),
   };
   let created: boolean;
   try {
@@ -320,6 +323,74 @@ export const completeUpload = async (
     await deps.objects.delete(task.objectKey);
   }
   return toPublicTask(await requireTask(deps.tasks, importId));
+};
+
+/**
+ * Commits a check (DESIGN §10): a new import of the check's stored file with the same mapping, formats and
+ * country, linked by `parentImportId`; its file is a copy of the check's, whose arrival starts the
+ * pipeline as an upload's does. Only a final check that passed validation can be committed, once: the
+ * check records its commit with a conditional write, so two calls at once start one import. A call
+ * retried after a failure part-way finishes that same commit.
+ */
+export const commitCheck = async (
+  deps: ImportsDeps,
+  principal: Principal,
+  importId: string,
+): Promise<{ import: Task }> => {
+  const check = await requireTask(deps.tasks, importId);
+  if (!check.dryRun)
+    throw new ConflictError(
+      `Import ${importId} is not a check: its rows were imported when it ran. Only a check (created with dryRun: true) can be committed.`,
+    );
+  if (check.status === TaskStatus.VALIDATION_FAILED) {
+    const reason = check.statusReason ? ` (${check.statusReason})` : '';
+    throw new ConflictError(
+      `Check ${importId} did not pass validation${reason}: there is nothing to commit. Fix the file and check it again.`,
+    );
+  }
+  if (!isFinalStatus(check.status))
+    throw new ConflictError(
+      `Check ${importId} is still ${check.status}: commit it once it has finished, to import what it found.`,
+    );
+
+  const childId = check.committedImportId ?? deps.newId();
+  if (check.committedImportId === undefined) {
+    const claimed = await deps.tasks.transition(
+      importId,
+      [check.status],
+      check.status,
+      { committedImportId: childId },
+      ['committedImportId'],
+    );
+    if (!claimed) return commitCheck(deps, principal, importId);
+  }
+  const existing = await deps.tasks.get(childId);
+  if (existing && (await deps.objects.head(existing.objectKey)))
+    throw new ConflictError(`Check ${importId} was committed already, as import ${childId}.`);
+
+  const record: TaskRecord = existing ?? {
+    importId: childId,
+    templateId: check.templateId,
+    fileName: check.fileName,
+    source: TaskSource.UPLOAD,
+    status: TaskStatus.PENDING,
+    createdBy: principal.username,
+    createdAt: deps.now().toISOString(),
+    processedRows: 0,
+    successCount: 0,
+    errorCount: 0,
+    objectKey: uploadKey(childId, check.fileName),
+    parentImportId: importId,
+    ...(check.fileSize === undefined ? {} : { fileSize: check.fileSize }),
+    ...(check.mapping ? { mapping: check.mapping } : {}),
+    ...(check.formats ? { formats: check.formats } : {}),
+    ...(check.defaultCountry ? { defaultCountry: check.defaultCountry } : {}),
+  };
+  if (!existing) await deps.tasks.create(record);
+  if (!(await deps.objects.head(check.objectKey)))
+    throw new ConflictError(`The file of check ${importId} is no longer stored: upload it again.`);
+  await deps.objects.copy(check.objectKey, record.objectKey);
+  return { import: toPublicTask(record) };
 };
 
 /** Tasks, most recent first. */

@@ -6,6 +6,7 @@ import { accountCursors } from './cursor-codec';
 import { getEmailSettings, putEmailSettings, putEmailSettingsBodySchema } from './email-settings';
 import { csvResponse, jsonResponse, noContentResponse, parseBody, parseQuery, toErrorResponse } from './http';
 import {
+  commitCheck,
   completeUpload,
   completeUploadBodySchema,
   createImport,
@@ -136,6 +137,9 @@ const ROUTES: readonly Route[] = [
       200,
       await completeUpload(deps, params.importId, parseBody(request, completeUploadBodySchema)),
     ),
+  ),
+  route('POST', '/api/imports/{importId}/commit', async ({ deps, params, principal }) =>
+    jsonResponse(201, await commitCheck(deps, principal, params.importId)),
   ),
   route('GET', '/api/imports/{importId}/errors', async ({ deps, request, params }) =>
     jsonResponse(200, await listImportErrors(deps, params.importId, parseQuery(request, errorsPage))),

@@ -16,7 +16,7 @@ import {
 import { PipelineError, PipelineErrorCode } from '../shared/pipeline-error';
 import type { MessageQueue, ObjectStore, RecordStore, TaskStore } from '../shared/ports';
 import { findTemplate, type TemplateDefinition } from '../shared/templates';
-import { DEFAULT_RETRY, type RetryPolicy, type RowWrite, writeRecords } from './write-records';
+import { checkRecords, DEFAULT_RETRY, type RetryPolicy, type RowWrite, writeRecords } from './write-records';
 
 export interface ProcessChunkDeps {
   objects: ObjectStore;
@@ -76,15 +76,22 @@ export const processChunk = async (deps: ProcessChunkDeps, message: ChunkMessage
     );
 
   const existing = await tasks.getChunkResult(importId, chunkIndex);
-  const result = existing ?? (await importChunk(deps, template, await readChunkPlan(deps.objects, message)));
+  const result =
+    existing ??
+    (await importChunk(deps, template, await readChunkPlan(deps.objects, message), task.dryRun === true));
   await countAndFinalize(deps, result);
   return existing ? ChunkOutcome.RECOUNTED : ChunkOutcome.PROCESSED;
 };
 
+/**
+ * Reads, checks and commits one chunk, or in a check (`dryRun`) reads the store for what committing
+ * would do and writes no record.
+ */
 const importChunk = async (
   deps: ProcessChunkDeps,
   template: TemplateDefinition,
   message: PlannedChunk,
+  dryRun: boolean,
 ): Promise<ChunkResult> => {
   const { objects, settings } = deps;
   const rows = await readChunkRows(objects, message, settings.MAX_RECORD_BYTES);
@@ -95,7 +102,8 @@ const importChunk = async (
   for (const row of checked) {
     if (row.write) writes.push({ row, write: { rowNumber: row.rowNumber, ...row.write } });
   }
-  const outcomes = await writeRecords(
+  const commit = dryRun ? checkRecords : writeRecords;
+  const outcomes = await commit(
     {
       records: deps.records,
       template,
@@ -117,5 +125,12 @@ const importChunk = async (
     });
   });
 
-  return storeChunkOutcome(deps, message, checked);
+  const upserts =
+    template.mode === 'upsert'
+      ? {
+          created: outcomes.filter((outcome) => outcome === 'created').length,
+          updated: outcomes.filter((outcome) => outcome === 'updated').length,
+        }
+      : undefined;
+  return storeChunkOutcome(deps, message, checked, upserts);
 };

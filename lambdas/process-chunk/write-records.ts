@@ -1,5 +1,5 @@
 import { PipelineError, PipelineErrorCode } from '../shared/pipeline-error';
-import type { BatchInsertOutcome, InsertOutcome, RecordStore } from '../shared/ports';
+import type { BatchInsertOutcome, InsertOutcome, RecordStore, UpsertOutcome } from '../shared/ports';
 import type { TemplateDefinition } from '../shared/templates';
 
 /**
@@ -52,12 +52,15 @@ export interface WriteInput {
   retry: RetryPolicy;
 }
 
-/** Writes every row; the outcome of each, in the order given (upserts always count as 'inserted'). */
+/** How one row's write went: an insert-only template's outcome, or an upsert's. */
+export type WriteOutcome = InsertOutcome | UpsertOutcome;
+
+/** Writes every row; the outcome of each, in the order given. */
 export const writeRecords = async (
   input: WriteInput,
   writes: readonly RowWrite[],
-): Promise<InsertOutcome[]> => {
-  const outcomes: InsertOutcome[] = new Array(writes.length);
+): Promise<WriteOutcome[]> => {
+  const outcomes: WriteOutcome[] = new Array(writes.length);
   const indexes = writes.map((_, index) => index);
   if (input.template.mode === 'insert') {
     // A key met again waits for the pass after its first row's: the first row in the file wins.
@@ -74,13 +77,59 @@ export const writeRecords = async (
     await runBounded(indexes, input.concurrency * Math.max(1, input.batchSize), async (index) => {
       const write = writes[index];
       if (!write) return;
-      await withRetry(input.retry, write.rowNumber, () =>
+      outcomes[index] = await withRetry(input.retry, write.rowNumber, () =>
         input.records.upsert(input.template.templateId, write.key, write.record, origin(input, write)),
       );
-      outcomes[index] = 'inserted';
     });
   }
   return outcomes;
+};
+
+/** Keys per store read of a check: BatchGetItem's limit. */
+export const CHECK_BATCH_KEYS = 100;
+
+/**
+ * What writing every row would do, read and never written (a check, DESIGN §10): the keys that may exist
+ * are read in batches, `concurrency` reads in flight, and each row gets the outcome its write would have
+ * had: `exists` for a taken key of an insert-only template, `created` or `updated` for an upsert.
+ */
+export const checkRecords = async (
+  input: WriteInput,
+  writes: readonly RowWrite[],
+): Promise<WriteOutcome[]> => {
+  const keys = [...new Set(writes.map((write) => write.key))];
+  const taken = new Map<string, boolean>();
+  await runBounded(inGroups(keys, CHECK_BATCH_KEYS), input.concurrency, async (group) => {
+    let pending = group;
+    for (let attempt = 1; pending.length > 0; attempt += 1) {
+      let failure: unknown;
+      try {
+        const owners = await input.records.owners(input.template.templateId, pending);
+        for (const key of pending) {
+          const owner = owners.get(key);
+          if (owner !== undefined) taken.set(key, owner !== null);
+        }
+        // Keys the store did not read this time (throttled) are read again after a backoff.
+        pending = pending.filter((key) => !taken.has(key));
+        if (pending.length === 0) return;
+        failure = new Error(`${pending.length} keys were left unread (throttled)`);
+      } catch (error) {
+        failure = error;
+      }
+      const firstRow = writes.find((write) => write.key === pending[0])?.rowNumber ?? 0;
+      if (attempt >= input.retry.attempts)
+        throw new RecordStoreUnavailableError(firstRow, attempt, { cause: failure });
+      await backoff(input.retry, attempt);
+    }
+  });
+  const insertOnly = input.template.mode === 'insert';
+  // Within one chunk a key is written once (later rows with it are duplicates in the file), so the
+  // store's answer is each row's.
+  return writes.map((write): WriteOutcome => {
+    const exists = taken.get(write.key) ?? false;
+    if (insertOnly) return exists ? 'exists' : 'inserted';
+    return exists ? 'updated' : 'created';
+  });
 };
 
 const origin = (input: WriteInput, write: RowWrite) => ({
@@ -119,7 +168,7 @@ const insertGroupWithRetry = async (
   input: WriteInput,
   group: readonly number[],
   writes: readonly RowWrite[],
-  outcomes: InsertOutcome[],
+  outcomes: WriteOutcome[],
 ): Promise<void> => {
   let pending = group;
   for (let attempt = 1; ; attempt += 1) {

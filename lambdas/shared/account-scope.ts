@@ -30,6 +30,9 @@ export class AccountObjectStore implements ObjectStore {
   put(key: string, body: string | Buffer, contentType: string): Promise<void> {
     return this.bucket.put(this.at(key), body, contentType);
   }
+  copy(sourceKey: string, key: string): Promise<void> {
+    return this.bucket.copy(this.at(sourceKey), this.at(key));
+  }
   upload(key: string, body: Readable, contentType: string): Promise<void> {
     return this.bucket.upload(this.at(key), body, contentType);
   }

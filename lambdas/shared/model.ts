@@ -100,6 +100,15 @@ export const taskSchema = z.object({
   formats: dateFormatsSchema.optional(),
   defaultCountry: z.string().optional(),
   detected: detectedSchema.optional(),
+  /** A check (DESIGN §10): every check of an import ran, and no record was written. */
+  dryRun: z.literal(true).optional(),
+  /** The check this import commits (or, later, the import whose failed rows it fixes). */
+  parentImportId: z.string().optional(),
+  /** The import that committed this check, once one did. */
+  committedImportId: z.string().optional(),
+  /** For an upsert template: rows that created a record and rows that updated one (or would, in a check). */
+  createdCount: z.number().int().nonnegative().optional(),
+  updatedCount: z.number().int().nonnegative().optional(),
 });
 export type Task = z.infer<typeof taskSchema>;
 
@@ -268,6 +277,9 @@ export const chunkResultSchema = z.object({
   successCount: z.number().int().nonnegative(),
   errorCount: z.number().int().nonnegative(),
   errors: z.array(rowErrorSchema),
+  /** Of `successCount`, for an upsert template: rows that created a record, and rows that updated one. */
+  createdCount: z.number().int().nonnegative().optional(),
+  updatedCount: z.number().int().nonnegative().optional(),
   /**
    * The attempt that produced it (a processing or a give-up of the chunk): its report parts and error
    * pages are keyed by it, so outputs of two attempts never mix. Absent in results stored before.

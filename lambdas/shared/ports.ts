@@ -27,6 +27,8 @@ export interface ObjectStore {
   /** The object (or the bytes from `start`) as a stream, for one pass over a large file. */
   getStream(key: string, start?: number): Promise<Readable>;
   put(key: string, body: string | Buffer, contentType: string): Promise<void>;
+  /** Copies an object (of at most 5 GB) to another key, in the store (the bytes never pass through here). */
+  copy(sourceKey: string, key: string): Promise<void>;
   /** Streams a body of unknown length into an object (multipart under the hood). */
   upload(key: string, body: Readable, contentType: string): Promise<void>;
   delete(key: string): Promise<void>;
@@ -46,10 +48,7 @@ export interface ObjectStore {
 }
 
 /** The bucket itself, with the keys S3 holds (an account's store maps its keys onto these). */
-export interface Bucket extends ObjectStore {
-  /** Copies an object within the bucket (objects of at most 5 GB, one request). */
-  copy(sourceKey: string, key: string): Promise<void>;
-}
+export type Bucket = ObjectStore;
 
 export interface Page<T> {
   items: T[];
@@ -63,6 +62,9 @@ export interface ChunkCounts {
   errors: number;
   /** Failed rows among `errors` that failed with SYSTEM errors (a chunk given up on). */
   systemErrors?: number;
+  /** Of `success`, for an upsert template: rows that created a record and rows that updated one. */
+  created?: number;
+  updated?: number;
 }
 
 export interface TaskStore {
@@ -80,6 +82,8 @@ export interface TaskStore {
     from: readonly TaskStatus[],
     to: TaskStatus,
     fields?: Partial<TaskRecord>,
+    /** Fields that must not be set yet for the move to happen (a claim that only one caller wins). */
+    unset?: readonly (keyof TaskRecord)[],
   ): Promise<TaskRecord | undefined>;
   /** Sets fields without a status condition (only for fields no other step races on). */
   update(importId: string, fields: Partial<TaskRecord>): Promise<void>;
@@ -138,6 +142,9 @@ export interface RecordInsert {
  */
 export type BatchInsertOutcome = InsertOutcome | 'unprocessed';
 
+/** How an upsert went: the key was new, or its record was replaced. */
+export type UpsertOutcome = 'created' | 'updated';
+
 export interface StoredRecord {
   key: string;
   data: Record<string, unknown>;
@@ -159,7 +166,16 @@ export interface RecordStore {
    * in the order given. Far fewer store requests than one `insert` per record.
    */
   insertBatch(templateId: string, records: readonly RecordInsert[]): Promise<BatchInsertOutcome[]>;
-  upsert(templateId: string, key: string, data: Record<string, unknown>, origin: RecordOrigin): Promise<void>;
+  /**
+   * Writes a record whatever is there, keeping what it replaces (for undo); says whether it created the
+   * record or updated one. A retry of the same row's write changes nothing and answers as the first did.
+   */
+  upsert(
+    templateId: string,
+    key: string,
+    data: Record<string, unknown>,
+    origin: RecordOrigin,
+  ): Promise<UpsertOutcome>;
   /**
    * Who wrote each key, read consistently: its origin, or null when no record has the key. Keys the store
    * did not read this time (throttled) are absent from the map.

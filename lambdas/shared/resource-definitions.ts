@@ -1,5 +1,3 @@
-import { taskSchema } from './model';
-
 /**
  * One definition of every resource the code relies on. The CDK stack and the local provisioner both
  * build tables, indexes and queues from these, so the two cannot drift apart.
@@ -36,13 +34,28 @@ export interface TableDefinition {
  * consistently) nothing. `byOpenStatus` is sparse: a task carries its keys only while it is not final.
  */
 /**
- * The public fields the imports list shows: all but how the file was read (DESIGN §9), which only the
- * import's own page shows. Kept to the fields the index had, since a deployed index's projection cannot
- * be changed in place.
+ * The fields the imports list's index has copied since it was made: a deployed index's projection cannot
+ * be changed in place, so fields added to the task since are read from the table with each page.
  */
-const LISTED_TASK_FIELDS = Object.keys(taskSchema.shape).filter(
-  (field) => !['mapping', 'formats', 'defaultCountry', 'detected'].includes(field),
-);
+const LISTED_TASK_FIELDS = [
+  'importId',
+  'templateId',
+  'fileName',
+  'source',
+  'email',
+  'status',
+  'statusReason',
+  'warnings',
+  'createdBy',
+  'createdAt',
+  'startedAt',
+  'endedAt',
+  'fileSize',
+  'totalRows',
+  'processedRows',
+  'successCount',
+  'errorCount',
+];
 
 export const STATE_TABLE: TableDefinition = {
   id: 'state',

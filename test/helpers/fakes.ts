@@ -35,6 +35,7 @@ import type {
   SettingsStore,
   StoredRecord,
   TaskStore,
+  UpsertOutcome,
 } from '../../lambdas/shared/ports';
 
 /** In-memory ObjectStore with the semantics the cores rely on (and the bucket's copy). */
@@ -172,9 +173,11 @@ export class FakeTaskStore implements TaskStore {
     from: readonly TaskStatus[],
     to: TaskStatus,
     fields: Partial<TaskRecord> = {},
+    unset: readonly (keyof TaskRecord)[] = [],
   ): Promise<TaskRecord | undefined> {
     const task = this.tasks.get(importId);
     if (!task || !from.includes(task.status)) return undefined;
+    if (unset.some((field) => task[field] !== undefined)) return undefined;
     const next = { ...task, ...withoutUndefined(fields), status: to };
     this.tasks.set(importId, next);
     return structuredClone(next);
@@ -201,6 +204,8 @@ export class FakeTaskStore implements TaskStore {
       errorCount: task.errorCount + counts.errors,
       systemErrorCount: (task.systemErrorCount ?? 0) + (counts.systemErrors ?? 0),
       chunksDone: (task.chunksDone ?? 0) + 1,
+      ...(counts.created === undefined ? {} : { createdCount: (task.createdCount ?? 0) + counts.created }),
+      ...(counts.updated === undefined ? {} : { updatedCount: (task.updatedCount ?? 0) + counts.updated }),
     };
     this.tasks.set(importId, next);
     return { counted: true, task: structuredClone(next) };
@@ -262,6 +267,8 @@ export class FakeRecordStore implements RecordStore {
   readonly throttledKeys = new Set<string>();
   /** Record counts of every insertBatch call, in call order. */
   readonly batchSizes: number[] = [];
+  /** What the last upsert of each record replaced (as the real store keeps it on the record). */
+  readonly replaced = new Map<string, StoredRecord>();
 
   async insert(
     templateId: string,
@@ -303,12 +310,26 @@ export class FakeRecordStore implements RecordStore {
     key: string,
     data: Record<string, unknown>,
     origin: RecordOrigin,
-  ): Promise<void> {
+  ): Promise<UpsertOutcome> {
     if (this.failingKeys.has(key)) throw new Error(`store unavailable for ${key}`);
     const id = `${templateId}#${key}`;
+    const existing = this.records.get(id);
+    if (existing && existing.importId === origin.importId && existing.rowNumber === origin.rowNumber)
+      return this.replaced.has(id) ? 'updated' : 'created';
     const now = new Date().toISOString();
-    const createdAt = this.records.get(id)?.createdAt ?? now;
-    this.records.set(id, { templateId, key, data, ...origin, createdAt, updatedAt: now });
+    if (existing) {
+      const { templateId: _t, ...before } = existing;
+      this.replaced.set(id, before);
+    } else this.replaced.delete(id);
+    this.records.set(id, {
+      templateId,
+      key,
+      data,
+      ...origin,
+      createdAt: existing?.createdAt ?? now,
+      updatedAt: now,
+    });
+    return existing ? 'updated' : 'created';
   }
 
   async owners(templateId: string, keys: readonly string[]): Promise<Map<string, RecordOrigin | null>> {

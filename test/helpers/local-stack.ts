@@ -129,7 +129,7 @@ export interface UploadOptions {
   /** Declared size when it should differ from the content's. */
   declaredSize?: number;
   /** How to read the file (DESIGN §9), sent with the create. */
-  reading?: Pick<CreateImportRequest, 'mapping' | 'formats' | 'defaultCountry'>;
+  reading?: Pick<CreateImportRequest, 'mapping' | 'formats' | 'defaultCountry' | 'dryRun'>;
 }
 
 export interface StartOptions {

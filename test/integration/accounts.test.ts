@@ -207,6 +207,23 @@ const CROSS_ACCOUNT: Record<string, () => Promise<void>> = {
     );
     expect((await stack.task(admins.acme, imports.onlyAcme.importId)).status).toBe(imports.onlyAcme.status);
   },
+  'POST /api/imports/{importId}/commit': async () => {
+    const checked = await stack.importFile(admins.acme, {
+      templateId: 'users',
+      fileName: 'acme-check.csv',
+      content: `email,first_name,last_name,role\r\ncheck-${tag}@example.com,Che,Ck,member\r\n`,
+      reading: { dryRun: true },
+    });
+    expect(checked).toMatchObject({ dryRun: true, status: 'COMPLETED' });
+    // globex cannot commit acme's check: it is not there for globex, and the check stays uncommitted.
+    expectNotFound(await stack.post(`/api/imports/${checked.importId}/commit`, {}, admins.globex));
+    expect((await stack.task(admins.acme, checked.importId)).committedImportId).toBeUndefined();
+    const committed = await stack.post(`/api/imports/${checked.importId}/commit`, {}, admins.acme);
+    expect(committed.status).toBe(201);
+    const child = z.object({ import: taskSchema }).parse(committed.body).import.importId;
+    expect(await listIds('acme')).toContain(child);
+    expect(await listIds('globex')).not.toContain(child);
+  },
   'GET /api/imports/{importId}/errors': async () => {
     expectNotFound(await stack.get(`/api/imports/${imports.onlyAcme.importId}/errors`, admins.globex));
     const own = await stack.get(`/api/imports/${imports.onlyAcme.importId}/errors`, admins.acme);

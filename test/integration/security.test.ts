@@ -111,6 +111,7 @@ const ROUTE_EXAMPLES: Record<string, { path: string; body?: unknown }> = {
     path: `/api/imports/${UNKNOWN_ID}/upload/complete`,
     body: { parts: [{ partNumber: 1, etag: '"x"' }] },
   },
+  'POST /api/imports/{importId}/commit': { path: `/api/imports/${UNKNOWN_ID}/commit`, body: {} },
   'GET /api/imports/{importId}/errors': { path: `/api/imports/${UNKNOWN_ID}/errors` },
   'GET /api/imports/{importId}/links/{kind}': { path: `/api/imports/${UNKNOWN_ID}/links/results` },
   'GET /api/settings/email': { path: '/api/settings/email' },

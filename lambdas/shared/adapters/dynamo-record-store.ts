@@ -16,10 +16,27 @@ import type {
   RecordOrigin,
   RecordStore,
   StoredRecord,
+  UpsertOutcome,
 } from '../ports';
 import { RECORD_INDEX_SHARDS } from '../resource-definitions';
 import { accountPartition } from './account-keys';
 import { isConditionFailure } from './condition-failure';
+
+/** Writers that may take a key between an upsert's read and its write before it gives up (to be retried). */
+const MAX_UPSERT_RACES = 5;
+
+/**
+ * What an upsert replaced, kept on the record that replaced it (one attribute, not an item per row), so
+ * that undoing the upsert can put it back (DESIGN §10). One level: the replaced record's own `prev` is
+ * not kept, so undoing two upserts of a record in turn stops at the later one's.
+ */
+const replacedRecord = (item: Record<string, unknown>) => ({
+  data: item.data ?? {},
+  importId: item.importId,
+  rowNumber: item.rowNumber,
+  createdAt: item.createdAt,
+  updatedAt: item.updatedAt,
+});
 
 /** DynamoDB's limits per BatchExecuteStatement and per BatchGetItem call. */
 export const MAX_STATEMENTS_PER_BATCH = 25;
@@ -252,29 +269,47 @@ export class DynamoRecordStore implements RecordStore {
     key: string,
     data: Record<string, unknown>,
     origin: RecordOrigin,
-  ): Promise<void> {
-    const now = new Date().toISOString();
-    const item = recordItem(this.account, templateId, key, data, origin, now);
-    try {
-      // Keep the original createdAt when updating.
-      await this.db.send(
-        new PutCommand({
-          TableName: this.table,
-          Item: item,
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      );
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-      const existing = await this.db.send(
-        new GetCommand({ TableName: this.table, Key: { pk: item.pk }, ProjectionExpression: 'createdAt' }),
-      );
-      await this.db.send(
-        new PutCommand({
-          TableName: this.table,
-          Item: { ...item, createdAt: String(existing.Item?.createdAt ?? now) },
-        }),
-      );
+  ): Promise<UpsertOutcome> {
+    const pk = recordPk(this.account, templateId, key);
+    for (let attempt = 1; ; attempt += 1) {
+      const existing = (
+        await this.db.send(new GetCommand({ TableName: this.table, Key: { pk }, ConsistentRead: true }))
+      ).Item;
+      // This row's own earlier write (a chunk retried after a crash): written already, answered as then.
+      if (
+        existing &&
+        existing.importId === origin.importId &&
+        Number(existing.rowNumber) === origin.rowNumber
+      )
+        return existing.prev === undefined ? 'created' : 'updated';
+      const now = new Date().toISOString();
+      const item = {
+        ...recordItem(this.account, templateId, key, data, origin, now),
+        ...(existing ? { createdAt: String(existing.createdAt ?? now), prev: replacedRecord(existing) } : {}),
+      };
+      try {
+        // Written only over what was read: a writer in between makes this read and try again.
+        await this.db.send(
+          new PutCommand({
+            TableName: this.table,
+            Item: item,
+            ...(existing
+              ? {
+                  ConditionExpression:
+                    'importId = :importId AND rowNumber = :rowNumber AND updatedAt = :updatedAt',
+                  ExpressionAttributeValues: {
+                    ':importId': existing.importId,
+                    ':rowNumber': existing.rowNumber,
+                    ':updatedAt': existing.updatedAt,
+                  },
+                }
+              : { ConditionExpression: 'attribute_not_exists(pk)' }),
+          }),
+        );
+        return existing ? 'updated' : 'created';
+      } catch (error) {
+        if (!isConditionFailure(error) || attempt >= MAX_UPSERT_RACES) throw error;
+      }
     }
   }
 

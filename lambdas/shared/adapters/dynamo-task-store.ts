@@ -1,5 +1,6 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import {
+  BatchGetCommand,
   BatchWriteCommand,
   type BatchWriteCommandInput,
   type DynamoDBDocumentClient,
@@ -18,7 +19,7 @@ import {
   type TaskRecord,
   type TaskStatus,
   taskRecordSchema,
-  taskSchema,
+  toPublicTask,
 } from '../model';
 import type { ChunkCounts, OpenTask, OpenTaskIndex, Page, TaskStore } from '../ports';
 import { OPEN_TASKS_INDEX } from '../resource-definitions';
@@ -156,6 +157,11 @@ export class DynamoTaskStore implements TaskStore {
     return out.Item ? toTask(out.Item) : undefined;
   }
 
+  /**
+   * The index gives the page's order; the tasks themselves are then read from the table in one batch
+   * (consistently), so a page shows every public field as it stands, those added after the index was
+   * made included (a deployed index's projection cannot change).
+   */
   async list(limit: number, after?: Record<string, unknown>): Promise<Page<Task>> {
     const out = await this.db.send(
       new QueryCommand({
@@ -163,15 +169,43 @@ export class DynamoTaskStore implements TaskStore {
         IndexName: 'byCreatedAt',
         KeyConditionExpression: 'gsi1pk = :p',
         ExpressionAttributeValues: { ':p': listPartition(this.account) },
+        ProjectionExpression: 'pk, sk',
         ScanIndexForward: false,
         Limit: limit,
         ...(after ? { ExclusiveStartKey: after } : {}),
       }),
     );
+    const keys = (out.Items ?? []).map((item) => ({ pk: String(item.pk), sk: String(item.sk) }));
+    const found = await this.readTasks(keys);
     return {
-      items: (out.Items ?? []).map((item) => taskSchema.parse(item)),
+      items: keys.flatMap((key) => {
+        const item = found.get(key.pk);
+        // A task deleted between the two reads is left out of the page.
+        return item ? [toPublicTask(toTask(item))] : [];
+      }),
       ...(out.LastEvaluatedKey ? { next: out.LastEvaluatedKey } : {}),
     };
+  }
+
+  /** Task items by key, 100 per request (BatchGetItem's limit), reading again what is left unprocessed. */
+  private async readTasks(
+    keys: readonly { pk: string; sk: string }[],
+  ): Promise<Map<string, Record<string, unknown>>> {
+    const found = new Map<string, Record<string, unknown>>();
+    for (let start = 0; start < keys.length; start += 100) {
+      let pending: Record<string, unknown>[] = keys.slice(start, start + 100);
+      for (let attempt = 0; pending.length > 0; attempt += 1) {
+        if (attempt > 8)
+          throw new Error('Could not read the imports of a page: DynamoDB kept keys unprocessed');
+        const read = await this.db.send(
+          new BatchGetCommand({ RequestItems: { [this.table]: { Keys: pending, ConsistentRead: true } } }),
+        );
+        for (const item of read.Responses?.[this.table] ?? []) found.set(String(item.pk), item);
+        pending = read.UnprocessedKeys?.[this.table]?.Keys ?? [];
+        if (pending.length > 0) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
+      }
+    }
+    return found;
   }
 
   async transition(
@@ -179,8 +213,13 @@ export class DynamoTaskStore implements TaskStore {
     from: readonly TaskStatus[],
     to: TaskStatus,
     fields: Partial<TaskRecord> = {},
+    unset: readonly (keyof TaskRecord)[] = [],
   ): Promise<TaskRecord | undefined> {
     if (from.length === 0) throw new Error('transition needs at least one status to move from');
+    const unsetNames = Object.fromEntries(unset.map((field, index) => [`#unset${index}`, field]));
+    const unsetCondition = Object.keys(unsetNames)
+      .map((name) => ` AND attribute_not_exists(${name})`)
+      .join('');
     const set = setExpression({ ...fields, status: to, updatedAt: new Date().toISOString() });
     const fromValues = Object.fromEntries(from.map((status, index) => [`:from${index}`, status]));
     // A final task leaves the open-tasks index: the watchdog never reads it again.
@@ -191,8 +230,8 @@ export class DynamoTaskStore implements TaskStore {
           TableName: this.table,
           Key: { pk: this.pk(importId), sk: TASK_SK },
           UpdateExpression: `SET ${set.expression}${leaveOpenIndex}`,
-          ConditionExpression: `#status IN (${Object.keys(fromValues).join(', ')})`,
-          ExpressionAttributeNames: { ...set.names, '#status': 'status' },
+          ConditionExpression: `#status IN (${Object.keys(fromValues).join(', ')})${unsetCondition}`,
+          ExpressionAttributeNames: { ...set.names, ...unsetNames, '#status': 'status' },
           ExpressionAttributeValues: { ...set.values, ...fromValues },
           ReturnValues: 'ALL_NEW',
         }),
@@ -223,6 +262,10 @@ export class DynamoTaskStore implements TaskStore {
     chunkIndex: number,
     counts: ChunkCounts,
   ): Promise<{ counted: boolean; task: TaskRecord }> {
+    // Created and updated rows are counted for upsert templates only (their chunks' results carry them).
+    const upserts =
+      (counts.created === undefined ? '' : ', createdCount :created') +
+      (counts.updated === undefined ? '' : ', updatedCount :updated');
     try {
       const out = await this.db.send(
         new UpdateCommand({
@@ -230,8 +273,7 @@ export class DynamoTaskStore implements TaskStore {
           Key: { pk: this.pk(importId), sk: TASK_SK },
           // The set of counted chunk indexes makes the counter update happen once per chunk, whatever
           // the redeliveries: the local emulator has no transactions, so this one conditional write is it.
-          UpdateExpression:
-            'ADD processedRows :rows, successCount :ok, errorCount :bad, systemErrorCount :sys, chunksDone :one, countedChunks :chunk SET updatedAt = :now',
+          UpdateExpression: `ADD processedRows :rows, successCount :ok, errorCount :bad, systemErrorCount :sys, chunksDone :one, countedChunks :chunk${upserts} SET updatedAt = :now`,
           ConditionExpression: 'attribute_exists(pk) AND NOT contains(countedChunks, :index)',
           ExpressionAttributeValues: {
             ':rows': counts.rows,
@@ -242,6 +284,8 @@ export class DynamoTaskStore implements TaskStore {
             ':chunk': new Set([chunkIndex]),
             ':index': chunkIndex,
             ':now': new Date().toISOString(),
+            ...(counts.created === undefined ? {} : { ':created': counts.created }),
+            ...(counts.updated === undefined ? {} : { ':updated': counts.updated }),
           },
           ReturnValues: 'ALL_NEW',
         }),

@@ -100,7 +100,10 @@ export const giveUpChunk = async (
   }
   const { chunk, rows } = await givenUpRows(deps, message, why);
   // Conditional: a worker that stored a real outcome meanwhile wins, and that outcome is what gets counted.
-  const result = await storeChunkOutcome(deps, chunk, rows);
+  // No row of it succeeded: an upsert template's chunk counts none created and none updated.
+  const upserts =
+    findTemplate(message.templateId)?.mode === 'upsert' ? { created: 0, updated: 0 } : undefined;
+  const result = await storeChunkOutcome(deps, chunk, rows, upserts);
   await countAndFinalize(deps, result);
   logger.warn('Chunk given up', {
     importId,

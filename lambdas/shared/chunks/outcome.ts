@@ -42,6 +42,8 @@ export const countAndFinalize = async (deps: CountDeps, result: ChunkResult): Pr
     success: result.successCount,
     errors: result.errorCount,
     systemErrors: systemErrorRows(result),
+    ...(result.createdCount === undefined ? {} : { created: result.createdCount }),
+    ...(result.updatedCount === undefined ? {} : { updated: result.updatedCount }),
   });
   deps.logger.info('Chunk counted', {
     importId,
@@ -98,6 +100,8 @@ export const storeChunkOutcome = async (
   deps: { objects: ObjectStore; tasks: TaskStore },
   message: PlannedChunk,
   rows: readonly ReportedRow[],
+  /** For an upsert template: how many of the successful rows created a record and how many updated one. */
+  upserts?: { created: number; updated: number },
 ): Promise<ChunkResult> => {
   const attempt = randomUUID();
   let exceptions = '';
@@ -129,6 +133,7 @@ export const storeChunkOutcome = async (
     successCount,
     errorCount: rows.length - successCount,
     errors: rows.flatMap((row) => row.errors),
+    ...(upserts ? { createdCount: upserts.created, updatedCount: upserts.updated } : {}),
     attempt,
   };
   if (await deps.tasks.putChunkResultIfAbsent(result)) return result;

@@ -190,6 +190,7 @@ describe('routing', () => {
       'GET /api/imports',
       'GET /api/imports/{importId}',
       'POST /api/imports/{importId}/upload/complete',
+      'POST /api/imports/{importId}/commit',
       'GET /api/imports/{importId}/errors',
       'GET /api/imports/{importId}/links/{kind}',
       'GET /api/settings/email',

@@ -1,4 +1,5 @@
 import {
+  checkRecords,
   RecordStoreUnavailableError,
   type RowWrite,
   type WriteInput,
@@ -132,9 +133,79 @@ describe('writeRecords', () => {
     const outcomes = await writeRecords(input(records, { template: template('departments') }), writes);
 
     // Assess
-    expect(outcomes).toEqual(['inserted', 'inserted']);
+    expect(outcomes).toEqual(['created', 'created']);
     expect(spy).toHaveBeenCalledTimes(3);
     expect(records.batchSizes).toEqual([]);
     expect(records.records.get('departments#OPS')?.data).toEqual({ name: 'Operations' });
+  });
+
+  it('says which upserts created a record and which updated one, and answers a retried row as before', async () => {
+    // Prepare
+    const records = new FakeRecordStore();
+    await records.upsert('departments', 'ENG', { name: 'Eng' }, { importId: 'earlier', rowNumber: 2 });
+    const writes = [
+      { rowNumber: 2, key: 'ENG', record: { name: 'Engineering' } },
+      { rowNumber: 3, key: 'OPS', record: { name: 'Operations' } },
+    ];
+    const departments = input(records, { template: template('departments') });
+
+    // Act
+    const first = await writeRecords(departments, writes);
+    const retried = await writeRecords(departments, writes);
+
+    // Assess
+    expect(first).toEqual(['updated', 'created']);
+    expect(retried).toEqual(['updated', 'created']);
+    expect(records.replaced.get('departments#ENG')).toMatchObject({
+      data: { name: 'Eng' },
+      importId: 'earlier',
+    });
+  });
+});
+
+describe('checkRecords (a check writes nothing)', () => {
+  it('reads the keys in batches and says what each write would do', async () => {
+    // Prepare
+    const records = new FakeRecordStore();
+    await records.insert('users', 'u3@example.com', {}, { importId: 'earlier', rowNumber: 9 });
+    await records.insert('users', 'u250@example.com', {}, { importId: 'earlier', rowNumber: 10 });
+    const owners = jest.spyOn(records, 'owners');
+    const before = new Map(records.records);
+
+    // Act
+    const outcomes = await checkRecords(input(records), rows(260));
+
+    // Assess
+    expect(outcomes.filter((outcome) => outcome === 'exists')).toHaveLength(2);
+    expect(outcomes[3]).toBe('exists');
+    expect(outcomes[250]).toBe('exists');
+    expect(outcomes.filter((outcome) => outcome === 'inserted')).toHaveLength(258);
+    expect(owners.mock.calls.map(([, keys]) => keys.length).sort((a, b) => a - b)).toEqual([60, 100, 100]);
+    expect(records.records).toEqual(before);
+  });
+
+  it('reads again the keys the store left unread, and counts upserts as created or updated', async () => {
+    // Prepare
+    const records = new FakeRecordStore();
+    await records.upsert('departments', 'ENG', { name: 'Eng' }, { importId: 'earlier', rowNumber: 2 });
+    const owners = records.owners.bind(records);
+    let calls = 0;
+    jest.spyOn(records, 'owners').mockImplementation(async (templateId, keys) => {
+      calls += 1;
+      // The first read leaves every key unread, as a throttled BatchGetItem does.
+      return calls === 1 ? new Map() : owners(templateId, keys);
+    });
+    const writes = [
+      { rowNumber: 2, key: 'ENG', record: { name: 'Engineering' } },
+      { rowNumber: 3, key: 'OPS', record: { name: 'Operations' } },
+    ];
+
+    // Act
+    const outcomes = await checkRecords(input(records, { template: template('departments') }), writes);
+
+    // Assess
+    expect(outcomes).toEqual(['updated', 'created']);
+    expect(calls).toBe(2);
+    expect(records.records.get('departments#ENG')?.data).toEqual({ name: 'Eng' });
   });
 });

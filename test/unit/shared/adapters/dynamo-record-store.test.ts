@@ -232,24 +232,100 @@ describe('DynamoRecordStore.insertBatch', () => {
 });
 
 describe('DynamoRecordStore.upsert', () => {
-  it('keeps the original createdAt when it replaces a record', async () => {
+  const EARLIER = {
+    pk: 'ACCOUNT#acme#departments#ENG',
+    key: 'ENG',
+    data: { name: 'Eng' },
+    importId: 'earlier-import',
+    rowNumber: 5,
+    createdAt: '2025-01-01T00:00:00.000Z',
+    updatedAt: '2025-02-01T00:00:00.000Z',
+  };
+
+  it('replaces a record over what it read, keeping its createdAt and what it replaced', async () => {
     // Prepare
-    db.on(PutCommand).rejectsOnce(conditionFailed()).resolves({});
-    db.on(GetCommand).resolves({ Item: { createdAt: '2025-01-01T00:00:00.000Z' } });
+    db.on(GetCommand).resolves({ Item: EARLIER });
+    db.on(PutCommand).resolves({});
 
     // Act
-    await store().upsert('departments', 'ENG', { name: 'Engineering' }, ORIGIN);
+    const outcome = await store().upsert('departments', 'ENG', { name: 'Engineering' }, ORIGIN);
 
     // Assess
-    expect(db).toHaveReceivedCommandTimes(PutCommand, 2);
-    const replacement = db.commandCalls(PutCommand)[1]?.args[0].input;
-    expect(replacement?.ConditionExpression).toBeUndefined();
+    expect(outcome).toBe('updated');
+    expect(db.commandCalls(GetCommand)[0]?.args[0].input.ConsistentRead).toBe(true);
+    expect(db).toHaveReceivedCommandTimes(PutCommand, 1);
+    const replacement = db.commandCalls(PutCommand)[0]?.args[0].input;
+    expect(replacement?.ConditionExpression).toBe(
+      'importId = :importId AND rowNumber = :rowNumber AND updatedAt = :updatedAt',
+    );
+    expect(replacement?.ExpressionAttributeValues).toEqual({
+      ':importId': 'earlier-import',
+      ':rowNumber': 5,
+      ':updatedAt': '2025-02-01T00:00:00.000Z',
+    });
     expect(replacement?.Item).toMatchObject({
       pk: 'ACCOUNT#acme#departments#ENG',
       createdAt: '2025-01-01T00:00:00.000Z',
       data: { name: 'Engineering' },
+      importId: ORIGIN.importId,
+      prev: {
+        data: { name: 'Eng' },
+        importId: 'earlier-import',
+        rowNumber: 5,
+        createdAt: '2025-01-01T00:00:00.000Z',
+        updatedAt: '2025-02-01T00:00:00.000Z',
+      },
     });
   });
+
+  it('creates a record whose key is new, only if it still is', async () => {
+    // Prepare
+    db.on(GetCommand).resolves({});
+    db.on(PutCommand).resolves({});
+
+    // Act
+    const outcome = await store().upsert('departments', 'ENG', { name: 'Engineering' }, ORIGIN);
+
+    // Assess
+    expect(outcome).toBe('created');
+    const put = db.commandCalls(PutCommand)[0]?.args[0].input;
+    expect(put?.ConditionExpression).toBe('attribute_not_exists(pk)');
+    expect(put?.Item).not.toHaveProperty('prev');
+  });
+
+  it('reads again when another writer got there between its read and its write', async () => {
+    // Prepare
+    db.on(GetCommand).resolvesOnce({}).resolves({ Item: EARLIER });
+    db.on(PutCommand).rejectsOnce(conditionFailed()).resolves({});
+
+    // Act
+    const outcome = await store().upsert('departments', 'ENG', { name: 'Engineering' }, ORIGIN);
+
+    // Assess
+    expect(outcome).toBe('updated');
+    expect(db).toHaveReceivedCommandTimes(GetCommand, 2);
+    expect(db.commandCalls(PutCommand)[1]?.args[0].input.Item).toMatchObject({
+      prev: { importId: 'earlier-import' },
+    });
+  });
+
+  it.each([
+    ['updated', { prev: { data: {} } }],
+    ['created', {}],
+  ] as const)(
+    'answers %s, writing nothing, for its own row written before (a retried chunk)',
+    async (answer, prev) => {
+      // Prepare
+      db.on(GetCommand).resolves({ Item: { ...EARLIER, ...ORIGIN, ...prev } });
+
+      // Act
+      const outcome = await store().upsert('departments', 'ENG', { name: 'Engineering' }, ORIGIN);
+
+      // Assess
+      expect(outcome).toBe(answer);
+      expect(db).toHaveReceivedCommandTimes(PutCommand, 0);
+    },
+  );
 });
 
 describe('DynamoRecordStore.list', () => {
