@@ -78,11 +78,25 @@ export interface PipelineCpu {
 
 const chunkAnswerSchema = z.object({ rows: z.number(), errors: z.number(), cpuMicros: z.number() });
 
-const startWorker = (file: BenchFile, chunkCount: number, manifests: Map<string, Buffer>): Promise<Worker> =>
+interface WorkerFile {
+  file: BenchFile;
+  chunkCount: number;
+  manifests: Map<string, Buffer>;
+}
+
+/** A process-chunk thread over one file, or over several (then each request names its file). */
+const startWorker = (files: readonly WorkerFile[]): Promise<Worker> =>
   new Promise((resolve, reject) => {
     // Workers inherit tsx's loader from this process's exec arguments.
     const worker = new Worker(join(__dirname, 'bench-cpu-worker.ts'), {
-      workerData: { path: file.path, size: file.bytes, chunkCount, manifests: [...manifests] },
+      workerData: {
+        files: files.map(({ file, chunkCount, manifests }) => ({
+          path: file.path,
+          size: file.bytes,
+          chunkCount,
+          manifests: [...manifests],
+        })),
+      },
     });
     worker.once('message', (message) =>
       message === 'ready' ? resolve(worker) : reject(new Error(String(message))),
@@ -122,11 +136,11 @@ const processAll = async (workers: Worker[], messages: readonly ChunkMessage[]) 
   return { rows, failedRows, cpuMicros };
 };
 
-export const measurePipelineCpu = async (
+/** One file validated as the pipeline does, with its chunk messages and the thread CPU it took. */
+const validateForBench = async (
   file: BenchFile,
-  workerCount: number,
-  reading: Pick<TaskRecord, 'mapping' | 'formats' | 'defaultCountry'> = {},
-): Promise<PipelineCpu> => {
+  reading: Pick<TaskRecord, 'mapping' | 'formats' | 'defaultCountry'>,
+) => {
   const { objects, manifests, close } = await fileObjectStore(file.path, file.bytes);
   const tasks = MemoryTaskStore.forFile(file.bytes, reading);
   const chunks = new FakeQueue<ChunkMessage>();
@@ -135,8 +149,8 @@ export const measurePipelineCpu = async (
     ...loadConfig(chunkingSettings.extend(importLimitSettings.shape)),
     CHUNK_WINDOW: Number.MAX_SAFE_INTEGER,
   };
-
-  const validateStarted = performance.now();
+  const started = performance.now();
+  const cpu = process.threadCpuUsage();
   const outcome = await validateFile(
     {
       objects,
@@ -150,12 +164,128 @@ export const measurePipelineCpu = async (
     },
     benchObjectKey,
   ).finally(close);
-  const validateSeconds = (performance.now() - validateStarted) / 1000;
+  const used = process.threadCpuUsage(cpu);
   if (outcome !== ValidateOutcome.ENQUEUED) throw new Error(`validate-file answered ${outcome}`);
+  return {
+    seconds: (performance.now() - started) / 1000,
+    cpuSeconds: (used.user + used.system) / 1e6,
+    messages: chunks.sent,
+    manifests,
+  };
+};
+
+export interface MappingCost {
+  /** Passes over each file (validations in turns; process passes side by side). */
+  passes: number;
+  validateCpuSeconds: { plain: number; mapped: number };
+  processCpuMicrosPerRow: { plain: number; mapped: number };
+  /** CPU seconds of validate-file and process-chunk for the whole file, each path. */
+  cpuSeconds: { plain: number; mapped: number };
+  /** Extra CPU of the mapped path, as a share of the plain one. */
+  extra: number;
+}
+
+const median = (values: readonly number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted[Math.floor(sorted.length / 2)];
+  if (middle === undefined) throw new Error('median of nothing');
+  return middle;
+};
+
+/**
+ * What reading a file through a mapping, with its dates' order detected, costs over reading the same
+ * rows written as the template names them: the only differences are validate-file's reading of the date
+ * column and process-chunk's conversion of its values, a few per cent, which whole runs one after another
+ * cannot show (they differ from each other by more). So the two are measured paired: validate-file on
+ * each file in turns (thread CPU, median of `passes`), and process-chunk in one thread taking the two
+ * files in turns chunk by chunk, the same chunk of each one after the other (so both meet the same
+ * compiled code, load, collector and caches), summed over `passes` passes.
+ */
+export const measureMappingCost = async (
+  plain: BenchFile,
+  exported: BenchFile,
+  reading: Pick<TaskRecord, 'mapping' | 'formats' | 'defaultCountry'>,
+  passes: number,
+): Promise<MappingCost> => {
+  if (plain.rows !== exported.rows) throw new Error('The two files hold different numbers of rows');
+  const validations = { plain: [] as number[], mapped: [] as number[] };
+  let plainRun: Awaited<ReturnType<typeof validateForBench>> | undefined;
+  let mappedRun: Awaited<ReturnType<typeof validateForBench>> | undefined;
+  for (let pass = 0; pass < passes; pass++) {
+    plainRun = await validateForBench(plain, {});
+    mappedRun = await validateForBench(exported, reading);
+    validations.plain.push(plainRun.cpuSeconds);
+    validations.mapped.push(mappedRun.cpuSeconds);
+  }
+  if (!plainRun || !mappedRun) throw new Error('no passes');
+  // One thread for both files: two isolates compile the same code differently, by more than the goal.
+  const worker = await startWorker([
+    { file: plain, chunkCount: plainRun.messages.length, manifests: plainRun.manifests },
+    { file: exported, chunkCount: mappedRun.messages.length, manifests: mappedRun.manifests },
+  ]);
+  const ask = (file: number, message: ChunkMessage | undefined) =>
+    new Promise<z.infer<typeof chunkAnswerSchema>>((resolve, reject) => {
+      if (!message) return resolve({ rows: 0, errors: 0, cpuMicros: 0 });
+      worker.once('message', (answer: unknown) => {
+        const counts = chunkAnswerSchema.safeParse(answer);
+        if (counts.success) resolve(counts.data);
+        else reject(new Error(`A CPU bench worker answered ${String(answer)}`));
+      });
+      worker.postMessage({ file, message });
+    });
+  const micros = { plain: 0, mapped: 0 };
+  const rows = { plain: 0, mapped: 0 };
+  try {
+    const count = Math.max(plainRun.messages.length, mappedRun.messages.length);
+    for (let pass = 0; pass < passes; pass++) {
+      for (let index = 0; index < count; index++) {
+        // The same chunk of each file one after the other, the first of the two changing from chunk to
+        // chunk, so both meet the same compiled code, collector and caches.
+        const plainFirst = (pass * count + index) % 2 === 0;
+        const first = plainFirst ? await ask(0, plainRun.messages[index]) : undefined;
+        const mapped = await ask(1, mappedRun.messages[index]);
+        const same = first ?? (await ask(0, plainRun.messages[index]));
+        micros.plain += same.cpuMicros;
+        micros.mapped += mapped.cpuMicros;
+        rows.plain += same.rows;
+        rows.mapped += mapped.rows;
+      }
+    }
+  } finally {
+    await worker.terminate();
+  }
+  if (rows.plain !== plain.rows * passes || rows.mapped !== exported.rows * passes)
+    throw new Error(`process-chunk counted ${rows.plain} and ${rows.mapped} rows over ${passes} passes`);
+  const perRow = { plain: micros.plain / rows.plain, mapped: micros.mapped / rows.mapped };
+  const validate = { plain: median(validations.plain), mapped: median(validations.mapped) };
+  const cpuSeconds = {
+    plain: validate.plain + (perRow.plain * plain.rows) / 1e6,
+    mapped: validate.mapped + (perRow.mapped * exported.rows) / 1e6,
+  };
+  return {
+    passes,
+    validateCpuSeconds: validate,
+    processCpuMicrosPerRow: perRow,
+    cpuSeconds,
+    extra: cpuSeconds.mapped / cpuSeconds.plain - 1,
+  };
+};
+
+export const measurePipelineCpu = async (
+  file: BenchFile,
+  workerCount: number,
+  reading: Pick<TaskRecord, 'mapping' | 'formats' | 'defaultCountry'> = {},
+): Promise<PipelineCpu> => {
+  const validation = await validateForBench(file, reading);
+  const validateSeconds = validation.seconds;
+  const { manifests } = validation;
+  const chunks = { sent: validation.messages };
 
   // Threads load their modules before the clock starts: a warm function, as most chunks meet on AWS.
   const workers = await Promise.all(
-    Array.from({ length: workerCount }, () => startWorker(file, chunks.sent.length, manifests)),
+    Array.from({ length: workerCount }, () =>
+      startWorker([{ file, chunkCount: chunks.sent.length, manifests }]),
+    ),
   );
   try {
     const processStarted = performance.now();

@@ -1,6 +1,6 @@
 import { type DateFormats, ErrorType } from '../model';
 import type { RowProblem, TemplateDefinition } from '../templates';
-import { dateProblem, isIsoShaped, readDate } from './dates';
+import { dateProblem, readDateCell } from './dates';
 import { isNationalNumber, nationalToE164 } from './phones';
 
 /**
@@ -42,7 +42,7 @@ export const valueConverters = (template: TemplateDefinition, reading: ValueRead
       return [
         {
           column: column.name,
-          read: (value) => (isIsoShaped(value) ? value : readDate(value, order)),
+          read: (value) => readDateCell(value, order),
           problem: (value) => ({
             errorType: ErrorType.INVALID_FORMAT,
             message: dateProblem(label, value, order) ?? `${label} is not a date`,

@@ -41,9 +41,20 @@ const isRealDate = (year: number, month: number, day: number): boolean => {
   return day <= days;
 };
 
-const twoDigits = (number: number): string => (number < 10 ? `0${number}` : String(number));
+/** `YYYY-MM-DD`, made from its ten character codes: one flat string, no pieces joined. */
 const iso = (year: number, month: number, day: number): string =>
-  `${year < 1000 ? String(year).padStart(4, '0') : year}-${twoDigits(month)}-${twoDigits(day)}`;
+  String.fromCharCode(
+    ZERO + Math.floor(year / 1000),
+    ZERO + (Math.floor(year / 100) % 10),
+    ZERO + (Math.floor(year / 10) % 10),
+    ZERO + (year % 10),
+    DASH,
+    ZERO + Math.floor(month / 10),
+    ZERO + (month % 10),
+    DASH,
+    ZERO + Math.floor(day / 10),
+    ZERO + (day % 10),
+  );
 
 /** Bits of the orders a value can be read in (1 YMD, 2 MDY, 4 DMY). */
 const ORDER_BIT: Record<DateOrder, number> = { YMD: 1, MDY: 2, DMY: 4 };
@@ -54,7 +65,15 @@ export const ALL_ORDERS = 7;
  * Every value of a date column of every row passes here, so the split is by character codes into this one
  * record rather than a regular expression and an object per value.
  */
-const parts = { first: 0, firstDigits: 0, second: 0, secondDigits: 0, third: 0, thirdDigits: 0 };
+const parts = {
+  first: 0,
+  firstDigits: 0,
+  second: 0,
+  secondDigits: 0,
+  third: 0,
+  thirdDigits: 0,
+  separator: 0,
+};
 const SLASH = 47;
 const DOT = 46;
 const DASH = 45;
@@ -91,6 +110,7 @@ const splitDate = (value: string): boolean => {
     } else {
       parts.third = number;
       parts.thirdDigits = digits;
+      parts.separator = separator;
       return index === length;
     }
     if (index === length) return false;
@@ -122,6 +142,23 @@ const readParts = (order: DateOrder): string | undefined => {
 /** The value as an ISO date read in `order`, or undefined when it is not a real date in that order. */
 export const readDate = (value: string, order: DateOrder): string | undefined =>
   splitDate(value) ? readParts(order) : undefined;
+
+/**
+ * A date column's cell as it is stored once its order is known: an ISO-shaped value as written (the
+ * template's rule judges it), another in the order as ISO, undefined when it is not a date in the order.
+ * One scan of the value, for every row of the column.
+ */
+export const readDateCell = (value: string, order: DateOrder): string | undefined => {
+  if (!splitDate(value)) return undefined;
+  if (
+    parts.separator === DASH &&
+    parts.firstDigits === 4 &&
+    parts.secondDigits === 2 &&
+    parts.thirdDigits === 2
+  )
+    return value;
+  return readParts(order);
+};
 
 /** Whether the value is written ISO `YYYY-MM-DD` (real or not: the template's rule says which). */
 export const isIsoShaped = (value: string): boolean => ISO.test(value);
@@ -179,7 +216,8 @@ export class DateOrderReader {
   add(value: string, row: number): void {
     // Once one order is left (the usual case after the first rows), a value that fits it changes nothing:
     // one reading instead of three.
-    if (this.single !== undefined && this.seen && !isIsoShaped(value) && readDate(value, this.single)) return;
+    // (An ISO value is no evidence either way: it is read as written.)
+    if (this.single !== undefined && this.seen && readDateCell(value, this.single) !== undefined) return;
     const fits = ordersOf(value);
     if (fits === 0) return;
     this.seen = true;
