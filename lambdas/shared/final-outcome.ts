@@ -14,10 +14,10 @@ const SEE_REPORT = 'see the exceptions report';
  * given up on (SYSTEM errors) are said so, and `note` (what else went wrong) ends the reason.
  */
 export const finalOutcome = (
-  counts: Pick<TaskRecord, 'successCount' | 'errorCount' | 'systemErrorCount'>,
+  counts: Pick<TaskRecord, 'successCount' | 'errorCount' | 'systemErrorCount' | 'dryRun'>,
   note?: string,
 ): FinalOutcome => {
-  const outcome = byCounts(counts);
+  const outcome = counts.dryRun ? checkOutcome(counts) : byCounts(counts);
   const system = counts.systemErrorCount ?? 0;
   const systemNote =
     system > 0
@@ -40,4 +40,18 @@ const byCounts = (counts: Pick<TaskRecord, 'successCount' | 'errorCount'>): Fina
     status: TaskStatus.PARTIAL_SUCCESS,
     statusReason: `${thousands.format(errorCount)} of ${thousands.format(total)} rows failed: ${SEE_REPORT}`,
   };
+};
+
+/** A check's status says what an import would do; its reason says first that nothing was imported. */
+const checkOutcome = (counts: Pick<TaskRecord, 'successCount' | 'errorCount'>): FinalOutcome => {
+  const { status } = byCounts(counts);
+  const { successCount, errorCount } = counts;
+  const total = successCount + errorCount;
+  const would =
+    errorCount === 0
+      ? `every row would import (${thousands.format(total)})`
+      : successCount === 0
+        ? `${errorCount === 1 ? 'the only row' : `all ${thousands.format(errorCount)} rows`} would fail: ${SEE_REPORT}`
+        : `${thousands.format(errorCount)} of ${thousands.format(total)} rows would fail: ${SEE_REPORT}`;
+  return { status, statusReason: `A check, so nothing was imported: ${would}` };
 };

@@ -553,4 +553,74 @@ describe('admin console', () => {
     await wizard.getByRole('button', { name: 'Upload 1 file' }).click();
     await waitForText(wizard.getByRole('listitem', { name: 'crm-export-week2.csv' }), 'Completed');
   });
+
+  it('checks a file first, shows what an import would do and imports it with "Import now"', async () => {
+    // Prepare: one row of the file is already a user of this account.
+    const account = 'checking';
+    const token = await stack.token('admin', account);
+    await stack.importFile(token, {
+      templateId: 'users',
+      fileName: 'existing.csv',
+      content: `${HEADER}\n${userRow(2, 'check')}\n`,
+    });
+    const path = join(workDir, 'check-me.csv');
+    const rows = Array.from({ length: 5 }, (_, index) => userRow(index + 1, 'check'));
+    rows[3] = 'check4@example.com,Broken,Role,owner,,Sales,2024-01-15';
+    await writeFile(path, `${HEADER}\n${rows.join('\n')}\n`);
+    // A fresh page: whatever an earlier test left open is closed.
+    await page.goto(`${stack.baseUrl}/imports`);
+    await signOut(page);
+    await page.getByRole('radio', { name: /^admin/ }).check();
+    await page.getByLabel('Account').fill(account);
+    await page.getByRole('button', { name: `Sign in as admin to ${account}` }).click();
+    await page.getByRole('heading', { name: 'Welcome, admin' }).waitFor();
+    await page.goto(`${stack.baseUrl}/imports`);
+
+    // Act: the check.
+    await page.getByRole('button', { name: 'New import' }).first().click();
+    const wizard = page.getByRole('dialog', { name: 'Bulk Import Wizard' });
+    await wizard.getByRole('radio', { name: /Users/ }).check();
+    await wizard.getByRole('button', { name: 'Next: choose files' }).click();
+    await wizard.getByLabel('CSV files to import').setInputFiles(path);
+    await wizard.getByRole('button', { name: 'Next: preview columns' }).click();
+    await wizard.getByRole('table', { name: 'Columns of check-me.csv' }).waitFor();
+    await wizard.getByRole('button', { name: 'Check first' }).click();
+    const item = wizard.getByRole('listitem', { name: 'check-me.csv' });
+    await waitForText(item.getByTestId('processing-figures'), '3 would import · 2 would fail');
+    await waitForText(wizard, 'Every check has finished: nothing was imported.');
+    await screenshot(page, '29-wizard-check-finished');
+    await wizard.getByRole('button', { name: 'Done' }).click();
+
+    // Assess: the check in the grid and its details; no record was written.
+    const row = page.locator('tr', { hasText: 'check-me.csv' });
+    await waitForText(row, 'Check');
+    const records = async () =>
+      ((await stack.get('/api/templates/users/records', token)).body as { items: unknown[] }).items.length;
+    expect(await records()).toBe(1);
+    await row.click();
+    const details = page.getByRole('dialog', { name: 'check-me.csv' });
+    const lineage = details.getByTestId('lineage');
+    await waitForText(lineage, 'This was a check: nothing was imported.');
+    await waitForText(lineage, 'would import 3 rows; 2 would fail');
+    await waitForText(
+      details.getByRole('table', { name: 'Row errors' }),
+      'A user with this email already exists',
+    );
+    await screenshot(page, '30-check-details-import-now');
+
+    // Act: import it.
+    await lineage.getByRole('button', { name: 'Import now' }).click();
+
+    // Assess: the import's own details, linked to the check, imported as the check said.
+    await waitForText(page.getByTestId('lineage'), 'This import commits the check');
+    await waitForText(page.getByRole('dialog', { name: 'check-me.csv' }), 'Partial Success');
+    await screenshot(page, '31-commit-of-check');
+    expect(await records()).toBe(4);
+    const listed = (await stack.get('/api/imports', token)).body as {
+      items: { importId: string; dryRun?: boolean; parentImportId?: string; successCount: number }[];
+    };
+    const [commit, check] = listed.items;
+    expect(commit).toMatchObject({ parentImportId: check?.importId, successCount: 3 });
+    expect(check).toMatchObject({ dryRun: true, committedImportId: commit?.importId });
+  });
 });

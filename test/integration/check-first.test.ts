@@ -89,6 +89,7 @@ describe('a check (dryRun)', () => {
       processedRows: 4,
       successCount: 2,
       errorCount: 2,
+      statusReason: 'A check, so nothing was imported: 2 of 4 rows would fail: see the exceptions report',
     });
     expect(checked.parentImportId).toBeUndefined();
     expect(await errorsOf(token, checked.importId)).toEqual([

@@ -1,4 +1,5 @@
-import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useNavigate } from 'react-router';
 import { ApiError } from '../../../client/api-client';
 import { isFinalStatus, type Task } from '../../../lambdas/shared/model';
 import { useApp } from '../app-context';
@@ -80,6 +81,7 @@ export const ImportDetails = ({
               Re-import fixed file
             </button>
           </div>
+          <Lineage task={taskQuery.data} />
           <Counters task={taskQuery.data} />
           <TaskFields
             task={taskQuery.data}
@@ -102,6 +104,80 @@ export const ImportDetails = ({
   );
 };
 
+/** Why a check cannot be imported now, or undefined when it can. */
+const commitBlocked = (task: Task): string | undefined => {
+  if (!isFinalStatus(task.status)) return 'The check is still running.';
+  if (task.status === 'VALIDATION_FAILED')
+    return 'The file did not pass validation: fix it and check it again.';
+  if (task.committedImportId) return 'This check was imported already.';
+  return undefined;
+};
+
+/**
+ * What an import is to others: a check (nothing imported, with "Import now" once it has finished), the
+ * import that committed a check, or a commit of one; each links to the other.
+ */
+const Lineage = ({ task }: { task: Task }) => {
+  const { api } = useApp();
+  const navigate = useNavigate();
+  const queryClient = useQueryClient();
+  const commit = useMutation({
+    mutationFn: () => api.commitCheck(task.importId),
+    onSuccess: (started) => {
+      void queryClient.invalidateQueries({ queryKey: ['imports'] });
+      void queryClient.invalidateQueries({ queryKey: ['import', task.importId] });
+      navigate(`/imports/${started.importId}`);
+    },
+  });
+  const link = (importId: string, label: string) => (
+    <button type="button" className="link-button" onClick={() => navigate(`/imports/${importId}`)}>
+      {label}
+    </button>
+  );
+  const parent = task.parentImportId ? (
+    <p className="notice notice-info" data-testid="lineage">
+      This import commits the check {link(task.parentImportId, task.parentImportId)}: the same file, read the
+      same way.
+    </p>
+  ) : null;
+  if (!task.dryRun) return parent;
+  const blocked = commitBlocked(task);
+  const final = isFinalStatus(task.status);
+  return (
+    <div className="notice notice-warning check-notice" data-testid="lineage">
+      <p>
+        <strong>This was a check: nothing was imported.</strong>{' '}
+        {final && task.status !== 'VALIDATION_FAILED'
+          ? `Importing the file now would import ${formatCount(task.successCount)} ${task.successCount === 1 ? 'row' : 'rows'}; ${formatCount(task.errorCount)} would fail, as listed below.`
+          : 'Every row is checked as an import would check it, existing records included.'}
+      </p>
+      {task.committedImportId ? (
+        <p>Imported as {link(task.committedImportId, task.committedImportId)}.</p>
+      ) : (
+        <div className="check-actions">
+          <button
+            type="button"
+            className="button button-primary button-small"
+            aria-disabled={blocked || commit.isPending ? true : undefined}
+            title={blocked}
+            onClick={() => {
+              if (!blocked && !commit.isPending) commit.mutate();
+            }}
+          >
+            <Icon name="upload" />
+            {commit.isPending ? 'Starting the import…' : 'Import now'}
+          </button>
+          {commit.isError ? (
+            <span className="field-error" role="alert">
+              {commit.error instanceof ApiError ? commit.error.message : 'The import could not be started.'}
+            </span>
+          ) : null}
+        </div>
+      )}
+    </div>
+  );
+};
+
 const Counters = ({ task }: { task: Task }) => (
   <dl className="counters">
     <div>
@@ -109,15 +185,27 @@ const Counters = ({ task }: { task: Task }) => (
       <dd>{formatCount(task.totalRows)}</dd>
     </div>
     <div>
-      <dt>Processed</dt>
+      <dt>{task.dryRun ? 'Checked' : 'Processed'}</dt>
       <dd>{formatCount(task.processedRows)}</dd>
     </div>
     <div className="counter-success">
-      <dt>Imported</dt>
+      <dt>{task.dryRun ? 'Would import' : 'Imported'}</dt>
       <dd>{formatCount(task.successCount)}</dd>
     </div>
+    {task.createdCount !== undefined ? (
+      <div>
+        <dt>{task.dryRun ? 'Would create' : 'Created'}</dt>
+        <dd>{formatCount(task.createdCount)}</dd>
+      </div>
+    ) : null}
+    {task.updatedCount !== undefined ? (
+      <div>
+        <dt>{task.dryRun ? 'Would update' : 'Updated'}</dt>
+        <dd>{formatCount(task.updatedCount)}</dd>
+      </div>
+    ) : null}
     <div className={task.errorCount > 0 ? 'counter-danger' : undefined}>
-      <dt>Failed</dt>
+      <dt>{task.dryRun ? 'Would fail' : 'Failed'}</dt>
       <dd>{formatCount(task.errorCount)}</dd>
     </div>
   </dl>
@@ -128,6 +216,7 @@ const TaskFields = ({ task, typeName }: { task: Task; typeName: string }) => {
     ['Import ID', task.importId],
     ['Type', typeName],
     ['Source', task.source === 'email' ? 'Email' : 'Upload'],
+    ['Kind', task.dryRun ? 'Check (nothing imported)' : task.parentImportId ? 'Import of a check' : 'Import'],
     ['Upload filename', task.fileName],
     ['File size', task.fileSize === undefined ? undefined : formatBytes(task.fileSize)],
     ['User added', task.createdBy],

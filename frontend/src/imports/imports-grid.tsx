@@ -100,6 +100,11 @@ export const ImportsGrid = ({
               </td>
               <td>
                 <StatusChip status={task.status} />
+                {task.dryRun ? (
+                  <span className="tag" title="A check: every row was checked, nothing was imported">
+                    Check
+                  </span>
+                ) : null}
                 {!isFinalStatus(task.status) && task.totalRows !== undefined ? (
                   <span className="row-progress">
                     {formatCount(task.processedRows)} of {formatCount(task.totalRows)} rows

@@ -84,6 +84,8 @@ export const ImportWizard = ({
   const uploaderRef = useRef<ImportUploader | undefined>(undefined);
   // A ref, not state: a double click fires twice before React re-renders the disabled button.
   const startedRef = useRef(false);
+  /** The files were sent as checks (dryRun): nothing they hold is imported. */
+  const [checking, setChecking] = useState(false);
   const template = templates.find((each) => each.templateId === templateId);
   // The template as the pipeline runs it (rules, synonyms, converters): the preview checks with it.
   const definition = findTemplate(templateId);
@@ -200,9 +202,11 @@ export const ImportWizard = ({
           (!kit || kit.previewProblems(definition, each.state).blocking.length > 0)),
     );
 
-  const startUpload = () => {
+  /** Uploads every file, to import it or (`dryRun`) to check it: every check runs, nothing is imported. */
+  const startUpload = (dryRun: boolean) => {
     if (startedRef.current || acceptable.length === 0 || !template) return;
     startedRef.current = true;
+    setChecking(dryRun);
     const uploader = createImportUploader(api, {
       created: (fileId, task) => {
         update(fileId, () => ({ task, phase: 'uploading' }));
@@ -226,7 +230,10 @@ export const ImportWizard = ({
         const preview = previews.find((candidate) => candidate.key === each.key);
         const reading =
           preview?.status === 'ready' && definition && kit ? kit.readingOf(definition, preview.state) : {};
-        const fileId = uploader.add(each.file, template.templateId, reading);
+        const fileId = uploader.add(each.file, template.templateId, {
+          ...reading,
+          ...(dryRun ? { dryRun } : {}),
+        });
         items.push({
           fileId,
           name: each.file.name,
@@ -306,9 +313,18 @@ export const ImportWizard = ({
         </button>
         <button
           type="button"
+          className="button"
+          disabled={acceptable.length === 0 || previewBlocked}
+          title="Runs every check an import runs, existing records included, and imports nothing: import from the result"
+          onClick={() => startUpload(true)}
+        >
+          {acceptable.length === 1 ? 'Check first' : `Check ${acceptable.length} files first`}
+        </button>
+        <button
+          type="button"
           className="button button-primary"
           disabled={acceptable.length === 0 || previewBlocked}
-          onClick={startUpload}
+          onClick={() => startUpload(false)}
         >
           <Icon name="upload" />
           {acceptable.length === 1 ? 'Upload 1 file' : `Upload ${acceptable.length} files`}
@@ -320,8 +336,12 @@ export const ImportWizard = ({
           {uploading
             ? 'Keep this window open until every file is uploaded.'
             : finished
-              ? 'All files have reached their final status.'
-              : 'Uploaded. Processing goes on if you close this window.'}
+              ? checking
+                ? 'Every check has finished: nothing was imported. Open an import on the Imports page to import it.'
+                : 'All files have reached their final status.'
+              : checking
+                ? 'Uploaded. Checking goes on if you close this window; nothing is imported.'
+                : 'Uploaded. Processing goes on if you close this window.'}
         </span>
         <button type="button" className="button button-primary" disabled={uploading} onClick={onClose}>
           {finished ? 'Done' : 'Close'}
@@ -377,7 +397,7 @@ export const ImportWizard = ({
           />
         </Suspense>
       ) : (
-        <UploadStep tracked={tracked} />
+        <UploadStep tracked={tracked} checking={checking} />
       )}
     </Dialog>
   );
@@ -568,7 +588,7 @@ const FilesStep = ({
   );
 };
 
-const UploadStep = ({ tracked }: { tracked: Tracked[] }) => (
+const UploadStep = ({ tracked, checking }: { tracked: Tracked[]; checking: boolean }) => (
   <ul className="upload-list" aria-label="Imports in progress">
     {tracked.map((item) => (
       <li key={item.fileId} className="upload-item" aria-label={item.name}>
@@ -587,7 +607,7 @@ const UploadStep = ({ tracked }: { tracked: Tracked[] }) => (
           </span>
         </div>
         <UploadProgress item={item} />
-        <ProcessingProgress item={item} />
+        <ProcessingProgress item={item} checking={checking} />
         {item.error ? (
           <p className="field-error" role="alert">
             {item.error}
@@ -618,7 +638,7 @@ const UploadProgress = ({ item }: { item: Tracked }) => {
   );
 };
 
-const ProcessingProgress = ({ item }: { item: Tracked }) => {
+const ProcessingProgress = ({ item, checking }: { item: Tracked; checking: boolean }) => {
   const { task } = item;
   if (!task || item.phase === 'waiting' || item.phase === 'uploading') return null;
   const estimate = estimateProcessing(item.samples, task.totalRows);
@@ -631,7 +651,9 @@ const ProcessingProgress = ({ item }: { item: Tracked }) => {
         ? 'warning'
         : 'danger';
   const figures = final
-    ? `${formatCount(task.successCount)} imported · ${formatCount(task.errorCount)} failed`
+    ? checking
+      ? `${formatCount(task.successCount)} would import · ${formatCount(task.errorCount)} would fail`
+      : `${formatCount(task.successCount)} imported · ${formatCount(task.errorCount)} failed`
     : task.totalRows === undefined
       ? 'Checking the file…'
       : [
@@ -646,7 +668,7 @@ const ProcessingProgress = ({ item }: { item: Tracked }) => {
   return (
     <>
       <div className="progress-row">
-        <span className="progress-label">Processing</span>
+        <span className="progress-label">{checking ? 'Checking' : 'Processing'}</span>
         <ProgressBar label={`Processing of ${item.name}`} value={final ? 1 : estimate.fraction} tone={tone} />
         <span className="progress-figures" data-testid="processing-figures">
           {figures}

@@ -20,7 +20,11 @@ const PARALLEL_PARTS = 6;
 const PART_RETRY_DELAYS_MS = [0, 1000, 3000, 5000];
 
 /** How to read the file (DESIGN §9), as the preview left it. */
-export type FileReadingRequest = Pick<CreateImportRequest, 'mapping' | 'formats' | 'defaultCountry'>;
+/** How a file is read, and whether it is only checked (DESIGN §9, §10). */
+export type FileReadingRequest = Pick<
+  CreateImportRequest,
+  'mapping' | 'formats' | 'defaultCountry' | 'dryRun'
+>;
 
 type ImportMeta = { templateId: string; reading: FileReadingRequest };
 type NoBody = Record<string, never>;

@@ -30,4 +30,27 @@ describe('finalOutcome', () => {
     // Assess
     expect(outcome).toEqual(expected);
   });
+
+  it.each([
+    [
+      { successCount: 5, errorCount: 0, dryRun: true as const },
+      { status: 'COMPLETED', statusReason: 'A check, so nothing was imported: every row would import (5)' },
+    ],
+    [
+      { successCount: 3, errorCount: 2, dryRun: true as const },
+      {
+        status: 'PARTIAL_SUCCESS',
+        statusReason: 'A check, so nothing was imported: 2 of 5 rows would fail: see the exceptions report',
+      },
+    ],
+    [
+      { successCount: 0, errorCount: 1, dryRun: true as const },
+      {
+        status: 'FAILED',
+        statusReason: 'A check, so nothing was imported: the only row would fail: see the exceptions report',
+      },
+    ],
+  ])('says of a check %o that nothing was imported and what an import would do', (counts, expected) => {
+    expect(finalOutcome(counts)).toEqual(expected);
+  });
 });
