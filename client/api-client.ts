@@ -71,6 +71,8 @@ export interface ApiClient {
   completeUpload(importId: string, parts: { partNumber: number; etag: string }[]): Promise<Task>;
   /** Imports what a finished check checked: the same stored file, read the same way. */
   commitCheck(importId: string): Promise<Task>;
+  /** Cancels an import that has not ended: rows not committed yet are not committed. */
+  cancelImport(importId: string): Promise<Task>;
   getEmailSettings(): Promise<EmailSettings>;
   putEmailSettings(settings: EmailSettings): Promise<EmailSettings>;
 }
@@ -173,6 +175,7 @@ export const createApiClient = (options: ApiClientOptions): ApiClient => {
       json(taskSchema, 'POST', `/api/imports/${id(importId)}/upload/complete`, { parts }),
     commitCheck: async (importId) =>
       (await json(createdTaskSchema, 'POST', `/api/imports/${id(importId)}/commit`, {})).import,
+    cancelImport: (importId) => json(taskSchema, 'POST', `/api/imports/${id(importId)}/cancel`, {}),
     getEmailSettings: () => json(emailSettingsSchema, 'GET', '/api/settings/email'),
     putEmailSettings: (settings) => json(emailSettingsSchema, 'PUT', '/api/settings/email', settings),
   };

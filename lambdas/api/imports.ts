@@ -393,6 +393,45 @@ export const commitCheck = async (
   return { import: toPublicTask(record) };
 };
 
+/**
+ * Cancels an import (DESIGN §10). One that has not started (still uploading, or waiting for a slot) ends
+ * FAILED at once, nothing imported. One being validated or processed is marked cancelled: validate-file
+ * then ends it instead of planning its chunks, and each chunk not committed yet reports its rows as not
+ * imported, so the counts stay exact and finalize ends it. Asking again while it is being cancelled
+ * changes nothing; a final import is a 409.
+ */
+export const cancelImport = async (
+  deps: ImportsDeps,
+  principal: Principal,
+  importId: string,
+): Promise<Task> => {
+  for (;;) {
+    const task = await requireTask(deps.tasks, importId);
+    if (isFinalStatus(task.status))
+      throw new ConflictError(
+        `Import ${importId} has ended (${task.status}): there is nothing to cancel.${task.successCount > 0 && !task.dryRun ? ' To take its rows back, undo it.' : ''}`,
+      );
+    if (task.cancelledBy) return toPublicTask(task);
+    const now = deps.now().toISOString();
+    const cancel = { cancelledBy: principal.username, cancelledAt: now };
+    const moved =
+      task.status === TaskStatus.PENDING
+        ? await deps.tasks.transition(importId, [TaskStatus.PENDING], TaskStatus.FAILED, {
+            ...cancel,
+            endedAt: now,
+            statusReason: `Cancelled by ${principal.username} before it started: nothing was ${task.dryRun ? 'checked' : 'imported'}`,
+          })
+        : await deps.tasks.transition(importId, [task.status], task.status, cancel, ['cancelledBy']);
+    if (moved) {
+      if (moved.status === TaskStatus.FAILED && task.uploadId)
+        await abandonUpload(deps, task.objectKey, task.uploadId);
+      deps.logger.info('Import cancelled', { importId, by: principal.username, status: task.status });
+      return toPublicTask(moved);
+    }
+    // It moved on meanwhile (validation started or ended, or it was cancelled): read it again.
+  }
+};
+
 /** Tasks, most recent first. */
 export const listImports = async (deps: ImportsDeps, query: PageQuery): Promise<ListPage<Task>> => {
   const page = await deps.tasks.list(query.limit, deps.cursors.decode(IMPORTS_SCOPE, query.cursor));

@@ -6,6 +6,7 @@ import { accountCursors } from './cursor-codec';
 import { getEmailSettings, putEmailSettings, putEmailSettingsBodySchema } from './email-settings';
 import { csvResponse, jsonResponse, noContentResponse, parseBody, parseQuery, toErrorResponse } from './http';
 import {
+  cancelImport,
   commitCheck,
   completeUpload,
   completeUploadBodySchema,
@@ -140,6 +141,9 @@ const ROUTES: readonly Route[] = [
   ),
   route('POST', '/api/imports/{importId}/commit', async ({ deps, params, principal }) =>
     jsonResponse(201, await commitCheck(deps, principal, params.importId)),
+  ),
+  route('POST', '/api/imports/{importId}/cancel', async ({ deps, params, principal }) =>
+    jsonResponse(202, await cancelImport(deps, principal, params.importId)),
   ),
   route('GET', '/api/imports/{importId}/errors', async ({ deps, request, params }) =>
     jsonResponse(200, await listImportErrors(deps, params.importId, parseQuery(request, errorsPage))),

@@ -11,10 +11,11 @@ import {
   type FinalizeMessage,
   isFinalStatus,
   type PlannedChunk,
+  type TaskRecord,
   TaskStatus,
 } from '../shared/model';
 import { PipelineError, PipelineErrorCode } from '../shared/pipeline-error';
-import type { MessageQueue, ObjectStore, RecordStore, TaskStore } from '../shared/ports';
+import type { MessageQueue, ObjectStore, RecordOrigin, RecordStore, TaskStore } from '../shared/ports';
 import { findTemplate, type TemplateDefinition } from '../shared/templates';
 import { checkRecords, DEFAULT_RETRY, type RetryPolicy, type RowWrite, writeRecords } from './write-records';
 
@@ -77,32 +78,35 @@ export const processChunk = async (deps: ProcessChunkDeps, message: ChunkMessage
 
   const existing = await tasks.getChunkResult(importId, chunkIndex);
   const result =
-    existing ??
-    (await importChunk(deps, template, await readChunkPlan(deps.objects, message), task.dryRun === true));
+    existing ?? (await importChunk(deps, template, await readChunkPlan(deps.objects, message), task));
   await countAndFinalize(deps, result);
   return existing ? ChunkOutcome.RECOUNTED : ChunkOutcome.PROCESSED;
 };
 
 /**
  * Reads, checks and commits one chunk, or in a check (`dryRun`) reads the store for what committing
- * would do and writes no record.
+ * would do and writes no record. In an import being cancelled, the chunk's rows are checked but not
+ * committed: each row that would have been is a SYSTEM error that says who cancelled.
  */
 const importChunk = async (
   deps: ProcessChunkDeps,
   template: TemplateDefinition,
   message: PlannedChunk,
-  dryRun: boolean,
+  task: TaskRecord,
 ): Promise<ChunkResult> => {
   const { objects, settings } = deps;
   const rows = await readChunkRows(objects, message, settings.MAX_RECORD_BYTES);
   const context = chunkContext(template, message, settings.MAX_RECORD_BYTES);
   const checked = rows.map((row) => checkRow(context, row));
 
-  const writes: { row: CheckedRow; write: RowWrite }[] = [];
+  let writes: { row: CheckedRow; write: RowWrite }[] = [];
   for (const row of checked) {
     if (row.write) writes.push({ row, write: { rowNumber: row.rowNumber, ...row.write } });
   }
-  const commit = dryRun ? checkRecords : writeRecords;
+  // A cancel asked for while the rows were read stops their writes too.
+  const cancel = task.cancelledBy ? task : await deps.tasks.get(message.importId);
+  if (cancel?.cancelledBy) writes = await stopCancelled(deps, template, message, cancel, writes);
+  const commit = task.dryRun ? checkRecords : writeRecords;
   const outcomes = await commit(
     {
       records: deps.records,
@@ -133,4 +137,56 @@ const importChunk = async (
         }
       : undefined;
   return storeChunkOutcome(deps, message, checked, upserts);
+};
+
+/**
+ * The writes of a chunk of an import being cancelled: only rows an earlier attempt of this chunk already
+ * committed stay (they are imported, and their writes answer as the first did without writing again);
+ * every other row gets a SYSTEM error naming who cancelled, and is in the exceptions report to import later.
+ */
+const stopCancelled = async (
+  deps: ProcessChunkDeps,
+  template: TemplateDefinition,
+  message: PlannedChunk,
+  cancel: TaskRecord,
+  writes: { row: CheckedRow; write: RowWrite }[],
+): Promise<{ row: CheckedRow; write: RowWrite }[]> => {
+  // A check wrote nothing, so nothing of it can be kept; an import's earlier attempt may have.
+  const owners =
+    writes.length === 0 || cancel.dryRun
+      ? new Map<string, RecordOrigin | null>()
+      : await deps.records.owners(
+          template.templateId,
+          writes.map((entry) => entry.write.key),
+        );
+  const kept: { row: CheckedRow; write: RowWrite }[] = [];
+  for (const entry of writes) {
+    if (!cancel.dryRun && !owners.has(entry.write.key))
+      throw new PipelineError(
+        PipelineErrorCode.RECORD_STORE_UNAVAILABLE,
+        `Who wrote row ${entry.row.rowNumber} could not be read (throttled); the chunk will be retried`,
+      );
+    const owner = owners.get(entry.write.key);
+    if (owner && owner.importId === message.importId && owner.rowNumber === entry.row.rowNumber) {
+      kept.push(entry);
+      continue;
+    }
+    entry.row.write = undefined;
+    entry.row.errors.push({
+      rowNumber: entry.row.rowNumber,
+      errorType: ErrorType.SYSTEM,
+      message: cancelledRowMessage(cancel),
+    });
+  }
+  return kept;
+};
+
+/** "Not imported: the import was cancelled by ada at 2026-12-04 10:15 UTC". */
+export const cancelledRowMessage = (
+  task: Pick<TaskRecord, 'cancelledBy' | 'cancelledAt' | 'dryRun'>,
+): string => {
+  const when = task.cancelledAt ? ` at ${task.cancelledAt.slice(0, 16).replace('T', ' ')} UTC` : '';
+  return task.dryRun
+    ? `Not checked against the existing records: the check was cancelled by ${task.cancelledBy}${when}`
+    : `Not imported: the import was cancelled by ${task.cancelledBy}${when}`;
 };

@@ -14,9 +14,13 @@ const SEE_REPORT = 'see the exceptions report';
  * given up on (SYSTEM errors) are said so, and `note` (what else went wrong) ends the reason.
  */
 export const finalOutcome = (
-  counts: Pick<TaskRecord, 'successCount' | 'errorCount' | 'systemErrorCount' | 'dryRun'>,
+  counts: Pick<
+    TaskRecord,
+    'successCount' | 'errorCount' | 'systemErrorCount' | 'dryRun' | 'cancelledBy' | 'cancelledAt'
+  >,
   note?: string,
 ): FinalOutcome => {
+  if (counts.cancelledBy) return cancelledOutcome(counts, note);
   const outcome = counts.dryRun ? checkOutcome(counts) : byCounts(counts);
   const system = counts.systemErrorCount ?? 0;
   const systemNote =
@@ -54,4 +58,32 @@ const checkOutcome = (counts: Pick<TaskRecord, 'successCount' | 'errorCount'>): 
         ? `${errorCount === 1 ? 'the only row' : `all ${thousands.format(errorCount)} rows`} would fail: ${SEE_REPORT}`
         : `${thousands.format(errorCount)} of ${thousands.format(total)} rows would fail: ${SEE_REPORT}`;
   return { status, statusReason: `A check, so nothing was imported: ${would}` };
+};
+
+/**
+ * A cancelled import (DESIGN §10): PARTIAL_SUCCESS when rows were committed before the cancel took hold,
+ * FAILED when none were; the reason says who cancelled and how to import the rest. A cancel that came
+ * after every row was committed cancelled nothing, and the import completed.
+ */
+const cancelledOutcome = (
+  counts: Pick<TaskRecord, 'successCount' | 'errorCount' | 'systemErrorCount' | 'dryRun' | 'cancelledBy'>,
+  note?: string,
+): FinalOutcome => {
+  const { successCount, errorCount } = counts;
+  const stopped = counts.systemErrorCount ?? 0;
+  const verb = counts.dryRun ? 'checked' : 'imported';
+  const rows = (count: number) => `${thousands.format(count)} ${count === 1 ? 'row' : 'rows'}`;
+  const parts = [
+    stopped === 0
+      ? `Cancelled by ${counts.cancelledBy} after every row was ${verb}`
+      : `Cancelled by ${counts.cancelledBy}: ${rows(stopped)} not ${verb}${counts.dryRun ? '' : ' (import the exceptions file to import them)'}`,
+    successCount > 0
+      ? `${rows(successCount)} ${counts.dryRun ? 'would import' : 'imported before the cancel'}`
+      : undefined,
+    errorCount - stopped > 0 ? `${rows(errorCount - stopped)} failed their checks` : undefined,
+    note,
+  ];
+  const statusReason = parts.filter(Boolean).join('; ');
+  if (errorCount === 0) return { status: TaskStatus.COMPLETED, statusReason };
+  return { status: successCount === 0 ? TaskStatus.FAILED : TaskStatus.PARTIAL_SUCCESS, statusReason };
 };

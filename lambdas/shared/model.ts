@@ -106,6 +106,12 @@ export const taskSchema = z.object({
   parentImportId: z.string().optional(),
   /** The import that committed this check, once one did. */
   committedImportId: z.string().optional(),
+  /**
+   * Who cancelled the import, and when (DESIGN §10): set when the cancel is asked for, so an import still
+   * processing with these set is being cancelled; chunks not committed by then are not committed.
+   */
+  cancelledBy: z.string().optional(),
+  cancelledAt: z.string().optional(),
   /** For an upsert template: rows that created a record and rows that updated one (or would, in a check). */
   createdCount: z.number().int().nonnegative().optional(),
   updatedCount: z.number().int().nonnegative().optional(),

@@ -41,6 +41,8 @@ export const ValidateOutcome = {
   /** The key is not an upload of a task (or not this task's file). */
   IGNORED: 'ignored',
   ALREADY_FINAL: 'already-final',
+  /** Cancelled while it was being validated: ended FAILED, no chunk planned. */
+  CANCELLED: 'cancelled',
   ALREADY_ENQUEUED: 'already-enqueued',
   /** PROCESSING without `chunksEnqueued`: the manifest's messages were sent again. */
   RESENT: 'resent',
@@ -102,6 +104,8 @@ export const validateFile = async (deps: ValidateFileDeps, objectKey: string): P
     { startedAt: task.startedAt ?? new Date().toISOString() },
   );
   if (!started) return ValidateOutcome.SUPERSEDED;
+  // Cancelled while it was being validated, before a crash: nothing more to read.
+  if (started.cancelledBy) return endCancelled(deps, started, {});
 
   try {
     return await validateAndPlan(deps, started);
@@ -194,15 +198,27 @@ const validateAndPlan = async (deps: ValidateFileDeps, task: TaskRecord): Promis
   const unsendable = unsendableChunk(chunkCount, messageAt);
   if (unsendable) throw new FileRejectedError(unsendable);
   const chunkWindow = await chunkWindowOf(deps, chunkCount);
-  const processing = await tasks.transition(task.importId, [TaskStatus.VALIDATING], TaskStatus.PROCESSING, {
-    ...planned,
-    totalRows: scan.dataRows,
-    chunkCount,
-    chunksDone: 0,
-    ...(chunkWindow === undefined ? {} : { chunkWindow }),
-  });
-  // Another delivery got there first: it sends the chunks (or its redelivery re-sends them).
-  if (!processing) return ValidateOutcome.SUPERSEDED;
+  // Not once the import is cancelled: then it ends here, nothing imported.
+  const processing = await tasks.transition(
+    task.importId,
+    [TaskStatus.VALIDATING],
+    TaskStatus.PROCESSING,
+    {
+      ...planned,
+      totalRows: scan.dataRows,
+      chunkCount,
+      chunksDone: 0,
+      ...(chunkWindow === undefined ? {} : { chunkWindow }),
+    },
+    ['cancelledBy'],
+  );
+  if (!processing) {
+    const now = await tasks.get(task.importId);
+    if (now?.status === TaskStatus.VALIDATING && now.cancelledBy)
+      return endCancelled(deps, now, { ...planned, totalRows: scan.dataRows });
+    // Another delivery got there first: it sends the chunks (or its redelivery re-sends them).
+    return ValidateOutcome.SUPERSEDED;
+  }
   await sendInGroups(deps.chunks, chunkWindow ?? chunkCount, messageAt);
   await tasks.update(task.importId, { chunksEnqueued: true });
   return ValidateOutcome.ENQUEUED;
@@ -347,4 +363,19 @@ const reject = async (deps: ValidateFileDeps, importId: string, reason: string):
     endedAt: new Date().toISOString(),
   });
   return ended ? ValidateOutcome.VALIDATION_FAILED : ValidateOutcome.SUPERSEDED;
+};
+
+/** Ends an import cancelled while its file was being validated: FAILED, nothing imported. */
+const endCancelled = async (
+  deps: ValidateFileDeps,
+  task: TaskRecord,
+  fields: Partial<TaskRecord>,
+): Promise<ValidateOutcome> => {
+  const ended = await endTask(deps, task.importId, [TaskStatus.VALIDATING], TaskStatus.FAILED, {
+    ...fields,
+    statusReason: `Cancelled by ${task.cancelledBy} while the file was being validated: nothing was ${task.dryRun ? 'checked' : 'imported'}`,
+    endedAt: new Date().toISOString(),
+  });
+  deps.logger.info('Cancelled import ended before its chunks were planned', { importId: task.importId });
+  return ended ? ValidateOutcome.CANCELLED : ValidateOutcome.SUPERSEDED;
 };

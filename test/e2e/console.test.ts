@@ -623,4 +623,38 @@ describe('admin console', () => {
     expect(commit).toMatchObject({ parentImportId: check?.importId, successCount: 3 });
     expect(check).toMatchObject({ dryRun: true, committedImportId: commit?.importId });
   });
+
+  it('cancels an import mid-way from its details: the rest is reported as not imported', async () => {
+    // Prepare: a 20,000-row import, in ten chunks, in the account signed in.
+    const token = await stack.token('admin', 'checking');
+    const rows = Array.from({ length: 20_000 }, (_, index) => userRow(index + 1, 'stop'));
+    const importId = await stack.upload(token, {
+      templateId: 'users',
+      fileName: 'stop-me.csv',
+      content: `${HEADER}\n${rows.join('\n')}\n`,
+    });
+    await stack.waitForTask(token, importId, (task) => task.processedRows > 0);
+
+    // Act: cancel it from its details, confirming.
+    await page.goto(`${stack.baseUrl}/imports/${importId}`);
+    const details = page.getByRole('dialog', { name: 'stop-me.csv' });
+    page.once('dialog', (dialog) => void dialog.accept());
+    await details
+      .getByRole('toolbar', { name: 'Import actions' })
+      .getByRole('button', { name: 'Cancel import' })
+      .click();
+    await waitForText(details, /Cancelling \(asked by admin\)|Partial Success/);
+    await screenshot(page, '32-cancelling');
+
+    // Assess: it ends with what was imported before, the rest not imported, and says who cancelled.
+    await waitForText(details, 'Partial Success');
+    await waitForText(details, 'Cancelled by admin:');
+    await screenshot(page, '33-cancelled');
+    const ended = await stack.task(token, importId);
+    expect(ended).toMatchObject({ status: 'PARTIAL_SUCCESS', cancelledBy: 'admin', processedRows: 20_000 });
+    expect(ended.successCount).toBeGreaterThan(0);
+    expect(ended.errorCount).toBeGreaterThan(0);
+    await details.getByRole('button', { name: 'Close' }).first().click();
+    await waitForText(page.locator('tr', { hasText: 'stop-me.csv' }), 'Cancelled');
+  });
 });

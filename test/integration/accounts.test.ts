@@ -224,6 +224,19 @@ const CROSS_ACCOUNT: Record<string, () => Promise<void>> = {
     expect(await listIds('acme')).toContain(child);
     expect(await listIds('globex')).not.toContain(child);
   },
+  'POST /api/imports/{importId}/cancel': async () => {
+    const { import: pending } = await stack.api(admins.acme).createImport({
+      templateId: 'users',
+      fileName: 'acme-to-cancel.csv',
+      fileSize: 10,
+    });
+    // globex cannot cancel acme's import: it is not there for globex, and it stays as it was.
+    expectNotFound(await stack.post(`/api/imports/${pending.importId}/cancel`, {}, admins.globex));
+    expect(await stack.task(admins.acme, pending.importId)).toMatchObject({ status: 'PENDING' });
+    const cancelled = await stack.post(`/api/imports/${pending.importId}/cancel`, {}, admins.acme);
+    expect(cancelled.status).toBe(202);
+    expect(cancelled.body).toMatchObject({ status: 'FAILED', cancelledBy: 'admin' });
+  },
   'GET /api/imports/{importId}/errors': async () => {
     expectNotFound(await stack.get(`/api/imports/${imports.onlyAcme.importId}/errors`, admins.globex));
     const own = await stack.get(`/api/imports/${imports.onlyAcme.importId}/errors`, admins.acme);

@@ -55,6 +55,12 @@ export const ImportDetails = ({
             {taskQuery.data.statusReason ? (
               <p className="status-reason">{taskQuery.data.statusReason}</p>
             ) : null}
+            {taskQuery.data.cancelledBy && !isFinalStatus(taskQuery.data.status) ? (
+              <p className="status-reason" role="status">
+                Cancelling (asked by {taskQuery.data.cancelledBy}): parts not imported yet are being reported
+                as not imported…
+              </p>
+            ) : null}
           </div>
           <div className="details-actions" role="toolbar" aria-label="Import actions">
             {taskMenuItems(taskQuery.data, actions).map((item) => (
@@ -223,6 +229,9 @@ const TaskFields = ({ task, typeName }: { task: Task; typeName: string }) => {
     ['Created', formatDateTime(task.createdAt)],
     ['Processing started', formatDateTime(task.startedAt)],
     ['Ended', formatDateTime(task.endedAt)],
+    ...(task.cancelledBy
+      ? ([['Cancelled', `by ${task.cancelledBy}, ${formatDateTime(task.cancelledAt)}`]] as [string, string][])
+      : []),
     ['Duration', elapsed(task.createdAt, task.endedAt)],
   ];
   if (task.email) {

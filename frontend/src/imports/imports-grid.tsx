@@ -105,6 +105,11 @@ export const ImportsGrid = ({
                     Check
                   </span>
                 ) : null}
+                {task.cancelledBy ? (
+                  <span className="tag tag-muted" title={`Cancelled by ${task.cancelledBy}`}>
+                    {isFinalStatus(task.status) ? 'Cancelled' : 'Cancelling'}
+                  </span>
+                ) : null}
                 {!isFinalStatus(task.status) && task.totalRows !== undefined ? (
                   <span className="row-progress">
                     {formatCount(task.processedRows)} of {formatCount(task.totalRows)} rows

@@ -12,6 +12,8 @@ import { hasReports } from './status';
 export interface TaskActionHandlers {
   download: (task: Task, kind: LinkKind) => Promise<void>;
   refresh: (task: Task) => Promise<void>;
+  /** Asks for confirmation, then cancels the import (DESIGN §10). */
+  cancel: (task: Task) => Promise<void>;
 }
 
 const DOWNLOAD_NAMES: Record<LinkKind, string> = {
@@ -57,7 +59,32 @@ export const useTaskActions = (onError: (message: string) => void): TaskActionHa
     [api, queryClient, onError],
   );
 
-  return { download, refresh };
+  const cancel = useCallback(
+    async (task: Task) => {
+      const what = task.dryRun ? 'check' : 'import';
+      const confirmed = window.confirm(
+        `Cancel the ${what} of ${task.fileName}? Rows it has not ${task.dryRun ? 'checked' : 'imported'} yet will not be; rows already imported stay, and the exceptions file will hold the rest.`,
+      );
+      if (!confirmed) return;
+      try {
+        const fresh = await api.cancelImport(task.importId);
+        queryClient.setQueryData(['import', task.importId], fresh);
+        await queryClient.invalidateQueries({ queryKey: ['imports'] });
+      } catch (error) {
+        onError(error instanceof ApiError ? error.message : `Could not cancel ${task.fileName}.`);
+      }
+    },
+    [api, queryClient, onError],
+  );
+
+  return { download, refresh, cancel };
+};
+
+/** Why an import cannot be cancelled, or undefined when it can. */
+export const cancelBlocker = (task: Task): string | undefined => {
+  if (isFinalStatus(task.status)) return 'The import has ended';
+  if (task.cancelledBy) return `Being cancelled by ${task.cancelledBy}`;
+  return undefined;
 };
 
 /** Why a report cannot be downloaded yet, or undefined when it can. */
@@ -94,6 +121,14 @@ export const taskMenuItems = (task: Task, actions: TaskActionHandlers): MenuItem
     },
     { label: 'Refresh', icon: <Icon name="refresh" />, onSelect: () => void actions.refresh(task) },
   ];
+  if (!isFinalStatus(task.status)) {
+    items.push({
+      label: 'Cancel import',
+      icon: <Icon name="close" />,
+      onSelect: () => void actions.cancel(task),
+      ...disabled(cancelBlocker(task)),
+    });
+  }
   if (task.source === 'email') {
     items.push({
       label: 'Source email',

@@ -191,6 +191,7 @@ describe('routing', () => {
       'GET /api/imports/{importId}',
       'POST /api/imports/{importId}/upload/complete',
       'POST /api/imports/{importId}/commit',
+      'POST /api/imports/{importId}/cancel',
       'GET /api/imports/{importId}/errors',
       'GET /api/imports/{importId}/links/{kind}',
       'GET /api/settings/email',
