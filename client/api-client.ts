@@ -9,6 +9,8 @@ import {
   type EmailSettings,
   emailSettingsSchema,
   errorBodySchema,
+  type FailedRow,
+  failedRowSchema,
   type LinkKind,
   linkSchema,
   type MatchAnswer,
@@ -71,6 +73,8 @@ export interface ApiClient {
   completeUpload(importId: string, parts: { partNumber: number; etag: string }[]): Promise<Task>;
   /** Imports what a finished check checked: the same stored file, read the same way. */
   commitCheck(importId: string): Promise<Task>;
+  /** The failed rows of an ended import, in row order, with their values and errors. */
+  listFailedRows(importId: string, limit: number, cursor?: string): Promise<Page<FailedRow>>;
   /** Cancels an import that has not ended: rows not committed yet are not committed. */
   cancelImport(importId: string): Promise<Task>;
   getEmailSettings(): Promise<EmailSettings>;
@@ -175,6 +179,12 @@ export const createApiClient = (options: ApiClientOptions): ApiClient => {
       json(taskSchema, 'POST', `/api/imports/${id(importId)}/upload/complete`, { parts }),
     commitCheck: async (importId) =>
       (await json(createdTaskSchema, 'POST', `/api/imports/${id(importId)}/commit`, {})).import,
+    listFailedRows: (importId, limit, cursor) =>
+      json(
+        pageSchema(failedRowSchema),
+        'GET',
+        `/api/imports/${id(importId)}/failed-rows${query({ limit, cursor })}`,
+      ),
     cancelImport: (importId) => json(taskSchema, 'POST', `/api/imports/${id(importId)}/cancel`, {}),
     getEmailSettings: () => json(emailSettingsSchema, 'GET', '/api/settings/email'),
     putEmailSettings: (settings) => json(emailSettingsSchema, 'PUT', '/api/settings/email', settings),

@@ -43,6 +43,14 @@ export const createdImportSchema = z.object({
 });
 export type CreatedImport = z.infer<typeof createdImportSchema>;
 
+/** A failed row as the console's grid edits it (DESIGN §10). */
+export const failedRowSchema = z.object({
+  rowNumber: z.number().int(),
+  values: z.record(z.string(), z.string()),
+  errors: z.array(z.object({ errorType: z.string(), message: z.string(), column: z.string().optional() })),
+});
+export type FailedRow = z.infer<typeof failedRowSchema>;
+
 /** An import the API started from one it holds (a check's commit): no upload to make. */
 export const createdTaskSchema = z.object({ import: taskSchema });
 

@@ -158,7 +158,7 @@ const errorsScope = (importId: string) => `errors:${importId}`;
 /** Import ids are UUIDs (or similar); anything else cannot exist, so it is a 404 without a lookup. */
 const IMPORT_ID = /^[A-Za-z0-9-]{1,64}$/;
 
-const requireTask = async (tasks: TaskStore, importId: string): Promise<TaskRecord> => {
+export const requireTask = async (tasks: TaskStore, importId: string): Promise<TaskRecord> => {
   const task = IMPORT_ID.test(importId) ? await tasks.get(importId) : undefined;
   if (!task) throw new NotFoundError(`Import ${importId} does not exist.`);
   return task;

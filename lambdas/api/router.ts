@@ -4,6 +4,7 @@ import { trimCharacters } from '../shared/text';
 import type { AccountApiDeps, ApiDeps, ApiRequest, ApiResponse } from './api-types';
 import { accountCursors } from './cursor-codec';
 import { getEmailSettings, putEmailSettings, putEmailSettingsBodySchema } from './email-settings';
+import { listFailedRows } from './failed-rows';
 import { csvResponse, jsonResponse, noContentResponse, parseBody, parseQuery, toErrorResponse } from './http';
 import {
   cancelImport,
@@ -100,6 +101,7 @@ const linkKind = (kind: string) => {
 const importsPage = pageQuerySchema(25, 100);
 const errorsPage = pageQuerySchema(100, 1000);
 const recordsPage = pageQuerySchema(100, 1000);
+const failedRowsPage = pageQuerySchema(100, 1000);
 
 /** Every route of DESIGN §6, built once; handlers get their dependencies per call. */
 const ROUTES: readonly Route[] = [
@@ -147,6 +149,9 @@ const ROUTES: readonly Route[] = [
   ),
   route('GET', '/api/imports/{importId}/errors', async ({ deps, request, params }) =>
     jsonResponse(200, await listImportErrors(deps, params.importId, parseQuery(request, errorsPage))),
+  ),
+  route('GET', '/api/imports/{importId}/failed-rows', async ({ deps, request, params }) =>
+    jsonResponse(200, await listFailedRows(deps, params.importId, parseQuery(request, failedRowsPage))),
   ),
   route('GET', '/api/imports/{importId}/links/{kind}', async ({ deps, params }) =>
     jsonResponse(200, await createImportLink(deps, params.importId, linkKind(params.kind))),

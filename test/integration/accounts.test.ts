@@ -242,6 +242,11 @@ const CROSS_ACCOUNT: Record<string, () => Promise<void>> = {
     const own = await stack.get(`/api/imports/${imports.onlyAcme.importId}/errors`, admins.acme);
     expect(own.body).toMatchObject({ items: [expect.objectContaining({ rowNumber: 3 })] });
   },
+  'GET /api/imports/{importId}/failed-rows': async () => {
+    expectNotFound(await stack.get(`/api/imports/${imports.onlyAcme.importId}/failed-rows`, admins.globex));
+    const own = await stack.get(`/api/imports/${imports.onlyAcme.importId}/failed-rows`, admins.acme);
+    expect(own.body).toMatchObject({ items: [expect.objectContaining({ rowNumber: 3 })] });
+  },
   'GET /api/imports/{importId}/links/{kind}': async () => {
     for (const kind of ['original', 'exceptions', 'results', 'email']) {
       expectNotFound(

@@ -17,6 +17,7 @@ const PROTECTED_ROUTES: [method: string, path: string, body: unknown][] = [
   ['POST', '/api/imports/{id}/upload/complete', { parts: [{ partNumber: 1, etag: '"a"' }] }],
   ['POST', '/api/imports/{id}/commit', {}],
   ['POST', '/api/imports/{id}/cancel', {}],
+  ['GET', '/api/imports/{id}/failed-rows', undefined],
   ['GET', '/api/imports/{id}/errors', undefined],
   ['GET', '/api/imports/{id}/links/original', undefined],
   ['GET', '/api/imports/{id}/links/exceptions', undefined],

@@ -193,6 +193,7 @@ describe('routing', () => {
       'POST /api/imports/{importId}/commit',
       'POST /api/imports/{importId}/cancel',
       'GET /api/imports/{importId}/errors',
+      'GET /api/imports/{importId}/failed-rows',
       'GET /api/imports/{importId}/links/{kind}',
       'GET /api/settings/email',
       'PUT /api/settings/email',
