@@ -49,7 +49,47 @@ export interface EndToEnd {
    * processing, from its upload's completion to its final status; and where the large one was then.
    */
   fairness?: { rows: number; status: string; secondsToFinal: number; largeProgress: number };
+  /**
+   * A check of the same file (DESIGN §10) in an account of its own, once the import has ended: its task,
+   * its time in all and in its process stage (where it reads the keys its rows would write).
+   */
+  check?: { task: Task; seconds: number; processSeconds: number };
 }
+
+/** Checks the file in another account, uploaded as the console does, and times it to its final status. */
+const timeCheck = async (
+  stack: LocalStack,
+  file: BenchFile,
+  timeoutMs: number,
+): Promise<EndToEnd['check']> => {
+  const api = stack.api(await stack.token('admin', 'bench-check'));
+  const began = performance.now();
+  const { import: record, upload } = await api.createImport({
+    templateId: 'users',
+    fileName: 'bench-users.csv',
+    fileSize: file.bytes,
+    dryRun: true,
+  });
+  await api.completeUpload(record.importId, await putFileParts(file.path, file.bytes, upload));
+  let processingAt: number | undefined;
+  let countedAt: number | undefined;
+  for (;;) {
+    const task = await api.getImport(record.importId);
+    const now = performance.now();
+    if (processingAt === undefined && task.status !== 'PENDING' && task.status !== 'VALIDATING')
+      processingAt = now;
+    if (countedAt === undefined && task.totalRows !== undefined && task.processedRows >= task.totalRows)
+      countedAt = now;
+    if (isFinalStatus(task.status))
+      return {
+        task,
+        seconds: (now - began) / 1000,
+        processSeconds: ((countedAt ?? now) - (processingAt ?? now)) / 1000,
+      };
+    if (now - began > timeoutMs) throw new Error(`The check did not finish in ${timeoutMs / 1000} s`);
+    await sleep(POLL_MS);
+  }
+};
 
 /** Rows of the other account's small import (one chunk). */
 export const FAIRNESS_ROWS = 1000;
@@ -118,6 +158,8 @@ export const runEndToEnd = async (
     onProgress?: (task: Task) => void;
     /** Share of the rows counted at which another account's small import is started and timed. */
     fairnessAt?: number;
+    /** Then check the same file in another account, and time it. */
+    check?: boolean;
   },
 ): Promise<EndToEnd> => {
   const stack = await LocalStack.start({ env: options.env });
@@ -179,6 +221,7 @@ export const runEndToEnd = async (
     }
     const ended = performance.now();
     const fair = await fairness;
+    const check = options.check ? await timeCheck(stack, file, options.timeoutMs) : undefined;
     const processing = processingAt ?? ended;
     const counted = countedAt ?? ended;
 
@@ -198,6 +241,7 @@ export const runEndToEnd = async (
       },
       functions: functionStats(logs),
       ...(fair ? { fairness: fair } : {}),
+      ...(check ? { check } : {}),
       ...(processCpu ? { processCpu } : {}),
       memory: {
         ...(memory.stackRssMb ? { stackRssMb: Number(memory.stackRssMb) } : {}),

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { parse } from 'csv-parse';
+import { CHECK_BATCH_KEYS } from '../lambdas/process-chunk/write-records';
 import { DEFAULT_ACCOUNT } from '../lambdas/shared/account';
 import { DynamoRecordStore, recordItem } from '../lambdas/shared/adapters/dynamo-record-store';
 import { cellValue } from '../lambdas/shared/csv-cells';
@@ -22,11 +23,13 @@ import type { BenchFile } from './bench-data';
  * runs it, fed the file's own records as fast as one client can, with nothing else running. Three
  * patterns on fresh tables: the shipped one (RecordStore.insertBatch: PartiQL INSERTs, exact), plain
  * BatchWriteItem (no conditions: the store's ceiling, not exact), and a conditional PutItem per record
- * (exact, the pattern before batching).
+ * (exact, the pattern before batching). Then the batch-read rate a check is bounded by: the shipped read of
+ * who wrote each key (RecordStore.owners, 100 keys per BatchGetItem, consistent) over the records just
+ * written, as many reads in flight as the writes had.
  */
 
 export interface StoreRate {
-  pattern: 'insertBatch' | 'batchWriteItem' | 'conditionalPutItem';
+  pattern: 'insertBatch' | 'batchWriteItem' | 'conditionalPutItem' | 'batchRead';
   items: number;
   seconds: number;
   itemsPerSecond: number;
@@ -151,6 +154,20 @@ export const measureStore = async (file: BenchFile, options: StoreOptions): Prom
           const outcomes = await store.insertBatch('users', group);
           if (outcomes.some((outcome) => outcome !== 'inserted'))
             throw new Error(`Not all inserted: ${outcomes}`);
+        }),
+      ),
+    );
+
+    rates.push(
+      await rate(
+        'batchRead',
+        records.length,
+        await timeGroups(records, CHECK_BATCH_KEYS, options.inFlight, emulator.pid, async (group) => {
+          const owners = await store.owners(
+            'users',
+            group.map((record) => record.key),
+          );
+          if (owners.size !== group.length) throw new Error(`Read ${owners.size} of ${group.length} keys`);
         }),
       ),
     );

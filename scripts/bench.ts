@@ -110,6 +110,22 @@ const benchFile = async (spec: BenchFileSpec): Promise<{ file: BenchFile; genera
   return { file, generatedSeconds: (performance.now() - started) / 1000 };
 };
 
+/**
+ * A check's figures (DESIGN §10): its time beside the import's, and its key reads per second (the
+ * rows it would import, each key read once) against the store's batch-read rate measured in this run.
+ */
+const checkLine = (e2e: EndToEnd, rates: readonly StoreRate[]): string => {
+  const { check } = e2e;
+  if (!check) return 'not measured';
+  const keys = check.task.successCount;
+  const perSecond = keys / check.processSeconds;
+  const read = rates.find((rate) => rate.pattern === 'batchRead');
+  const ratio = read
+    ? ` = ${(perSecond / read.itemsPerSecond).toFixed(2)} × the store's batch-read rate (goal ≥ 0.9)`
+    : '';
+  return `${check.task.status} (${thousands(check.task.successCount)} would import, ${thousands(check.task.errorCount)} would fail) in ${formatSeconds(check.seconds)} vs the import's ${formatSeconds(e2e.stages.total)}; process stage ${formatSeconds(check.processSeconds)}, ${formatRate(perSecond, 'keys')} read${ratio}`;
+};
+
 const main = async () => {
   const localSettings = loadLocalSettings(process.env, process.cwd());
   const handlerSettings = loadConfig(chunkingSettings);
@@ -210,6 +226,7 @@ const main = async () => {
       insertBatch: `shipped: BatchExecuteStatement, ${handlerSettings.WRITE_BATCH_SIZE} INSERTs (exact)`,
       batchWriteItem: 'BatchWriteItem, 25 puts (no conditions)',
       conditionalPutItem: 'PutItem + attribute_not_exists (exact)',
+      batchRead: 'read for a check: BatchGetItem, 100 keys (consistent)',
     };
     out(
       table(
@@ -236,6 +253,7 @@ const main = async () => {
       env: {},
       // A fifth of the way in: the large import's chunks are flowing, most of its file still to come.
       fairnessAt: 0.2,
+      check: true,
       timeoutMs: options.timeoutMinutes * 60_000,
       onProgress: (task) => {
         if (Date.now() - lastShown < 10_000) return;
@@ -285,6 +303,7 @@ const main = async () => {
             ? `a ${thousands(e2e.fairness.rows)}-row import started at ${Math.round(e2e.fairness.largeProgress * 100)}% of this one was ${e2e.fairness.status} in ${formatSeconds(e2e.fairness.secondsToFinal)} (queued behind at most CHUNK_WINDOW = ${process.env.CHUNK_WINDOW ?? 2 * Math.max(1, localSettings.concurrency.chunks)} chunks of this import)`
             : 'not measured',
         ],
+        ['check of the same file', checkLine(e2e, rates)],
       ]),
     );
     for (const warning of e2e.warnings.slice(0, 5)) out(`    ${warning.slice(0, 200)}`);
