@@ -14,9 +14,10 @@ export interface RecordOwner {
 
 /**
  * How a valid row must end: committed by this import, refused as already committed by another, or either
- * (a key raced by several imports at once: exactly one of them wins it).
+ * (a key raced by several imports at once: exactly one of them wins it); in a check, passed and not
+ * committed; in a cancelled import, committed, or a SYSTEM error and not committed.
  */
-export type ValidRowRule = 'success' | 'already-exists' | 'race';
+export type ValidRowRule = 'success' | 'already-exists' | 'race' | 'check' | 'cancel';
 
 export interface ObservedImport {
   task: Task;
@@ -85,8 +86,17 @@ export const checkImport = (
       const owner = owners.get(expectation.key);
       const ownsKey = owner?.importId === task.importId && owner.rowNumber === rowNumber;
       const wanted = rule(expectation.key, expectation.shared);
-      const mustSucceed = wanted === 'success' || (wanted === 'race' && ownsKey);
-      if (mustSucceed) {
+      const mustSucceed = wanted === 'success' || ((wanted === 'race' || wanted === 'cancel') && ownsKey);
+      if (wanted === 'check') {
+        succeeded = true;
+        if (errors.length > 0) note(`${describe()}, expected none`);
+        if (owner?.importId === task.importId)
+          note(`row ${rowNumber}: ${expectation.key} was committed by this check`);
+      } else if (wanted === 'cancel' && !ownsKey) {
+        if (errors.length !== 1 || errors[0] !== ErrorType.SYSTEM) note(`${describe()}, expected [SYSTEM]`);
+        if (owner?.importId === task.importId)
+          note(`row ${rowNumber}: ${expectation.key} is owned by this import's row ${owner.rowNumber}`);
+      } else if (mustSucceed) {
         succeeded = true;
         if (errors.length > 0) note(`${describe()}, expected none`);
         if (!ownsKey)
@@ -124,7 +134,7 @@ export const checkImport = (
     ['processedRows', task.processedRows, file.rows],
     ['successCount', task.successCount, successes],
     ['errorCount', task.errorCount, file.rows - successes],
-    ['records committed by this import', ownedByImport, successes],
+    ['records committed by this import', ownedByImport, task.dryRun ? 0 : successes],
   ];
   for (const [name, actual, wanted] of counts) {
     if (actual !== wanted) note(`${name} is ${actual ?? 'missing'}, expected ${wanted}`);

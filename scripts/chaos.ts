@@ -170,8 +170,23 @@ class ChaosRun {
   }
 
   /** Creates the import (not retried: a retry could create a second task) and returns its part URLs. */
-  async create(file: ChaosFile, fileName: string): Promise<CreatedImport> {
-    return this.api().createImport({ templateId: 'users', fileName, fileSize: file.bytes });
+  async create(file: ChaosFile, fileName: string, dryRun = false): Promise<CreatedImport> {
+    return this.api().createImport({
+      templateId: 'users',
+      fileName,
+      fileSize: file.bytes,
+      ...(dryRun ? { dryRun } : {}),
+    });
+  }
+
+  /** Commits a check: retried through kills, since a commit answers the same import when called again. */
+  async commit(checkId: string): Promise<string> {
+    return (await this.call(`commit ${checkId}`, (api) => api.commitCheck(checkId))).importId;
+  }
+
+  /** Cancels an import: retried through kills, since asking again while it is cancelled changes nothing. */
+  async cancel(importId: string): Promise<Task> {
+    return this.call(`cancel ${importId}`, (api) => api.cancelImport(importId));
   }
 
   /** PUTs every part (a few at once, as the console does), each retried until it is stored. */
@@ -187,8 +202,8 @@ class ChaosRun {
   }
 
   /** Uploads a file start to finish with no kills; returns the import id. */
-  async importWithoutKills(file: ChaosFile, fileName: string): Promise<string> {
-    const { import: task, upload } = await this.create(file, fileName);
+  async importWithoutKills(file: ChaosFile, fileName: string, dryRun = false): Promise<string> {
+    const { import: task, upload } = await this.create(file, fileName, dryRun);
     await this.complete(task.importId, await this.uploadParts(file, upload));
     return task.importId;
   }
@@ -300,6 +315,57 @@ const importThroughKills = async (run: ChaosRun, file: ChaosFile, plan: PlannedK
       await run.killAndRestart('finalize', `every row counted, task ${describe(task)}`);
     }
   });
+};
+
+/** Waits until at least `share` of the import's rows are counted (or it ended), then kills the stack. */
+const killAtShare = async (run: ChaosRun, importId: string, share: number, what: string): Promise<void> => {
+  for (;;) {
+    const task = await run.task(importId);
+    const counted = task.totalRows ? task.processedRows / task.totalRows : 0;
+    if (isFinalStatus(task.status) || (task.status === 'PROCESSING' && counted >= share)) {
+      await run.killAndRestart(
+        'process',
+        `${what} at ${(share * 100).toFixed(0)}% counted, task ${describe(task)}`,
+      );
+      return;
+    }
+    await sleep(POLL_MS);
+  }
+};
+
+/**
+ * DESIGN §10 through kills: a check of the file (killed while it reads the store), its commit (killed
+ * while it writes), and an import cancelled part-way (killed just after the cancel and again later).
+ * Returns the three final tasks.
+ */
+const checkCommitAndCancel = async (
+  checking: ChaosRun,
+  cancelling: ChaosRun,
+  file: ChaosFile,
+): Promise<{ check: Task; commit: Task; cancelled: Task }> => {
+  const checkId = await checking.importWithoutKills(file, 'chaos-check.csv', true);
+  await killAtShare(checking, checkId, 0.4, 'a check');
+  const check = await checking.waitForFinal(checkId);
+  log(`check ${checkId} ${describe(check)}`);
+  const commitId = await checking.commit(checkId);
+  await killAtShare(checking, commitId, 0.5, 'the commit of a check');
+  const commit = await checking.waitForFinal(commitId);
+  log(`commit ${commitId} of check ${checkId} ${describe(commit)}`);
+
+  const cancelId = await cancelling.importWithoutKills(file, 'chaos-cancel.csv');
+  for (;;) {
+    const task = await cancelling.task(cancelId);
+    if (task.totalRows && task.processedRows >= 0.3 * task.totalRows) break;
+    await sleep(POLL_MS);
+  }
+  await cancelling.cancel(cancelId);
+  await cancelling.killAndRestart('process', `just after cancelling ${cancelId}`);
+  await killAtShare(cancelling, cancelId, 0.7, 'a cancelled import');
+  const cancelled = await cancelling.waitForFinal(cancelId);
+  log(
+    `cancelled import ${cancelId} ${describe(cancelled)}, ${cancelled.successCount.toLocaleString('en-US')} imported before the cancel`,
+  );
+  return { check, commit, cancelled };
 };
 
 const describe = (task: Task): string =>
@@ -428,9 +494,22 @@ const main = async (): Promise<number> => {
     const racingObserved: ObservedImport[] = [];
     for (const [index, task] of racingTasks.entries()) racingObserved.push(await racer(index).observe(task));
 
+    const checking = acme.inAccount('initech');
+    const cancelling = acme.inAccount('umbrella');
+    await checking.signIn();
+    await cancelling.signIn();
+    const checkKills = acme.kills.length;
+    const { check, commit, cancelled } = await checkCommitAndCancel(checking, cancelling, file);
+    const checkObserved = await checking.observe(check);
+    const commitObserved = await checking.observe(commit);
+    const cancelObserved = await cancelling.observe(cancelled);
+    const phaseKills = acme.kills.length - checkKills;
+
     const stores = new Map(
       await Promise.all(
-        runs.map(async (run) => [run.account, await scanOwners(stack, run.account)] as const),
+        [...runs, checking, cancelling].map(
+          async (run) => [run.account, await scanOwners(stack, run.account)] as const,
+        ),
       ),
     );
     const storeOf = (run: ChaosRun) => stores.get(run.account) ?? { owners: new Map(), byImport: new Map() };
@@ -477,6 +556,41 @@ const main = async (): Promise<number> => {
         };
       }),
     ];
+    const phaseVerdicts = [
+      {
+        name: `check ${check.importId} (initech)`,
+        ...checkImport(
+          file,
+          checkObserved,
+          storeOf(checking).owners,
+          owned(checking, check.importId),
+          () => 'check',
+        ),
+      },
+      {
+        name: `commit ${commit.importId} (initech)`,
+        ...checkImport(
+          file,
+          commitObserved,
+          storeOf(checking).owners,
+          owned(checking, commit.importId),
+          () => 'success',
+        ),
+      },
+      {
+        name: `cancelled import ${cancelled.importId} (umbrella)`,
+        ...checkImport(
+          file,
+          cancelObserved,
+          storeOf(cancelling).owners,
+          owned(cancelling, cancelled.importId),
+          () => 'cancel',
+        ),
+      },
+    ];
+    if (!cancelled.cancelledBy || cancelled.successCount >= file.validRows)
+      phaseVerdicts[2]?.mismatches.push(`the cancel took no rows: ${describe(cancelled)}`);
+    verdicts.push(...phaseVerdicts);
     for (const verdict of verdicts) {
       if (verdict.mismatches.length === 0) continue;
       log(`${verdict.name} is not exact:`);
@@ -514,11 +628,15 @@ const main = async (): Promise<number> => {
     log(`dead-letter queues: ${deadLetters.join(' ')}`);
 
     const mainExact = verdicts.slice(0, 4).every((verdict) => verdict.mismatches.length === 0);
-    const concurrentExact = verdicts.slice(4).filter((verdict) => verdict.mismatches.length === 0).length;
-    failed = !mainExact || concurrentExact !== racing.length || survived !== options.kills;
+    const concurrentExact = verdicts
+      .slice(4, 4 + racing.length)
+      .filter((verdict) => verdict.mismatches.length === 0).length;
+    const phaseExact = phaseVerdicts.every((verdict) => verdict.mismatches.length === 0);
+    failed = !mainExact || concurrentExact !== racing.length || !phaseExact || survived !== options.kills;
     console.log(
-      `chaos: kills=${acme.kills.length} survived=${survived} rows=${file.rows} accounts=${runs.length} exact=${mainExact ? 'yes' : 'no'} ` +
-        `concurrent=${racing.length} exact=${concurrentExact}/${racing.length} seed=${options.seed} ` +
+      `chaos: kills=${acme.kills.length} survived=${survived} rows=${file.rows} accounts=${runs.length + 2} exact=${mainExact ? 'yes' : 'no'} ` +
+        `concurrent=${racing.length} exact=${concurrentExact}/${racing.length} ` +
+        `check+commit+cancel=${phaseExact ? 'exact' : 'NOT exact'} (${phaseKills} kills) seed=${options.seed} ` +
         `time=${seconds(performance.now() - began)}`,
     );
   } catch (error) {

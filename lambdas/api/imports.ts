@@ -328,9 +328,9 @@ export const completeUpload = async (
 /**
  * Commits a check (DESIGN §10): a new import of the check's stored file with the same mapping, formats and
  * country, linked by `parentImportId`; its file is a copy of the check's, whose arrival starts the
- * pipeline as an upload's does. Only a final check that passed validation can be committed, once: the
- * check records its commit with a conditional write, so two calls at once start one import. A call
- * retried after a failure part-way finishes that same commit.
+ * pipeline as an upload's does. Only a final check that passed validation can be committed, and once: the
+ * check records its commit with a conditional write, so two calls at once start one import, and a call
+ * after that answers with that import. A call retried after a failure part-way finishes that same commit.
  */
 export const commitCheck = async (
   deps: ImportsDeps,
@@ -365,8 +365,8 @@ export const commitCheck = async (
     if (!claimed) return commitCheck(deps, principal, importId);
   }
   const existing = await deps.tasks.get(childId);
-  if (existing && (await deps.objects.head(existing.objectKey)))
-    throw new ConflictError(`Check ${importId} was committed already, as import ${childId}.`);
+  // Committed already (a double click, a retried call whose answer was lost): the same import again.
+  if (existing && (await deps.objects.head(existing.objectKey))) return { import: toPublicTask(existing) };
 
   const record: TaskRecord = existing ?? {
     importId: childId,

@@ -64,6 +64,28 @@ const signOut = async (page: Page) => {
   await page.getByRole('heading', { name: 'Sign in' }).waitFor();
 };
 
+/** Signs out, then in as admin to `account`, and opens the Imports page with the wizard's first two steps done. */
+const openWizardIn = async (
+  page: Page,
+  baseUrl: string,
+  account: string,
+  filePath: string,
+): Promise<Locator> => {
+  await signOut(page);
+  await page.getByRole('radio', { name: /^admin/ }).check();
+  await page.getByLabel('Account').fill(account);
+  await page.getByRole('button', { name: `Sign in as admin to ${account}` }).click();
+  await page.getByRole('heading', { name: 'Welcome, admin' }).waitFor();
+  await page.goto(`${baseUrl}/imports`);
+  await page.getByRole('button', { name: 'New import' }).first().click();
+  const wizard = page.getByRole('dialog', { name: 'Bulk Import Wizard' });
+  await wizard.getByRole('radio', { name: /Users/ }).check();
+  await wizard.getByRole('button', { name: 'Next: choose files' }).click();
+  await wizard.getByLabel('CSV files to import').setInputFiles(filePath);
+  await wizard.getByRole('button', { name: 'Next: preview columns' }).click();
+  return wizard;
+};
+
 describe('admin console', () => {
   let stack: LocalStack;
   let browser: ConsoleBrowser;
@@ -448,20 +470,8 @@ describe('admin console', () => {
     const secondPath = join(workDir, 'crm-export-week2.csv');
     await writeFile(firstPath, exportOf('preview.'));
     await writeFile(secondPath, exportOf('preview2.'));
-    await signOut(page);
-    await page.getByRole('radio', { name: /^admin/ }).check();
-    await page.getByLabel('Account').fill('preview');
-    await page.getByRole('button', { name: 'Sign in as admin to preview' }).click();
-    await page.getByRole('heading', { name: 'Welcome, admin' }).waitFor();
-    await page.goto(`${stack.baseUrl}/imports`);
-
     // Act: the preview of the chosen file.
-    await page.getByRole('button', { name: 'New import' }).first().click();
-    const wizard = page.getByRole('dialog', { name: 'Bulk Import Wizard' });
-    await wizard.getByRole('radio', { name: /Users/ }).check();
-    await wizard.getByRole('button', { name: 'Next: choose files' }).click();
-    await wizard.getByLabel('CSV files to import').setInputFiles(firstPath);
-    await wizard.getByRole('button', { name: 'Next: preview columns' }).click();
+    const wizard = await openWizardIn(page, stack.baseUrl, 'preview', firstPath);
     const columns = wizard.getByRole('table', { name: 'Columns of crm-export.csv' });
     await columns.waitFor();
     await screenshot(page, '25-preview-missing-column');
@@ -569,20 +579,8 @@ describe('admin console', () => {
     await writeFile(path, `${HEADER}\n${rows.join('\n')}\n`);
     // A fresh page: whatever an earlier test left open is closed.
     await page.goto(`${stack.baseUrl}/imports`);
-    await signOut(page);
-    await page.getByRole('radio', { name: /^admin/ }).check();
-    await page.getByLabel('Account').fill(account);
-    await page.getByRole('button', { name: `Sign in as admin to ${account}` }).click();
-    await page.getByRole('heading', { name: 'Welcome, admin' }).waitFor();
-    await page.goto(`${stack.baseUrl}/imports`);
-
     // Act: the check.
-    await page.getByRole('button', { name: 'New import' }).first().click();
-    const wizard = page.getByRole('dialog', { name: 'Bulk Import Wizard' });
-    await wizard.getByRole('radio', { name: /Users/ }).check();
-    await wizard.getByRole('button', { name: 'Next: choose files' }).click();
-    await wizard.getByLabel('CSV files to import').setInputFiles(path);
-    await wizard.getByRole('button', { name: 'Next: preview columns' }).click();
+    const wizard = await openWizardIn(page, stack.baseUrl, account, path);
     await wizard.getByRole('table', { name: 'Columns of check-me.csv' }).waitFor();
     await wizard.getByRole('button', { name: 'Check first' }).click();
     const item = wizard.getByRole('listitem', { name: 'check-me.csv' });

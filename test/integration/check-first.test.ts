@@ -126,11 +126,15 @@ describe('a check (dryRun)', () => {
     expect(await errorsOf(token, committed.importId)).toEqual(await errorsOf(other, direct.importId));
     expect(await stack.download(token, committed.importId, 'original')).toBe(USERS);
 
-    // The check itself stays a check; committing it again is refused.
-    expect(await stack.task(token, checked.importId)).toMatchObject({ dryRun: true });
+    // The check itself stays a check; committing it again starts nothing new: it answers the same import.
+    expect(await stack.task(token, checked.importId)).toMatchObject({
+      dryRun: true,
+      committedImportId: started.importId,
+    });
     const again = await commit(token, checked.importId);
-    expect(again.status).toBe(409);
-    expect(again.text).toContain(started.importId);
+    expect(again.status).toBe(201);
+    expect((again.body as { import: Task }).import.importId).toBe(started.importId);
+    expect((await stack.get('/api/imports', token)).body).toMatchObject({ items: { length: 2 } });
   });
 
   it('commits with the same mapping and date orders as the check', async () => {

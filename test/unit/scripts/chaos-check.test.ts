@@ -166,6 +166,65 @@ describe('checkImport', () => {
     ]);
   });
 
+  it('wants a check to pass every valid row and commit none of them', () => {
+    // Prepare
+    const check = {
+      task: aTask({ dryRun: true, successCount: 3, errorCount: 1 }),
+      errors: [{ rowNumber: 3, errorType: 'INVALID_FORMAT' }],
+      results: results(['SUCCESS', 'FAILED', 'SUCCESS', 'SUCCESS']),
+    };
+    const checkRule = () => 'check' as const;
+
+    // Act
+    const clean = checkImport(file, check, new Map(), 0, checkRule);
+    const wrote = checkImport(file, check, owners({ importId: ME, rowNumber: 4 }), 3, checkRule);
+
+    // Assess
+    expect(clean.mismatches).toEqual([]);
+    expect(wrote.mismatches).toEqual([
+      'row 2: a@x.example was committed by this check',
+      'row 4: race@x.example was committed by this check',
+      'row 5: b@x.example was committed by this check',
+      'records committed by this import is 3, expected 0',
+    ]);
+  });
+
+  it('wants each valid row of a cancelled import committed, or a SYSTEM error and not committed', () => {
+    // Prepare: rows 2 and 4 committed before the cancel, row 5 cancelled.
+    const cancelled = {
+      task: aTask({ cancelledBy: 'admin', successCount: 2, errorCount: 2 }),
+      errors: [
+        { rowNumber: 3, errorType: 'INVALID_FORMAT' },
+        { rowNumber: 5, errorType: 'SYSTEM' },
+      ],
+      results: results(['SUCCESS', 'FAILED', 'SUCCESS', 'FAILED']),
+    };
+    const committed = new Map([
+      ['a@x.example', { importId: ME, rowNumber: 2 }],
+      ['race@x.example', { importId: ME, rowNumber: 4 }],
+    ]);
+    const cancelRule = () => 'cancel' as const;
+
+    // Act
+    const exact = checkImport(file, cancelled, committed, 2, cancelRule);
+    const leaked = checkImport(
+      file,
+      cancelled,
+      new Map([...committed, ['b@x.example', { importId: ME, rowNumber: 5 }]]),
+      3,
+      cancelRule,
+    );
+
+    // Assess
+    expect(exact.mismatches).toEqual([]);
+    expect(leaked.mismatches).toEqual([
+      'row 5: errors [SYSTEM], expected none',
+      'row 5: results report says FAILED, expected SUCCESS',
+      'successCount is 2, expected 3',
+      'errorCount is 2, expected 1',
+    ]);
+  });
+
   it('wants every valid row ALREADY_EXISTS on a re-import, owned by the first import', () => {
     // Prepare
     const again = {
