@@ -394,9 +394,10 @@ export const commitCheck = async (
 };
 
 /**
- * Cancels an import (DESIGN §10). One that has not started (still uploading, or waiting for a slot) ends
- * FAILED at once, nothing imported. One being validated or processed is marked cancelled: validate-file
- * then ends it instead of planning its chunks, and each chunk not committed yet reports its rows as not
+ * Cancels an import (DESIGN §10). An upload that has not started (still uploading, or waiting for a slot)
+ * ends FAILED at once, nothing imported. An emailed file waiting for a slot, or one being validated or
+ * processed, is marked cancelled: validate-file then ends it (when it starts, or instead of planning its
+ * chunks), and each chunk not committed yet reports its rows as not
  * imported, so the counts stay exact and finalize ends it. Asking again while it is being cancelled
  * changes nothing; a final import is a 409.
  */
@@ -414,8 +415,12 @@ export const cancelImport = async (
     if (task.cancelledBy) return toPublicTask(task);
     const now = deps.now().toISOString();
     const cancel = { cancelledBy: principal.username, cancelledAt: now };
+    // An emailed file is stored already and starts as soon as its account has a slot: it is marked, and
+    // validate-file ends it when it starts, so its email still gets its reply. An upload not finished
+    // may never start: it ends now.
+    const endNow = task.status === TaskStatus.PENDING && task.source !== TaskSource.EMAIL;
     const moved =
-      task.status === TaskStatus.PENDING
+      endNow
         ? await deps.tasks.transition(importId, [TaskStatus.PENDING], TaskStatus.FAILED, {
             ...cancel,
             endedAt: now,

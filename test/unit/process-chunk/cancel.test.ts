@@ -14,17 +14,15 @@ const validated = async (harness: Harness, csv: string) => {
   return { task, messages };
 };
 
-const cancelled = (_task: TaskRecord): Partial<TaskRecord> => ({
-  cancelledBy: 'ada',
-  cancelledAt: '2026-12-04T10:15:30.000Z',
-});
+/** Who cancelled, and when, as the cancel route records it. */
+const CANCELLED: Partial<TaskRecord> = { cancelledBy: 'ada', cancelledAt: '2026-12-04T10:15:30.000Z' };
 
 describe('a cancelled import', () => {
   it('commits none of the rows of a chunk processed after the cancel, and says who cancelled', async () => {
     // Prepare
     const harness = createHarness();
     const { task, messages } = await validated(harness, usersCsv([userRow(1), 'bad,,,', userRow(2)]));
-    await harness.tasks.update(task.importId, cancelled(task));
+    await harness.tasks.update(task.importId, CANCELLED);
 
     // Act
     await processChunk(harness.processDeps, messages[0] as ChunkMessage);
@@ -55,7 +53,7 @@ describe('a cancelled import', () => {
     const harness = createHarness();
     const { task, messages } = await validated(harness, usersCsv([userRow(1), userRow(2), userRow(3)]));
     await harness.records.insert('users', 'user1@example.com', {}, { importId: task.importId, rowNumber: 2 });
-    await harness.tasks.update(task.importId, cancelled(task));
+    await harness.tasks.update(task.importId, CANCELLED);
 
     // Act: the redelivery, after the cancel.
     await processChunk(harness.processDeps, messages[0] as ChunkMessage);
@@ -72,7 +70,7 @@ describe('a cancelled import', () => {
     // Prepare
     const harness = createHarness();
     const { task, messages } = await validated(harness, usersCsv([userRow(1)]));
-    await harness.tasks.update(task.importId, cancelled(task));
+    await harness.tasks.update(task.importId, CANCELLED);
     harness.records.failingKeys.add('user1@example.com');
 
     // Act / Assess
@@ -90,7 +88,7 @@ describe('a cancelled import', () => {
       usersCsv([userRow(1), userRow(2), userRow(3), userRow(4)]),
     );
     await processChunk(harness.processDeps, messages[0] as ChunkMessage);
-    await harness.tasks.update(task.importId, cancelled(task));
+    await harness.tasks.update(task.importId, CANCELLED);
     await processChunk(harness.processDeps, messages[1] as ChunkMessage);
 
     // Act
@@ -116,7 +114,7 @@ describe('a cancelled import', () => {
     const task = await givenUpload(harness, usersCsv([userRow(1)]));
     const getStream = harness.objects.getStream.bind(harness.objects);
     jest.spyOn(harness.objects, 'getStream').mockImplementation(async (key, start) => {
-      await harness.tasks.update(task.importId, cancelled(task));
+      await harness.tasks.update(task.importId, CANCELLED);
       return getStream(key, start);
     });
 
@@ -131,5 +129,24 @@ describe('a cancelled import', () => {
       statusReason: 'Cancelled by ada while the file was being validated: nothing was imported',
       totalRows: 1,
     });
+  });
+
+  it('ends an emailed import cancelled while it waited for a slot when it starts, and hands it to the reply', async () => {
+    // Prepare
+    const harness = createHarness();
+    const task = await givenUpload(harness, usersCsv([userRow(1)]), {
+      source: 'email',
+      email: { from: 'ada@example.com', subject: 'users', receivedAt: '2026-12-04T10:00:00.000Z' },
+      ...CANCELLED,
+    });
+
+    // Act
+    const outcome = await validateFile(harness.validateDeps, task.objectKey);
+
+    // Assess
+    expect(outcome).toBe('cancelled');
+    expect(harness.chunks.sent).toEqual([]);
+    expect(await storedTask(harness, task.importId)).toMatchObject({ status: 'FAILED', cancelledBy: 'ada' });
+    expect(harness.finalize.sent).toEqual([{ kind: 'reply', importId: task.importId }]);
   });
 });
