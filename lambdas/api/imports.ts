@@ -419,14 +419,13 @@ export const cancelImport = async (
     // validate-file ends it when it starts, so its email still gets its reply. An upload not finished
     // may never start: it ends now.
     const endNow = task.status === TaskStatus.PENDING && task.source !== TaskSource.EMAIL;
-    const moved =
-      endNow
-        ? await deps.tasks.transition(importId, [TaskStatus.PENDING], TaskStatus.FAILED, {
-            ...cancel,
-            endedAt: now,
-            statusReason: `Cancelled by ${principal.username} before it started: nothing was ${task.dryRun ? 'checked' : 'imported'}`,
-          })
-        : await deps.tasks.transition(importId, [task.status], task.status, cancel, ['cancelledBy']);
+    const moved = endNow
+      ? await deps.tasks.transition(importId, [TaskStatus.PENDING], TaskStatus.FAILED, {
+          ...cancel,
+          endedAt: now,
+          statusReason: `Cancelled by ${principal.username} before it started: nothing was ${task.dryRun ? 'checked' : 'imported'}`,
+        })
+      : await deps.tasks.transition(importId, [task.status], task.status, cancel, ['cancelledBy']);
     if (moved) {
       if (moved.status === TaskStatus.FAILED && task.uploadId)
         await abandonUpload(deps, task.objectKey, task.uploadId);
