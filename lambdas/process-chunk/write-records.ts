@@ -99,29 +99,20 @@ export const checkRecords = async (
 ): Promise<WriteOutcome[]> => {
   const keys = [...new Set(writes.map((write) => write.key))];
   const taken = new Map<string, boolean>();
-  await runBounded(inGroups(keys, CHECK_BATCH_KEYS), input.concurrency, async (group) => {
-    let pending = group;
-    for (let attempt = 1; pending.length > 0; attempt += 1) {
-      let failure: unknown;
-      try {
+  const rowOfKey = new Map(writes.map((write) => [write.key, write.rowNumber]));
+  await runBounded(inGroups(keys, CHECK_BATCH_KEYS), input.concurrency, (group) =>
+    untilAnswered(
+      input.retry,
+      group,
+      (key) => rowOfKey.get(key) ?? 0,
+      async (pending) => {
         const owners = await input.records.owners(input.template.templateId, pending);
-        for (const key of pending) {
-          const owner = owners.get(key);
-          if (owner !== undefined) taken.set(key, owner !== null);
-        }
-        // Keys the store did not read this time (throttled) are read again after a backoff.
-        pending = pending.filter((key) => !taken.has(key));
-        if (pending.length === 0) return;
-        failure = new Error(`${pending.length} keys were left unread (throttled)`);
-      } catch (error) {
-        failure = error;
-      }
-      const firstRow = writes.find((write) => write.key === pending[0])?.rowNumber ?? 0;
-      if (attempt >= input.retry.attempts)
-        throw new RecordStoreUnavailableError(firstRow, attempt, { cause: failure });
-      await backoff(input.retry, attempt);
-    }
-  });
+        for (const [key, owner] of owners) taken.set(key, owner !== null);
+        return pending.filter((key) => !owners.has(key));
+      },
+      (left) => `${left} keys were left unread (throttled)`,
+    ),
+  );
   const insertOnly = input.template.mode === 'insert';
   // Within one chunk a key is written once (later rows with it are duplicates in the file), so the
   // store's answer is each row's.
@@ -164,16 +155,17 @@ const inGroups = <T>(items: readonly T[], size: number): T[][] => {
  * Inserts one group into `outcomes` (by index); rows the store leaves unprocessed (throttling) are sent
  * again after a backoff, and so is the whole rest of the group after an error.
  */
-const insertGroupWithRetry = async (
+const insertGroupWithRetry = (
   input: WriteInput,
   group: readonly number[],
   writes: readonly RowWrite[],
   outcomes: WriteOutcome[],
-): Promise<void> => {
-  let pending = group;
-  for (let attempt = 1; ; attempt += 1) {
-    let failure: unknown;
-    try {
+): Promise<void> =>
+  untilAnswered(
+    input.retry,
+    group,
+    (index) => writes[index]?.rowNumber ?? 0,
+    async (pending) => {
       const batch = pending.map((index) => {
         const write = writes[index];
         if (!write) throw new RangeError(`No write at ${index}`);
@@ -181,23 +173,45 @@ const insertGroupWithRetry = async (
       });
       const answers = await input.records.insertBatch(input.template.templateId, batch);
       const unprocessed: number[] = [];
-      for (let position = 0; position < pending.length; position += 1) {
-        const index = pending[position] ?? -1;
+      pending.forEach((index, position) => {
         const answer: BatchInsertOutcome | undefined = answers[position];
         if (answer === undefined || answer === 'unprocessed') unprocessed.push(index);
         else outcomes[index] = answer;
-      }
-      if (unprocessed.length === 0) return;
-      pending = unprocessed;
-      failure = new Error(`${pending.length} of ${batch.length} inserts were left unprocessed (throttled)`);
+      });
+      return unprocessed;
+    },
+    (left, sent) => `${left} of ${sent} inserts were left unprocessed (throttled)`,
+  );
+
+/**
+ * Sends `items` until the store has answered each: `send` returns those it left unanswered (throttled),
+ * which go again after a backoff, as does everything still pending after an error. After
+ * `retry.attempts` tries it gives up, naming the row of the first item left.
+ */
+const untilAnswered = async <T>(
+  retry: RetryPolicy,
+  items: readonly T[],
+  rowOf: (item: T) => number,
+  send: (pending: readonly T[]) => Promise<readonly T[]>,
+  unanswered: (left: number, sent: number) => string,
+): Promise<void> => {
+  let pending = items;
+  for (let attempt = 1; ; attempt += 1) {
+    let failure: unknown;
+    try {
+      const left = await send(pending);
+      if (left.length === 0) return;
+      failure = new Error(unanswered(left.length, pending.length));
+      pending = left;
     } catch (error) {
       failure = error;
     }
-    const firstRow = writes[pending[0] ?? -1]?.rowNumber ?? 0;
-    if (attempt >= input.retry.attempts) {
-      throw new RecordStoreUnavailableError(firstRow, attempt, { cause: failure });
-    }
-    await backoff(input.retry, attempt);
+    const first = pending[0];
+    if (attempt >= retry.attempts)
+      throw new RecordStoreUnavailableError(first === undefined ? 0 : rowOf(first), attempt, {
+        cause: failure,
+      });
+    await backoff(retry, attempt);
   }
 };
 
