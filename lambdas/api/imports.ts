@@ -409,9 +409,7 @@ export const cancelImport = async (
   for (;;) {
     const task = await requireTask(deps.tasks, importId);
     if (isFinalStatus(task.status))
-      throw new ConflictError(
-        `Import ${importId} has ended (${task.status}): there is nothing to cancel.${task.successCount > 0 && !task.dryRun ? ' To take its rows back, undo it.' : ''}`,
-      );
+      throw new ConflictError(`Import ${importId} has ended (${task.status}): there is nothing to cancel.`);
     if (task.cancelledBy) return toPublicTask(task);
     const now = deps.now().toISOString();
     const cancel = { cancelledBy: principal.username, cancelledAt: now };

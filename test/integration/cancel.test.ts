@@ -132,6 +132,6 @@ describe('cancelling an import', () => {
     expect(done.status).toBe('COMPLETED');
     const answer = await cancel(token, done.importId);
     expect(answer.status).toBe(409);
-    expect(answer.text).toContain('To take its rows back, undo it.');
+    expect(answer.text).toContain('has ended (COMPLETED): there is nothing to cancel.');
   });
 });
