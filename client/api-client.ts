@@ -49,6 +49,12 @@ export class ApiError extends Error {
   }
 }
 
+/** A failed row sent back with new values (DESIGN §10): values by the file's headers; those left out stay. */
+export interface FixRow {
+  rowNumber: number;
+  values: Record<string, string>;
+}
+
 export interface ApiClientOptions {
   /** Builds the absolute URL of an API path such as `/api/imports`. */
   url: (path: string) => string;
@@ -77,6 +83,8 @@ export interface ApiClient {
   listFailedRows(importId: string, limit: number, cursor?: string): Promise<Page<FailedRow>>;
   /** Cancels an import that has not ended: rows not committed yet are not committed. */
   cancelImport(importId: string): Promise<Task>;
+  /** Imports (or with `dryRun`, checks) failed rows of an ended import with new values: a fix import. */
+  createFixes(importId: string, rows: FixRow[], dryRun?: boolean): Promise<Task>;
   getEmailSettings(): Promise<EmailSettings>;
   putEmailSettings(settings: EmailSettings): Promise<EmailSettings>;
 }
@@ -186,6 +194,13 @@ export const createApiClient = (options: ApiClientOptions): ApiClient => {
         `/api/imports/${id(importId)}/failed-rows${query({ limit, cursor })}`,
       ),
     cancelImport: (importId) => json(taskSchema, 'POST', `/api/imports/${id(importId)}/cancel`, {}),
+    createFixes: async (importId, rows, dryRun) =>
+      (
+        await json(createdTaskSchema, 'POST', `/api/imports/${id(importId)}/fixes`, {
+          rows,
+          ...(dryRun ? { dryRun } : {}),
+        })
+      ).import,
     getEmailSettings: () => json(emailSettingsSchema, 'GET', '/api/settings/email'),
     putEmailSettings: (settings) => json(emailSettingsSchema, 'PUT', '/api/settings/email', settings),
   };

@@ -48,6 +48,8 @@ export const failedRowSchema = z.object({
   rowNumber: z.number().int(),
   values: z.record(z.string(), z.string()),
   errors: z.array(z.object({ errorType: z.string(), message: z.string(), column: z.string().optional() })),
+  /** The fix import that has imported the row since, when one has. */
+  importedBy: z.string().optional(),
 });
 export type FailedRow = z.infer<typeof failedRowSchema>;
 

@@ -133,6 +133,27 @@ export class MemoryTaskStore implements TaskStore {
   async listRowErrors(): Promise<Page<never>> {
     return { items: [] };
   }
+
+  // The bench imports one file, never a fix of one: there are no row numbers or fixes to keep.
+  async putRowNumbers(): Promise<void> {
+    throw new Error('The bench does not import fixes');
+  }
+
+  async getRowNumbers(): Promise<undefined> {
+    return undefined;
+  }
+
+  async putFixedRows(): Promise<void> {
+    throw new Error('The bench does not import fixes');
+  }
+
+  async listFixedRows(): Promise<Map<number, string>> {
+    return new Map();
+  }
+
+  async addFixImport(): Promise<void> {
+    throw new Error('The bench does not import fixes');
+  }
 }
 
 /** Every insert succeeds at once: the store's cost is measured on its own, by the store bench. */

@@ -2,7 +2,7 @@ import { parse } from 'csv-parse/sync';
 import { RecordScanner, type ScannedRecord } from '../shared/csv';
 import { restoreNeutralized } from '../shared/csv-cells';
 import { ConflictError, NotFoundError } from '../shared/errors';
-import { isFinalStatus, type RowError, TaskStatus } from '../shared/model';
+import { isFinalStatus, type RowError, type TaskRecord, TaskStatus } from '../shared/model';
 import { exceptionsKey } from '../shared/object-keys';
 import type { ObjectStore } from '../shared/ports';
 import { REPORT_COLUMNS } from '../shared/templates';
@@ -21,6 +21,8 @@ export interface FailedRow {
   rowNumber: number;
   values: Record<string, string>;
   errors: Omit<RowError, 'rowNumber'>[];
+  /** The fix import that has imported this row since (DESIGN §10), when one has. */
+  importedBy?: string;
 }
 
 /** Bytes read at a time; doubled until the page's rows are whole (a row can be up to a megabyte). */
@@ -48,8 +50,9 @@ const readRecords = async (
   size: number,
   offset: number,
   wanted: number,
+  firstWindow = WINDOW_BYTES,
 ): Promise<{ bytes: Buffer; records: ScannedRecord[] }> => {
-  for (let window = WINDOW_BYTES; ; window *= 2) {
+  for (let window = firstWindow; ; window *= 2) {
     const end = Math.min(size, offset + Math.max(window, wanted * 512));
     const bytes = await objects.getRange(key, offset, end);
     const records = recordsIn(bytes, offset);
@@ -65,46 +68,101 @@ const cellsOf = (bytes: Buffer, from: number, record: ScannedRecord): string[] =
   return cells ?? [];
 };
 
+/** Why an import's failed rows cannot be read (yet), or undefined when they can. */
+const failedRowsConflict = (task: TaskRecord, use: 'listed' | 'fixed'): ConflictError | undefined => {
+  const { importId } = task;
+  if (task.status === TaskStatus.VALIDATION_FAILED)
+    return new ConflictError(
+      `Import ${importId} did not pass validation${task.statusReason ? ` (${task.statusReason})` : ''}: no row of it was read, so none failed.`,
+    );
+  if (!isFinalStatus(task.status))
+    return new ConflictError(
+      `Import ${importId} is still ${task.status}: its failed rows are ${use} once it has ended.`,
+    );
+  return undefined;
+};
+
+/** An ended import's exceptions report: its key, size, the file's own columns and where its rows start. */
+export interface FailedRowsReport {
+  key: string;
+  size: number;
+  header: string[];
+  rowsStart: number;
+}
+
+/** The exceptions report of an import whose failed rows can be read; 409 when they cannot yet. */
+export const openFailedRows = async (
+  objects: ObjectStore,
+  task: TaskRecord,
+  use: 'listed' | 'fixed',
+): Promise<FailedRowsReport> => {
+  const conflict = failedRowsConflict(task, use);
+  if (conflict) throw conflict;
+  const key = exceptionsKey(task.importId);
+  const head = await objects.head(key);
+  if (!head) throw new NotFoundError(`Import ${task.importId} has no exceptions report.`);
+  // The header: the file's own columns, then the report's three.
+  const first = await readRecords(objects, key, head.size, 0, 1);
+  const headerRecord = first.records[0];
+  if (!headerRecord) throw new Error(`The exceptions report of ${task.importId} has no header`);
+  const header = cellsOf(first.bytes, 0, headerRecord).slice(0, -REPORT_COLUMNS.length);
+  return { key, size: head.size, header, rowsStart: headerRecord.end };
+};
+
+/** A report line's row number and values under the file's headers, as the admin wrote them. */
+const failedRowOf = (header: readonly string[], cells: readonly string[]) => {
+  const values: Record<string, string> = {};
+  header.forEach((name, index) => {
+    values[name] = restoreNeutralized(cells[index] ?? '');
+  });
+  return { rowNumber: Number(cells[cells.length - REPORT_COLUMNS.length]), values };
+};
+
+/** Bytes read at a time when every failed row is read in one pass. */
+const SCAN_BYTES = 1024 * 1024;
+
+/** Every failed row of a report, in row order, its number and values: a window at a time, one parse each. */
+export async function* everyFailedRow(
+  objects: ObjectStore,
+  report: FailedRowsReport,
+): AsyncGenerator<{ rowNumber: number; values: Record<string, string> }> {
+  let offset = report.rowsStart;
+  while (offset < report.size) {
+    const { bytes, records } = await readRecords(objects, report.key, report.size, offset, 1, SCAN_BYTES);
+    const last = records.at(-1);
+    if (!last)
+      throw new Error(`The exceptions report ${report.key} has a row it cannot read at byte ${offset}`);
+    const parsed = parse(bytes.subarray(0, last.end - offset), { relax_column_count: true }) as string[][];
+    for (const cells of parsed) yield failedRowOf(report.header, cells);
+    offset = last.end;
+  }
+}
+
 export const listFailedRows = async (
   deps: ImportsDeps,
   importId: string,
   query: PageQuery,
 ): Promise<ListPage<FailedRow>> => {
   const task = await requireTask(deps.tasks, importId);
-  if (task.status === TaskStatus.VALIDATION_FAILED)
-    throw new ConflictError(
-      `Import ${importId} did not pass validation${task.statusReason ? ` (${task.statusReason})` : ''}: no row of it was read, so none failed.`,
-    );
-  if (!isFinalStatus(task.status))
-    throw new ConflictError(
-      `Import ${importId} is still ${task.status}: its failed rows are listed once it has ended.`,
-    );
+  const conflict = failedRowsConflict(task, 'listed');
+  if (conflict) throw conflict;
   if (task.errorCount === 0) return { items: [], nextCursor: null };
-  const key = exceptionsKey(importId);
-  const head = await deps.objects.head(key);
-  if (!head) throw new NotFoundError(`Import ${importId} has no exceptions report.`);
-
-  // The header: the file's own columns, then the report's three.
-  const first = await readRecords(deps.objects, key, head.size, 0, 1);
-  const headerRecord = first.records[0];
-  if (!headerRecord) throw new Error(`The exceptions report of ${importId} has no header`);
-  const header = cellsOf(first.bytes, 0, headerRecord).slice(0, -REPORT_COLUMNS.length);
+  const report = await openFailedRows(deps.objects, task, 'listed');
+  const { key, header } = report;
+  const head = report;
 
   const scope = scopeOf(importId);
   const position = deps.cursors.decode(scope, query.cursor);
-  const offset = typeof position?.offset === 'number' ? position.offset : headerRecord.end;
+  const offset = typeof position?.offset === 'number' ? position.offset : report.rowsStart;
   const errorsAfter = position?.errors as Record<string, unknown> | undefined;
   if (offset >= head.size) return { items: [], nextCursor: null };
 
   const { bytes, records } = await readRecords(deps.objects, key, head.size, offset, query.limit);
-  const rows = records.map((record) => {
-    const cells = cellsOf(bytes, offset, record);
-    const values: Record<string, string> = {};
-    header.forEach((name, index) => {
-      values[name] = restoreNeutralized(cells[index] ?? '');
-    });
-    const rowNumber = Number(cells[cells.length - REPORT_COLUMNS.length]);
-    return { rowNumber, values, errors: [] as FailedRow['errors'] };
+  const fixed = task.fixImportIds?.length ? await deps.tasks.listFixedRows(importId) : undefined;
+  const rows = records.map((record): FailedRow => {
+    const { rowNumber, values } = failedRowOf(header, cellsOf(bytes, offset, record));
+    const importedBy = fixed?.get(rowNumber);
+    return { rowNumber, values, errors: [], ...(importedBy ? { importedBy } : {}) };
   });
   const lastRow = rows.at(-1)?.rowNumber ?? 0;
   const next = await attachErrors(deps, importId, rows, lastRow, errorsAfter);

@@ -19,6 +19,7 @@ import { exceptionsKey, resultsKey, uploadKey } from '../shared/object-keys';
 import type { CompletedPart, ObjectStore, TaskStore } from '../shared/ports';
 import { findTemplate, listTemplates } from '../shared/templates';
 import type { AccountApiDeps } from './api-types';
+import { fixAncestorsOf, listFix } from './fixes';
 import type { ListPage, PageQuery } from './paging';
 import type { Principal } from './token-verifier';
 
@@ -381,12 +382,20 @@ export const commitCheck = async (
     errorCount: 0,
     objectKey: uploadKey(childId, check.fileName),
     parentImportId: importId,
+    // A check of fixes commits as a fix of the same rows, of the check and of what the check fixes.
+    ...(check.fixRows === undefined ? {} : { fixRows: check.fixRows, fixAncestors: fixAncestorsOf(check) }),
     ...(check.fileSize === undefined ? {} : { fileSize: check.fileSize }),
     ...(check.mapping ? { mapping: check.mapping } : {}),
     ...(check.formats ? { formats: check.formats } : {}),
     ...(check.defaultCountry ? { defaultCountry: check.defaultCountry } : {}),
   };
+  if (record.fixRows !== undefined) {
+    const rows = await deps.tasks.getRowNumbers(importId);
+    if (!rows) throw new Error(`Check ${importId} of fixes has no record of its rows' numbers`);
+    await deps.tasks.putRowNumbers(childId, rows);
+  }
   if (!existing) await deps.tasks.create(record);
+  await listFix(deps.tasks, record);
   if (!(await deps.objects.head(check.objectKey)))
     throw new ConflictError(`The file of check ${importId} is no longer stored: upload it again.`);
   await deps.objects.copy(check.objectKey, record.objectKey);
@@ -434,17 +443,28 @@ export const cancelImport = async (
   }
 };
 
+/**
+ * A task as the API shows it: once it has ended with rows read, with `outstandingRows`, its failed rows
+ * that no fix has imported. Read from what its fixes recorded, so it is exact whatever order they end in.
+ */
+export const withOutstandingRows = async (tasks: TaskStore, task: Task): Promise<Task> => {
+  if (!isFinalStatus(task.status) || task.status === TaskStatus.VALIDATION_FAILED || task.errorCount === 0)
+    return task;
+  const fixed = task.fixImportIds?.length ? (await tasks.listFixedRows(task.importId)).size : 0;
+  return { ...task, outstandingRows: Math.max(0, task.errorCount - fixed) };
+};
+
 /** Tasks, most recent first. */
 export const listImports = async (deps: ImportsDeps, query: PageQuery): Promise<ListPage<Task>> => {
   const page = await deps.tasks.list(query.limit, deps.cursors.decode(IMPORTS_SCOPE, query.cursor));
   return {
-    items: page.items,
+    items: await Promise.all(page.items.map((task) => withOutstandingRows(deps.tasks, task))),
     nextCursor: deps.cursors.encode(IMPORTS_SCOPE, page.next),
   };
 };
 
 export const getImport = async (deps: ImportsDeps, importId: string): Promise<Task> =>
-  toPublicTask(await requireTask(deps.tasks, importId));
+  withOutstandingRows(deps.tasks, toPublicTask(await requireTask(deps.tasks, importId)));
 
 /** Row errors of one import, in row order. */
 export const listImportErrors = async (

@@ -5,6 +5,7 @@ import type { AccountApiDeps, ApiDeps, ApiRequest, ApiResponse } from './api-typ
 import { accountCursors } from './cursor-codec';
 import { getEmailSettings, putEmailSettings, putEmailSettingsBodySchema } from './email-settings';
 import { listFailedRows } from './failed-rows';
+import { createFixes, fixesBodySchema } from './fixes';
 import { csvResponse, jsonResponse, noContentResponse, parseBody, parseQuery, toErrorResponse } from './http';
 import {
   cancelImport,
@@ -146,6 +147,12 @@ const ROUTES: readonly Route[] = [
   ),
   route('POST', '/api/imports/{importId}/cancel', async ({ deps, params, principal }) =>
     jsonResponse(202, await cancelImport(deps, principal, params.importId)),
+  ),
+  route('POST', '/api/imports/{importId}/fixes', async ({ deps, request, params, principal }) =>
+    jsonResponse(
+      201,
+      await createFixes(deps, principal, params.importId, parseBody(request, fixesBodySchema)),
+    ),
   ),
   route('GET', '/api/imports/{importId}/errors', async ({ deps, request, params }) =>
     jsonResponse(200, await listImportErrors(deps, params.importId, parseQuery(request, errorsPage))),

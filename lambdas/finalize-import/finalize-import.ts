@@ -119,6 +119,30 @@ const removeWorkObjects = async (deps: FinalizeDeps, ready: ReadyTask): Promise<
 };
 
 /**
+ * What a fix import imported (its rows but the failed ones, under its parent's numbers), recorded as fixed
+ * on every import it fixes, so their `outstandingRows` count it. Before the final status: a redelivery
+ * writes the same items again, and a reader never sees a fix ended whose rows are not counted yet.
+ */
+const recordFixedRows = async (tasks: TaskStore, task: TaskRecord): Promise<void> => {
+  if (task.fixRows === undefined || task.dryRun || !task.fixAncestors?.length) return;
+  const numbers = await tasks.getRowNumbers(task.importId);
+  if (!numbers)
+    throw new PipelineError(
+      PipelineErrorCode.INCONSISTENT_TASK,
+      `Fix import ${task.importId} has no record of its rows' numbers`,
+    );
+  const failed = new Set<number>();
+  let after: Record<string, unknown> | undefined;
+  do {
+    const page = await tasks.listRowErrors(task.importId, 1000, after);
+    for (const error of page.items) failed.add(error.rowNumber);
+    after = page.next;
+  } while (after);
+  const imported = numbers.filter((row) => !failed.has(row));
+  for (const ancestor of task.fixAncestors) await tasks.putFixedRows(ancestor, task.importId, imported);
+};
+
+/**
  * Ends an import once its last chunk is counted: writes the exceptions and Result Data reports from the
  * chunks' parts, sets the final status, then removes the work objects. Safe to run twice or after a crash
  * half-way: a task already final is left alone, reports are rewritten whole, and the status changes only
@@ -136,6 +160,7 @@ export const finalizeImport = async (deps: FinalizeDeps, message: FinalizeMessag
   }
   const ready = await readyToFinalize(deps.objects, deps.tasks, task);
   await writeReports(deps.objects, ready);
+  await recordFixedRows(deps.tasks, task);
 
   const outcome = finalOutcome(task);
   const endedAt = (deps.now?.() ?? new Date()).toISOString();

@@ -1,5 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { alreadyExistsMessage, type CheckedRow, checkRow, chunkContext } from '../shared/chunks/check-row';
+import { numberPlan, numberRows, rowNumberingOf } from '../shared/chunks/fix-rows';
 import { countAndFinalize, storeChunkOutcome } from '../shared/chunks/outcome';
 import { readChunkRows } from '../shared/chunks/read-rows';
 import type { ChunkingSettings } from '../shared/config';
@@ -77,8 +78,7 @@ export const processChunk = async (deps: ProcessChunkDeps, message: ChunkMessage
     );
 
   const existing = await tasks.getChunkResult(importId, chunkIndex);
-  const result =
-    existing ?? (await importChunk(deps, template, await readChunkPlan(deps.objects, message), task));
+  const result = existing ?? (await importChunk(deps, template, message, task));
   await countAndFinalize(deps, result);
   return existing ? ChunkOutcome.RECOUNTED : ChunkOutcome.PROCESSED;
 };
@@ -91,11 +91,14 @@ export const processChunk = async (deps: ProcessChunkDeps, message: ChunkMessage
 const importChunk = async (
   deps: ProcessChunkDeps,
   template: TemplateDefinition,
-  message: PlannedChunk,
+  chunk: ChunkMessage,
   task: TaskRecord,
 ): Promise<ChunkResult> => {
   const { objects, settings } = deps;
-  const rows = await readChunkRows(objects, message, settings.MAX_RECORD_BYTES);
+  // A fix import's rows are numbered as in the import it fixes, from the moment they are read.
+  const numbering = await rowNumberingOf(deps.tasks, task);
+  const message = numberPlan(await readChunkPlan(objects, chunk), numbering);
+  const rows = numberRows(await readChunkRows(objects, message, settings.MAX_RECORD_BYTES), numbering);
   const context = chunkContext(template, message, settings.MAX_RECORD_BYTES);
   const checked = rows.map((row) => checkRow(context, row));
 

@@ -112,6 +112,15 @@ export const taskSchema = z.object({
    */
   cancelledBy: z.string().optional(),
   cancelledAt: z.string().optional(),
+  /**
+   * A fix import (DESIGN §10): how many failed rows of its parent (`parentImportId`) it carries. Its errors
+   * and reports use the parent's row numbers.
+   */
+  fixRows: z.number().int().positive().optional(),
+  /** The fix imports of this import, of its fixes included (fixes of fixes), in the order they were made. */
+  fixImportIds: z.array(z.string()).optional(),
+  /** Failed rows of an ended import that no fix has imported yet (read when the task is read). */
+  outstandingRows: z.number().int().nonnegative().optional(),
   /** For an upsert template: rows that created a record and rows that updated one (or would, in a check). */
   createdCount: z.number().int().nonnegative().optional(),
   updatedCount: z.number().int().nonnegative().optional(),
@@ -152,6 +161,11 @@ export const taskRecordSchema = taskSchema.extend({
   chunkWindow: z.number().int().positive().optional(),
   /** Set once every chunk message has been sent, so a redelivered validation does not resend them. */
   chunksEnqueued: z.boolean().optional(),
+  /**
+   * Of a fix import: the imports whose failed rows it fixes, nearest first (its parent, that one's parent
+   * while it is a fix too, …). What it imports is counted as fixed on each.
+   */
+  fixAncestors: z.array(z.string()).optional(),
   /** Raw email object key (`inbound/{messageId}`) for email imports. */
   emailKey: z.string().optional(),
   /** Header of the file as written (for the exceptions report), and its delimiter. */
@@ -174,6 +188,7 @@ export const toPublicTask = (record: TaskRecord): Task => {
     waitingSince: _waitingSince,
     chunkWindow: _chunkWindow,
     emailKey: _emailKey,
+    fixAncestors: _fixAncestors,
     header: _header,
     updatedAt: _updatedAt,
     ...task

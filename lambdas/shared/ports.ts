@@ -107,6 +107,18 @@ export interface TaskStore {
   getChunkResult(importId: string, chunkIndex: number): Promise<ChunkResult | undefined>;
   /** Row errors of an import in row order, paged. */
   listRowErrors(importId: string, limit: number, after?: Record<string, unknown>): Promise<Page<RowError>>;
+  /**
+   * A fix import's rows (DESIGN §10): the parent's row number of each row of its file, in file order
+   * (`rows[i]` is file row i + 2). Written before its file, read by the stages that report rows.
+   */
+  putRowNumbers(importId: string, rows: readonly number[]): Promise<void>;
+  getRowNumbers(importId: string): Promise<number[] | undefined>;
+  /** Records the rows (the parent's numbers) that fix import `fixImportId` imported, on one of its ancestors. */
+  putFixedRows(importId: string, fixImportId: string, rows: readonly number[]): Promise<void>;
+  /** The rows of an import that its fixes imported, each with the first fix (by id) that did. */
+  listFixedRows(importId: string): Promise<Map<number, string>>;
+  /** Adds a fix import to an import's `fixImportIds`, once. */
+  addFixImport(importId: string, fixImportId: string): Promise<void>;
 }
 
 /** A task not in a final status, with the account it belongs to. */

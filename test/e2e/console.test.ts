@@ -655,4 +655,62 @@ describe('admin console', () => {
     await details.getByRole('button', { name: 'Close' }).first().click();
     await waitForText(page.locator('tr', { hasText: 'stop-me.csv' }), 'Cancelled');
   });
+  it('fixes failed rows in the grid: edits checked first, then imported, and the chain of fixes on the import', async () => {
+    // Prepare: an import with three failed rows (6, 13 and 22), in the account signed in.
+    const token = await stack.token('admin', 'checking');
+    const parent = await stack.importFile(token, {
+      templateId: 'users',
+      fileName: 'to-fix.csv',
+      content: filePartial(),
+    });
+    expect(parent).toMatchObject({ status: 'PARTIAL_SUCCESS', errorCount: 3 });
+    await page.goto(`${stack.baseUrl}/imports/${parent.importId}`);
+    const details = page.getByRole('dialog', { name: 'to-fix.csv' });
+    const grid = details.getByRole('table', { name: 'Failed rows' });
+    const email6 = grid.getByLabel('Row 6 email');
+    await email6.waitFor();
+
+    // Assess: each cell's error beside it.
+    expect(await email6.inputValue()).toBe('not-an-email');
+    expect(await email6.getAttribute('aria-invalid')).toBe('true');
+    const describedBy = await email6.getAttribute('aria-describedby');
+    await waitForText(details.locator(`[id="${describedBy}"]`), 'email');
+
+    // Act: fix two rows, check the fixes.
+    await email6.fill('alpha5@example.com');
+    await grid.getByLabel('Row 13 role').fill('member');
+    await waitForText(details.getByTestId('fix-count'), '2 rows to send');
+    await details.getByRole('toolbar', { name: 'Fixes' }).scrollIntoViewIfNeeded();
+    await screenshot(page, '34-failed-rows-grid-edited');
+    await details.getByRole('button', { name: 'Check fixes' }).click();
+
+    // Assess: the check of the fixes, which imported nothing; then import it.
+    const check = page.getByRole('dialog', { name: 'to-fix-fixes.csv' });
+    await waitForText(check.getByTestId('lineage'), 'It checked 2 fixed rows of');
+    await waitForText(check, 'Completed');
+    await check.getByTestId('lineage').getByRole('button', { name: 'Import now' }).click();
+    await waitForText(page.getByTestId('lineage'), 'This import fixes 2 failed rows of');
+    await waitForText(page.getByRole('dialog', { name: 'to-fix-fixes.csv' }), 'Completed');
+
+    // Assess: the import shows its chain of fixes, what is still to fix, and the rows imported by a fix.
+    await page.goto(`${stack.baseUrl}/imports/${parent.importId}`);
+    const chain = details.getByRole('list', { name: 'Fixes of this import' });
+    await waitForText(chain, 'check of 2 rows');
+    await waitForText(chain, '2 imported, 0 failed');
+    expect(await chain.getByRole('listitem').count()).toBe(2);
+    await waitForText(details.locator('.counters'), 'Still to fix1');
+    await waitForText(grid.locator('tr[data-row="6"]'), 'Imported by fix');
+    expect(await grid.getByLabel('Row 22 start_date').getAttribute('readonly')).toBeNull();
+    await chain.scrollIntoViewIfNeeded();
+    await screenshot(page, '35-chain-of-fixes');
+    const after = await stack.task(token, parent.importId);
+    expect(after).toMatchObject({ outstandingRows: 1 });
+    const [checked, imported] = after.fixImportIds ?? [];
+    expect(await stack.task(token, checked ?? '')).toMatchObject({ dryRun: true, fixRows: 2 });
+    expect(await stack.task(token, imported ?? '')).toMatchObject({
+      parentImportId: checked,
+      status: 'COMPLETED',
+      successCount: 2,
+    });
+  });
 });

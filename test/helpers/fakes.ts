@@ -253,6 +253,41 @@ export class FakeTaskStore implements TaskStore {
     const items = all.slice(start, start + limit);
     return start + limit < all.length ? { items, next: { index: start + limit } } : { items };
   }
+
+  readonly rowNumbers = new Map<string, number[]>();
+  /** importId → fix import id → rows it imported. */
+  readonly fixedRows = new Map<string, Map<string, number[]>>();
+
+  async putRowNumbers(importId: string, rows: readonly number[]): Promise<void> {
+    this.rowNumbers.set(importId, [...rows]);
+  }
+
+  async getRowNumbers(importId: string): Promise<number[] | undefined> {
+    const rows = this.rowNumbers.get(importId);
+    return rows ? [...rows] : undefined;
+  }
+
+  async putFixedRows(importId: string, fixImportId: string, rows: readonly number[]): Promise<void> {
+    const byFix = this.fixedRows.get(importId) ?? new Map<string, number[]>();
+    byFix.set(fixImportId, [...rows]);
+    this.fixedRows.set(importId, byFix);
+  }
+
+  async listFixedRows(importId: string): Promise<Map<number, string>> {
+    const fixed = new Map<number, string>();
+    const byFix = [...(this.fixedRows.get(importId) ?? new Map<string, number[]>())].sort(([a], [b]) =>
+      a.localeCompare(b),
+    );
+    for (const [fixImportId, rows] of byFix)
+      for (const row of rows) if (!fixed.has(row)) fixed.set(row, fixImportId);
+    return fixed;
+  }
+
+  async addFixImport(importId: string, fixImportId: string): Promise<void> {
+    const task = this.tasks.get(importId);
+    if (!task || task.fixImportIds?.includes(fixImportId)) return;
+    this.tasks.set(importId, { ...task, fixImportIds: [...(task.fixImportIds ?? []), fixImportId] });
+  }
 }
 
 const withoutUndefined = <T extends object>(fields: T): Partial<T> =>

@@ -247,6 +247,17 @@ const CROSS_ACCOUNT: Record<string, () => Promise<void>> = {
     const own = await stack.get(`/api/imports/${imports.onlyAcme.importId}/failed-rows`, admins.acme);
     expect(own.body).toMatchObject({ items: [expect.objectContaining({ rowNumber: 3 })] });
   },
+  'POST /api/imports/{importId}/fixes': async () => {
+    const fix = { rows: [{ rowNumber: 3, values: { email: 'grace@acme.example' } }] };
+    // globex cannot fix acme's rows: the import is not there for globex, and nothing starts.
+    expectNotFound(await stack.post(`/api/imports/${imports.onlyAcme.importId}/fixes`, fix, admins.globex));
+    expect(await stack.task(admins.acme, imports.onlyAcme.importId)).not.toHaveProperty('fixImportIds');
+    const own = await stack.post(`/api/imports/${imports.onlyAcme.importId}/fixes`, fix, admins.acme);
+    expect(own.status).toBe(201);
+    const child = (own.body as { import: { importId: string } }).import.importId;
+    expect(await stack.task(admins.acme, child)).toMatchObject({ parentImportId: imports.onlyAcme.importId });
+    expect(await listIds('globex')).not.toContain(child);
+  },
   'GET /api/imports/{importId}/links/{kind}': async () => {
     for (const kind of ['original', 'exceptions', 'results', 'email']) {
       expectNotFound(

@@ -114,6 +114,10 @@ const ROUTE_EXAMPLES: Record<string, { path: string; body?: unknown }> = {
   'POST /api/imports/{importId}/commit': { path: `/api/imports/${UNKNOWN_ID}/commit`, body: {} },
   'POST /api/imports/{importId}/cancel': { path: `/api/imports/${UNKNOWN_ID}/cancel`, body: {} },
   'GET /api/imports/{importId}/failed-rows': { path: `/api/imports/${UNKNOWN_ID}/failed-rows` },
+  'POST /api/imports/{importId}/fixes': {
+    path: `/api/imports/${UNKNOWN_ID}/fixes`,
+    body: { rows: [{ rowNumber: 2, values: {} }] },
+  },
   'GET /api/imports/{importId}/errors': { path: `/api/imports/${UNKNOWN_ID}/errors` },
   'GET /api/imports/{importId}/links/{kind}': { path: `/api/imports/${UNKNOWN_ID}/links/results` },
   'GET /api/settings/email': { path: '/api/settings/email' },

@@ -1,4 +1,4 @@
-import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { keepPreviousData, useMutation, useQueries, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useNavigate } from 'react-router';
 import { ApiError } from '../../../client/api-client';
 import { isFinalStatus, type Task } from '../../../lambdas/shared/model';
@@ -9,6 +9,7 @@ import { Icon } from '../ui/icons';
 import { Pager, useCursorPages } from '../ui/pager';
 import { StatusChip } from '../ui/status-chip';
 import { templateName, useTemplates } from '../ui/use-templates';
+import { FailedRowsGrid } from './failed-rows-grid';
 import { type TaskActionHandlers, taskMenuItems } from './task-actions';
 
 /** Rows of errors per page in the details; the exceptions report has them all. */
@@ -104,11 +105,16 @@ export const ImportDetails = ({
             </section>
           ) : null}
           <RowErrors task={taskQuery.data} />
+          {canFix(taskQuery.data) ? <FailedRowsGrid task={taskQuery.data} /> : null}
         </div>
       )}
     </Dialog>
   );
 };
+
+/** Whether the import's failed rows can be fixed here: it has ended with rows read, some of them failed. */
+const canFix = (task: Task): boolean =>
+  isFinalStatus(task.status) && task.status !== 'VALIDATION_FAILED' && task.errorCount > 0;
 
 /** Why a check cannot be imported now, or undefined when it can. */
 const commitBlocked = (task: Task): string | undefined => {
@@ -142,17 +148,39 @@ const Lineage = ({ task }: { task: Task }) => {
   );
   const parent = task.parentImportId ? (
     <p className="notice notice-info" data-testid="lineage">
-      This import commits the check {link(task.parentImportId, task.parentImportId)}: the same file, read the
-      same way.
+      {task.fixRows !== undefined && !task.dryRun && task.parentImportId ? (
+        <>
+          This import fixes {formatCount(task.fixRows)} failed {task.fixRows === 1 ? 'row' : 'rows'} of{' '}
+          {link(task.parentImportId, task.parentImportId)}; its rows keep their numbers there.
+        </>
+      ) : (
+        <>
+          This import commits the check {link(task.parentImportId, task.parentImportId)}: the same file, read
+          the same way.
+        </>
+      )}
     </p>
   ) : null;
-  if (!task.dryRun) return parent;
+  const fixes = task.fixImportIds?.length ? <FixChain task={task} /> : null;
+  if (!task.dryRun)
+    return parent || fixes ? (
+      <>
+        {parent}
+        {fixes}
+      </>
+    ) : null;
   const blocked = commitBlocked(task);
   const final = isFinalStatus(task.status);
   return (
     <div className="notice notice-warning check-notice" data-testid="lineage">
       <p>
         <strong>This was a check: nothing was imported.</strong>{' '}
+        {task.fixRows !== undefined && task.parentImportId ? (
+          <>
+            It checked {formatCount(task.fixRows)} fixed {task.fixRows === 1 ? 'row' : 'rows'} of{' '}
+            {link(task.parentImportId, task.parentImportId)}.{' '}
+          </>
+        ) : null}
         {final && task.status !== 'VALIDATION_FAILED'
           ? `Importing the file now would import ${formatCount(task.successCount)} ${task.successCount === 1 ? 'row' : 'rows'}; ${formatCount(task.errorCount)} would fail, as listed below.`
           : 'Every row is checked as an import would check it, existing records included.'}
@@ -181,6 +209,56 @@ const Lineage = ({ task }: { task: Task }) => {
         </div>
       )}
     </div>
+  );
+};
+
+/** The fixes of an import (and fixes of those), each with its status, newest last. */
+const FixChain = ({ task }: { task: Task }) => {
+  const { api } = useApp();
+  const navigate = useNavigate();
+  const ids = task.fixImportIds ?? [];
+  const fixes = useQueries({
+    queries: ids.map((importId) => ({
+      queryKey: ['import', importId],
+      queryFn: () => api.getImport(importId),
+      refetchInterval: (query: { state: { data?: Task } }) =>
+        query.state.data && isFinalStatus(query.state.data.status) ? false : POLL_MS,
+    })),
+  });
+  return (
+    <section className="details-section" aria-labelledby="fixes-title">
+      <h3 id="fixes-title">Fixes of this import</h3>
+      <ol className="fix-chain" aria-label="Fixes of this import">
+        {ids.map((importId, index) => {
+          const fix = fixes[index]?.data;
+          return (
+            <li key={importId}>
+              <button type="button" className="link-button" onClick={() => navigate(`/imports/${importId}`)}>
+                {importId}
+              </button>
+              {fix ? (
+                <>
+                  <StatusChip status={fix.status} />
+                  <span className="muted">
+                    {fix.dryRun ? 'check of ' : ''}
+                    {formatCount(fix.fixRows)} {fix.fixRows === 1 ? 'row' : 'rows'}
+                    {fix.parentImportId && fix.parentImportId !== task.importId
+                      ? `, of ${fix.parentImportId.slice(0, 8)}`
+                      : ''}
+                    {isFinalStatus(fix.status) && !fix.dryRun
+                      ? ` · ${formatCount(fix.successCount)} imported, ${formatCount(fix.errorCount)} failed`
+                      : ''}{' '}
+                    · by {fix.createdBy}, {formatDateTime(fix.createdAt)}
+                  </span>
+                </>
+              ) : (
+                <span className="muted">Loading…</span>
+              )}
+            </li>
+          );
+        })}
+      </ol>
+    </section>
   );
 };
 
@@ -214,15 +292,28 @@ const Counters = ({ task }: { task: Task }) => (
       <dt>{task.dryRun ? 'Would fail' : 'Failed'}</dt>
       <dd>{formatCount(task.errorCount)}</dd>
     </div>
+    {task.outstandingRows !== undefined && task.fixImportIds?.length ? (
+      <div className={task.outstandingRows > 0 ? 'counter-danger' : 'counter-success'}>
+        <dt>Still to fix</dt>
+        <dd>{formatCount(task.outstandingRows)}</dd>
+      </div>
+    ) : null}
   </dl>
 );
+
+const kindOf = (task: Task): string => {
+  if (task.fixRows !== undefined)
+    return task.dryRun ? 'Check of fixes (nothing imported)' : 'Fix of failed rows';
+  if (task.dryRun) return 'Check (nothing imported)';
+  return task.parentImportId ? 'Import of a check' : 'Import';
+};
 
 const TaskFields = ({ task, typeName }: { task: Task; typeName: string }) => {
   const fields: [string, string | undefined][] = [
     ['Import ID', task.importId],
     ['Type', typeName],
     ['Source', task.source === 'email' ? 'Email' : 'Upload'],
-    ['Kind', task.dryRun ? 'Check (nothing imported)' : task.parentImportId ? 'Import of a check' : 'Import'],
+    ['Kind', kindOf(task)],
     ['Upload filename', task.fileName],
     ['File size', task.fileSize === undefined ? undefined : formatBytes(task.fileSize)],
     ['User added', task.createdBy],

@@ -57,6 +57,15 @@ const pageOwner = (sk: string): { chunkIndex: number; attempt: string | undefine
   return { chunkIndex: Number(chunk), attempt: rest.length > 1 ? rest[0] : undefined };
 };
 
+/** A fix import's row numbers (its parent's, in file order), in the fix import's partition. */
+const ROW_NUMBERS_SK = 'ROWNUMBERS';
+/** Rows one fix imported, in the partition of each import it fixes (`FIXED#{fixImportId}`). */
+const FIXED_PREFIX = 'FIXED#';
+
+const packNumbers = (numbers: readonly number[]): Uint8Array => gzipSync(JSON.stringify(numbers));
+const unpackNumbers = (blob: Uint8Array): number[] =>
+  JSON.parse(gunzipSync(blob).toString('utf8')) as number[];
+
 type WriteRequest = NonNullable<BatchWriteCommandInput['RequestItems']>[string][number];
 
 const ERROR_TYPES = Object.values(ErrorType);
@@ -461,6 +470,69 @@ export class DynamoTaskStore implements TaskStore {
       startKey = out.LastEvaluatedKey;
     } while (startKey);
     return { items };
+  }
+
+  async putRowNumbers(importId: string, rows: readonly number[]): Promise<void> {
+    await this.db.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: { pk: this.pk(importId), sk: ROW_NUMBERS_SK, rows: packNumbers(rows) },
+      }),
+    );
+  }
+
+  async getRowNumbers(importId: string): Promise<number[] | undefined> {
+    const out = await this.db.send(
+      new GetCommand({
+        TableName: this.table,
+        Key: { pk: this.pk(importId), sk: ROW_NUMBERS_SK },
+        ConsistentRead: true,
+      }),
+    );
+    return out.Item ? unpackNumbers(out.Item.rows as Uint8Array) : undefined;
+  }
+
+  async putFixedRows(importId: string, fixImportId: string, rows: readonly number[]): Promise<void> {
+    await this.db.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: { pk: this.pk(importId), sk: `${FIXED_PREFIX}${fixImportId}`, rows: packNumbers(rows) },
+      }),
+    );
+  }
+
+  async listFixedRows(importId: string): Promise<Map<number, string>> {
+    const fixed = new Map<number, string>();
+    // In sort-key order, so a row two fixes imported is given to the same one on every read.
+    for await (const item of this.itemsWithPrefix(this.pk(importId), FIXED_PREFIX)) {
+      const fixImportId = String(item.sk).slice(FIXED_PREFIX.length);
+      for (const row of unpackNumbers(item.rows as Uint8Array))
+        if (!fixed.has(row)) fixed.set(row, fixImportId);
+    }
+    return fixed;
+  }
+
+  async addFixImport(importId: string, fixImportId: string): Promise<void> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: this.pk(importId), sk: TASK_SK },
+          UpdateExpression:
+            'SET fixImportIds = list_append(if_not_exists(fixImportIds, :empty), :id), updatedAt = :now',
+          ConditionExpression: 'attribute_exists(pk) AND NOT contains(fixImportIds, :fix)',
+          ExpressionAttributeValues: {
+            ':empty': [],
+            ':id': [fixImportId],
+            ':fix': fixImportId,
+            ':now': new Date().toISOString(),
+          },
+        }),
+      );
+    } catch (error) {
+      // Listed already (a retried call): nothing to add.
+      if (!isConditionFailure(error)) throw error;
+    }
   }
 }
 

@@ -13,6 +13,7 @@ import { PipelineErrorCode, pipelineCodeOf } from '../pipeline-error';
 import type { ObjectStore, RecordStore } from '../ports';
 import { findTemplate } from '../templates';
 import { alreadyExistsMessage, type CheckedRow, checkRow, chunkContext } from './check-row';
+import { numberPlan, numberRows, type RowNumbering, rowNumberingOf } from './fix-rows';
 import { type CountDeps, countAndFinalize, type ReportedRow, storeChunkOutcome } from './outcome';
 import { readChunkRows } from './read-rows';
 
@@ -98,7 +99,7 @@ export const giveUpChunk = async (
     await countAndFinalize(deps, existing);
     return GiveUpOutcome.COUNTED_EXISTING;
   }
-  const { chunk, rows } = await givenUpRows(deps, message, why);
+  const { chunk, rows } = await givenUpRows(deps, message, why, await rowNumberingOf(tasks, task));
   // Conditional: a worker that stored a real outcome meanwhile wins, and that outcome is what gets counted.
   // No row of it succeeded: an upsert template's chunk counts none created and none updated.
   const upserts =
@@ -134,13 +135,17 @@ const givenUpRows = async (
   deps: GiveUpDeps,
   message: ChunkMessage,
   why: string,
+  /** A fix import's: its rows are reported under the numbers they have in the import it fixes. */
+  numbering: RowNumbering | undefined,
 ): Promise<{ chunk: PlannedChunk; rows: ReportedRow[] }> => {
   const template = findTemplate(message.templateId);
   let read: Awaited<ReturnType<typeof readChunkRows>> | undefined;
   let planned: PlannedChunk | undefined;
   try {
-    planned = await readChunkPlan(deps.objects, message);
-    read = template ? await readChunkRows(deps.objects, planned, deps.settings.MAX_RECORD_BYTES) : undefined;
+    planned = numberPlan(await readChunkPlan(deps.objects, message), numbering);
+    read = template
+      ? numberRows(await readChunkRows(deps.objects, planned, deps.settings.MAX_RECORD_BYTES), numbering)
+      : undefined;
   } catch (error) {
     deps.logger.warn('Chunk given up without its rows: they could not be read', {
       importId: message.importId,
@@ -149,7 +154,13 @@ const givenUpRows = async (
     });
   }
   if (!template || !read || !planned)
-    return { chunk: planned ?? withoutPlan(message), rows: rowsFromMessage(message, why) };
+    return {
+      chunk: planned ?? withoutPlan(message),
+      rows: numberRows(rowsFromMessage(message, why), numbering).map((row) => ({
+        ...row,
+        errors: row.errors.map((error) => ({ ...error, rowNumber: row.rowNumber })),
+      })),
+    };
 
   // The rows' own problems are deterministic and stay what they are; only rows that were to be written need
   // to know whether an earlier attempt committed them.

@@ -18,6 +18,7 @@ const PROTECTED_ROUTES: [method: string, path: string, body: unknown][] = [
   ['POST', '/api/imports/{id}/commit', {}],
   ['POST', '/api/imports/{id}/cancel', {}],
   ['GET', '/api/imports/{id}/failed-rows', undefined],
+  ['POST', '/api/imports/{id}/fixes', { rows: [{ rowNumber: 2, values: {} }] }],
   ['GET', '/api/imports/{id}/errors', undefined],
   ['GET', '/api/imports/{id}/links/original', undefined],
   ['GET', '/api/imports/{id}/links/exceptions', undefined],

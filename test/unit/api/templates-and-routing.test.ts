@@ -192,6 +192,7 @@ describe('routing', () => {
       'POST /api/imports/{importId}/upload/complete',
       'POST /api/imports/{importId}/commit',
       'POST /api/imports/{importId}/cancel',
+      'POST /api/imports/{importId}/fixes',
       'GET /api/imports/{importId}/errors',
       'GET /api/imports/{importId}/failed-rows',
       'GET /api/imports/{importId}/links/{kind}',
